@@ -1,0 +1,166 @@
+//! Identify a villager and show their household's account (DESIGN.md §2).
+
+use serde::Serialize;
+
+use super::{App, AppError, Result};
+use crate::domain::household::Role;
+use crate::domain::id_number::{mask_name, IdNumber};
+use crate::domain::ranking::rank;
+use crate::store::Tx;
+
+/// How a villager presented themselves at the kiosk.
+#[derive(Debug, Clone)]
+pub enum Identity {
+    /// Read from an ID card or typed by a clerk. Hashed at once, never stored.
+    IdNumber(String),
+    /// Scanned from the household QR card.
+    QrToken(String),
+    /// A household code typed by a clerk.
+    HouseholdCode(String),
+}
+
+/// What the account screen and `household show` display.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountView {
+    pub village_name: String,
+    pub household_code: String,
+    pub grid: String,
+    /// The head of household's masked name, for the greeting.
+    pub head: Option<String>,
+    pub members: Vec<MemberView>,
+    /// Spendable points.
+    pub balance: i64,
+    /// Merit earned in the current month and quarter (redemptions do not count).
+    pub earned_month: i64,
+    pub earned_quarter: i64,
+    pub month: String,
+    pub quarter: String,
+    /// Rank in the village this quarter, by points earned; ties share a rank.
+    pub rank: u32,
+    pub rank_in_grid: u32,
+    pub households_in_village: usize,
+    pub households_in_grid: usize,
+    /// False while the balance is zero or below (a deduction after an offline redemption).
+    pub can_redeem: bool,
+    /// Newest first, each with its reason.
+    pub entries: Vec<EntryView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberView {
+    pub name: String,
+    pub role: &'static str,
+    pub id_last4: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryView {
+    pub id: String,
+    pub month: String,
+    pub delta: i64,
+    pub kind: &'static str,
+    pub rule_code: Option<String>,
+    pub reason: String,
+    pub recorded_at: String,
+    pub corrects: Option<String>,
+}
+
+/// How many entries the account view carries; the screen scrolls through them.
+const ENTRIES_SHOWN: usize = 50;
+
+impl App {
+    /// Finds the household of a card, QR card or code.
+    pub fn identify(&mut self, who: &Identity) -> Result<String> {
+        let secret = self.keys.id_number_secret;
+        self.store.read(|tx| identify_in(tx, &secret, who))
+    }
+
+    /// The account screen for a household, in one read transaction.
+    pub fn account_view(&mut self, who: &Identity) -> Result<AccountView> {
+        let secret = self.keys.id_number_secret;
+        let month = self.clock.this_month();
+        let quarter = month.quarter();
+        let [q_from, _, q_to] = quarter.months();
+        let village_name = self.village.name.clone();
+        self.store.read(|tx| {
+            let code = identify_in(tx, &secret, who)?;
+            let household = tx
+                .household(&code)?
+                .ok_or_else(|| AppError::UnknownHousehold(code.clone()))?;
+            let balance = tx.household_balance(&code)?.unwrap_or(0);
+            let merit = tx.merit_by_household(q_from, q_to, None)?;
+            let village_rank = rank(merit.iter().map(|m| (m.household.clone(), m.earned)));
+            let grid_rank = rank(
+                merit
+                    .iter()
+                    .filter(|m| m.grid == household.grid)
+                    .map(|m| (m.household.clone(), m.earned)),
+            );
+            let find =
+                |r: &[crate::domain::ranking::Ranked<String>]| r.iter().find(|x| x.key == code).map_or(0, |x| x.rank);
+            let entries = tx.entries_of(&code, ENTRIES_SHOWN)?;
+            Ok(AccountView {
+                village_name,
+                household_code: code.clone(),
+                grid: household.grid.clone(),
+                head: household.head().map(|h| mask_name(&h.name)),
+                members: household
+                    .members
+                    .iter()
+                    .map(|m| MemberView {
+                        name: mask_name(&m.name),
+                        role: m.role.key(),
+                        id_last4: m.id_last4.clone(),
+                    })
+                    .collect(),
+                balance,
+                earned_month: tx.merit_of(&code, month, month)?,
+                earned_quarter: merit.iter().find(|m| m.household == code).map_or(0, |m| m.earned),
+                month: month.to_string(),
+                quarter: quarter.to_string(),
+                rank: find(&village_rank),
+                rank_in_grid: find(&grid_rank),
+                households_in_village: village_rank.len(),
+                households_in_grid: grid_rank.len(),
+                can_redeem: balance > 0,
+                entries: entries.iter().map(entry_view).collect(),
+            })
+        })
+    }
+}
+
+pub(super) fn entry_view(e: &crate::domain::ledger::LedgerEntry) -> EntryView {
+    EntryView {
+        id: e.id.to_string(),
+        month: e.month.to_string(),
+        delta: e.delta,
+        kind: e.kind.key(),
+        rule_code: e.rule_code.clone(),
+        reason: e.reason.clone(),
+        recorded_at: crate::domain::clock::china_time_text(e.created_at),
+        corrects: e.corrects.map(|c| c.to_string()),
+    }
+}
+
+fn identify_in(tx: &Tx, secret: &[u8], who: &Identity) -> Result<String> {
+    match who {
+        Identity::IdNumber(raw) => {
+            let id = IdNumber::parse(raw)?;
+            tx.household_of_resident(&id.keyed_hash(secret))?
+                .ok_or(AppError::UnknownIdNumber)
+        }
+        Identity::QrToken(token) => tx.household_by_qr_token(token.trim())?.ok_or(AppError::UnknownQrToken),
+        Identity::HouseholdCode(code) => {
+            let code = code.trim();
+            tx.household_row(code)?
+                .map(|h| h.code)
+                .ok_or_else(|| AppError::UnknownHousehold(code.to_string()))
+        }
+    }
+}
+
+impl MemberView {
+    pub fn is_head(&self) -> bool {
+        self.role == Role::Head.key()
+    }
+}

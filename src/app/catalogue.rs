@@ -1,0 +1,185 @@
+//! The catalogue: clerks add, edit and restock items.
+
+use serde::Serialize;
+
+use super::{App, AppError, Result};
+use crate::domain::catalogue::{CatalogueItem, Stock};
+use crate::domain::rules::is_code;
+use crate::store::StockMoveReason;
+
+/// A new catalogue item as a clerk describes it.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    pub code: String,
+    pub name: String,
+    pub points_cost: i64,
+    pub stock: Stock,
+    pub merchant: Option<String>,
+    pub sponsor: Option<String>,
+    pub valid_days: u32,
+}
+
+/// Changes to an existing item; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ItemChanges {
+    pub name: Option<String>,
+    pub points_cost: Option<i64>,
+    pub merchant: Option<String>,
+    pub sponsor: Option<String>,
+    pub valid_days: Option<u32>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogueItemView {
+    pub code: String,
+    pub name: String,
+    pub points_cost: i64,
+    /// `null` for an unlimited item.
+    pub stock: Option<i64>,
+    pub merchant: Option<String>,
+    pub sponsor: Option<String>,
+    pub valid_days: u32,
+    pub active: bool,
+}
+
+impl App {
+    pub fn add_item(&mut self, new: NewItem) -> Result<CatalogueItemView> {
+        let item = CatalogueItem {
+            code: new.code.trim().to_string(),
+            name: new.name.trim().to_string(),
+            points_cost: new.points_cost,
+            stock: new.stock,
+            merchant: non_empty(new.merchant),
+            sponsor: non_empty(new.sponsor),
+            valid_days: new.valid_days,
+            active: true,
+        };
+        check_item(&item)?;
+        if let Stock::Limited(n) = item.stock {
+            if n < 0 {
+                return Err(AppError::Invalid(format!("stock cannot be negative ({n})")));
+            }
+        }
+        let now = self.clock.now();
+        self.store.write(|tx| {
+            if tx.item(&item.code)?.is_some() {
+                return Err(AppError::DuplicateItem(item.code.clone()));
+            }
+            tx.insert_item(&item, now)?;
+            tx.append_event("catalogue_changed", &item.code, now)?;
+            Ok(())
+        })?;
+        Ok(item_view(&item))
+    }
+
+    pub fn edit_item(&mut self, code: &str, changes: ItemChanges) -> Result<CatalogueItemView> {
+        let now = self.clock.now();
+        self.store.write(|tx| {
+            let mut item = tx.item(code)?.ok_or_else(|| AppError::UnknownItem(code.to_string()))?;
+            if let Some(n) = changes.name {
+                item.name = n.trim().to_string();
+            }
+            if let Some(p) = changes.points_cost {
+                item.points_cost = p;
+            }
+            if let Some(m) = changes.merchant {
+                item.merchant = non_empty(Some(m));
+            }
+            if let Some(s) = changes.sponsor {
+                item.sponsor = non_empty(Some(s));
+            }
+            if let Some(d) = changes.valid_days {
+                item.valid_days = d;
+            }
+            if let Some(a) = changes.active {
+                item.active = a;
+            }
+            check_item(&item)?;
+            tx.update_item_details(&item, now)?;
+            tx.append_event("catalogue_changed", &item.code, now)?;
+            Ok(item_view(&item))
+        })
+    }
+
+    /// Adds `qty` to a limited item's stock (a negative `qty` writes off damaged goods,
+    /// never below zero).
+    pub fn restock(&mut self, code: &str, qty: i64, clerk: &str) -> Result<CatalogueItemView> {
+        if qty == 0 {
+            return Err(AppError::Invalid("restock by a non-zero amount".into()));
+        }
+        let now = self.clock.now();
+        self.store.write(|tx| {
+            let item = tx.item(code)?.ok_or_else(|| AppError::UnknownItem(code.to_string()))?;
+            match item.stock {
+                Stock::Unlimited => {
+                    return Err(AppError::Invalid(format!(
+                        "{} is unlimited and has no stock to restock",
+                        item.name
+                    )))
+                }
+                Stock::Limited(n) if n + qty < 0 => {
+                    return Err(AppError::Invalid(format!(
+                        "{} has only {n} in stock; cannot remove {}",
+                        item.name, -qty
+                    )))
+                }
+                Stock::Limited(_) => {}
+            }
+            tx.move_stock(&item.code, qty, StockMoveReason::Restock, Some(clerk), now)?;
+            tx.append_event("catalogue_changed", &item.code, now)?;
+            let item = tx.item(code)?.ok_or_else(|| AppError::UnknownItem(code.to_string()))?;
+            Ok(item_view(&item))
+        })
+    }
+
+    pub fn catalogue(&mut self) -> Result<Vec<CatalogueItemView>> {
+        let items = self.store.read(|tx| Ok::<_, AppError>(tx.items()?))?;
+        Ok(items.iter().map(item_view).collect())
+    }
+}
+
+fn check_item(item: &CatalogueItem) -> Result<()> {
+    if !is_code(&item.code) {
+        return Err(AppError::Invalid(format!(
+            "item code '{}' must be letters, digits or '-'",
+            item.code
+        )));
+    }
+    if item.name.is_empty() {
+        return Err(AppError::Invalid("the item name is empty".into()));
+    }
+    if !(1..=100_000).contains(&item.points_cost) {
+        return Err(AppError::Invalid(format!(
+            "points must be 1 to 100000, not {}",
+            item.points_cost
+        )));
+    }
+    if !(1..=3650).contains(&item.valid_days) {
+        return Err(AppError::Invalid(format!(
+            "validity must be 1 to 3650 days, not {}",
+            item.valid_days
+        )));
+    }
+    Ok(())
+}
+
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+fn item_view(i: &CatalogueItem) -> CatalogueItemView {
+    CatalogueItemView {
+        code: i.code.clone(),
+        name: i.name.clone(),
+        points_cost: i.points_cost,
+        stock: match i.stock {
+            Stock::Limited(n) => Some(n),
+            Stock::Unlimited => None,
+        },
+        merchant: i.merchant.clone(),
+        sponsor: i.sponsor.clone(),
+        valid_days: i.valid_days,
+        active: i.active,
+    }
+}

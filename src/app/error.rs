@@ -1,0 +1,118 @@
+use std::fmt;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use crate::domain::id_number::IdNumberError;
+use crate::domain::period::PeriodError;
+use crate::domain::voucher::{PayloadError, SerialError};
+use crate::installation::InstallationError;
+use crate::store::StoreError;
+
+/// Everything a service can refuse or fail with. Each message is one line a clerk can
+/// act on; none contains a resident's ID number. Front ends map variants to their own
+/// words (the touch UI says them in Chinese).
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("no village is set up in {0}; run `jifen admin init` (or `jifen admin demo`) first")]
+    NotInitialised(PathBuf),
+    #[error("{0} already holds a village; use another --data-dir")]
+    AlreadyInitialised(PathBuf),
+    #[error(transparent)]
+    Installation(#[from] InstallationError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+
+    #[error("invalid ID number: {0}")]
+    BadIdNumber(#[from] IdNumberError),
+    #[error("this ID card is not registered in any household (请到窗口登记)")]
+    UnknownIdNumber,
+    #[error("this QR code is not a household card of this village")]
+    UnknownQrToken,
+    #[error("no household with code {0}")]
+    UnknownHousehold(String),
+    #[error("no rule item with code {0}")]
+    UnknownRule(String),
+    #[error("no catalogue item with code {0}")]
+    UnknownItem(String),
+    #[error("a catalogue item with code {0} already exists")]
+    DuplicateItem(String),
+    #[error(transparent)]
+    BadPeriod(#[from] PeriodError),
+
+    #[error("{item} is not offered at the moment")]
+    ItemInactive { item: String },
+    #[error("{item} is out of stock: {left} left, {wanted} wanted")]
+    OutOfStock { item: String, left: i64, wanted: i64 },
+    #[error("not enough points: the balance is {balance}, {item} needs {cost}")]
+    InsufficientPoints { item: String, balance: i64, cost: i64 },
+    #[error("the balance is {balance}, below zero after a deduction; redeeming resumes when it is positive again")]
+    NegativeBalance { balance: i64 },
+
+    #[error(transparent)]
+    BadSerial(#[from] SerialError),
+    #[error("refused: {0}")]
+    ForgedVoucher(#[from] PayloadError),
+    #[error("no voucher with serial {0} was issued here")]
+    UnknownVoucher(String),
+    #[error("refused: voucher {serial} was already settled on {on} for {merchant}")]
+    AlreadySettled {
+        serial: String,
+        on: String,
+        merchant: String,
+    },
+    #[error("refused: voucher {serial} was voided ({reason})")]
+    VoucherVoid { serial: String, reason: String },
+    #[error("refused: voucher {serial} expired on {on}")]
+    VoucherExpired { serial: String, on: NaiveDate },
+    #[error("refused: voucher {serial} is for {expected}, not {given}")]
+    WrongMerchant {
+        serial: String,
+        expected: String,
+        given: String,
+    },
+    #[error("refused: the QR code of voucher {0} does not match the voucher issued under that serial")]
+    PayloadMismatch(String),
+
+    #[error("no active clerk named {0}")]
+    UnknownClerk(String),
+    #[error("wrong PIN")]
+    WrongPin,
+
+    #[error("{file}: nothing was imported because {} row(s) are wrong:{}", .errors.len(), LineList(.errors))]
+    ImportRejected { file: String, errors: Vec<LineError> },
+    #[error("{0}")]
+    Invalid(String),
+    /// Internal: carries a dry run's report out of the transaction so it rolls back.
+    #[error("dry run")]
+    DryRun(Box<super::ImportReport>),
+}
+
+/// One bad row of an imported CSV file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LineError {
+    /// 1-based line number in the file, the header being line 1.
+    pub line: u64,
+    pub message: String,
+}
+
+struct LineList<'a>(&'a [LineError]);
+
+impl fmt::Display for LineList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for e in self.0 {
+            write!(f, "\n  line {}: {}", e.line, e.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl AppError {
+    /// Wraps row errors from parsing an embedded or in-memory CSV.
+    pub(crate) fn rejected(file: &str, errors: Vec<LineError>) -> AppError {
+        AppError::ImportRejected {
+            file: file.to_string(),
+            errors,
+        }
+    }
+}

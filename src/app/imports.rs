@@ -1,0 +1,488 @@
+//! CSV imports: households, a month's scoring sheet, rule items.
+//!
+//! Every import is all-or-nothing: rows are checked first, against each other and against
+//! the database, inside the write transaction; if any row is wrong, every wrong row is
+//! reported with its line number and nothing is written. Importing the same sheet twice
+//! adds nothing the second time.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{new_entry, App, AppError, LineError, Result};
+use crate::domain::household::{Resident, Role};
+use crate::domain::id_number::IdNumber;
+use crate::domain::ledger::EntryKind;
+use crate::domain::period::Month;
+use crate::domain::rules::{is_code, RuleItem, RuleKind};
+
+/// What an import did (or, with `--dry-run`, would do).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub file: String,
+    pub dry_run: bool,
+    /// Data rows read (header excluded).
+    pub rows: usize,
+    /// Rows that add or change something.
+    pub applied: usize,
+    /// Rows already in the database, e.g. from importing the same file before.
+    pub unchanged: usize,
+    pub households_created: usize,
+    /// Net points of the applied rows of a scoring sheet.
+    pub points_total: i64,
+}
+
+const HOUSEHOLD_HEADER: [&str; 6] = ["household_code", "grid", "name", "id_number", "role", "qr_token"];
+const POINTS_HEADER: [&str; 6] = ["month", "household_code", "rule_code", "points", "note", "recorded_by"];
+const RULES_HEADER: [&str; 5] = ["code", "area", "kind", "points", "text"];
+
+struct HouseholdLine {
+    line: u64,
+    code: String,
+    grid: String,
+    name: String,
+    id: IdNumber,
+    role: Role,
+    qr_token: Option<String>,
+}
+
+struct PointsLine {
+    line: u64,
+    month: Month,
+    household: String,
+    rule: String,
+    points: Option<i64>,
+    note: String,
+    recorded_by: String,
+}
+
+impl App {
+    pub fn import_households(&mut self, file: &str, bytes: &[u8], dry_run: bool) -> Result<ImportReport> {
+        let (rows, mut errors) = read_csv(bytes, &HOUSEHOLD_HEADER, parse_household_line);
+        let rows: Vec<HouseholdLine> = rows.into_iter().map(|(line, r)| HouseholdLine { line, ..r }).collect();
+        let secret = self.keys.id_number_secret;
+        let now = self.clock.now();
+        let mut report = ImportReport {
+            file: file.to_string(),
+            dry_run,
+            rows: rows.len() + errors.len(),
+            ..ImportReport::default()
+        };
+        let report = self.store.write(|tx| {
+            // Checks among the rows of the file.
+            let mut seen_id: HashMap<String, u64> = HashMap::new();
+            let mut grid_of: HashMap<&str, (&str, u64)> = HashMap::new();
+            let mut head_of: HashMap<&str, u64> = HashMap::new();
+            let mut token_of: HashMap<&str, (&str, u64)> = HashMap::new();
+            let mut token_owner: HashMap<&str, (&str, u64)> = HashMap::new();
+            let mut plan: Vec<(&HouseholdLine, String)> = Vec::new();
+            for r in &rows {
+                let hash = r.id.keyed_hash(&secret);
+                let mut fail = |message: String| errors.push(LineError { line: r.line, message });
+                if let Some(first) = seen_id.insert(hash.clone(), r.line) {
+                    fail(format!("the same ID number is already on line {first}"));
+                    continue;
+                }
+                match grid_of.get(r.code.as_str()) {
+                    Some((g, l)) if *g != r.grid => {
+                        fail(format!(
+                            "household {} is in grid '{g}' on line {l} but '{}' here",
+                            r.code, r.grid
+                        ));
+                        continue;
+                    }
+                    _ => {
+                        grid_of.insert(&r.code, (&r.grid, r.line));
+                    }
+                }
+                if r.role == Role::Head {
+                    if let Some(l) = head_of.insert(&r.code, r.line) {
+                        fail(format!("household {} already has a head on line {l}", r.code));
+                        continue;
+                    }
+                }
+                if let Some(t) = &r.qr_token {
+                    if let Some((other, l)) = token_of.get(r.code.as_str()).filter(|(o, _)| *o != t) {
+                        fail(format!(
+                            "household {} has QR token '{other}' on line {l}; one card per household",
+                            r.code
+                        ));
+                        continue;
+                    }
+                    if let Some((owner, l)) = token_owner.get(t.as_str()).filter(|(o, _)| *o != r.code) {
+                        fail(format!(
+                            "QR token '{t}' is already given to household {owner} on line {l}"
+                        ));
+                        continue;
+                    }
+                    token_of.insert(&r.code, (t, r.line));
+                    token_owner.insert(t, (&r.code, r.line));
+                }
+                // Checks against what is already registered.
+                let existing = tx.household_row(&r.code)?;
+                if let Some(h) = &existing {
+                    if h.grid != r.grid {
+                        fail(format!(
+                            "household {} is registered in grid '{}', not '{}'",
+                            r.code, h.grid, r.grid
+                        ));
+                        continue;
+                    }
+                    if let (Some(old), Some(new)) = (&h.qr_token, &r.qr_token) {
+                        if old != new {
+                            fail(format!("household {} already has a different QR card", r.code));
+                            continue;
+                        }
+                    }
+                }
+                if let Some(t) = &r.qr_token {
+                    if let Some(owner) = tx.household_by_qr_token(t)?.filter(|o| *o != r.code) {
+                        fail(format!("QR token '{t}' belongs to household {owner}"));
+                        continue;
+                    }
+                }
+                match tx.household_of_resident(&hash)? {
+                    Some(h) if h == r.code => {
+                        report.unchanged += 1;
+                        continue;
+                    }
+                    Some(h) => {
+                        fail(format!(
+                            "this ID number ({}) is already registered in household {h}",
+                            r.id.masked()
+                        ));
+                        continue;
+                    }
+                    None => {}
+                }
+                if r.role == Role::Head {
+                    let has_head = tx
+                        .household(&r.code)?
+                        .is_some_and(|h| h.members.iter().any(|m| m.role == Role::Head));
+                    if has_head {
+                        fail(format!("household {} already has a registered head", r.code));
+                        continue;
+                    }
+                }
+                plan.push((r, hash));
+            }
+            if !errors.is_empty() {
+                errors.sort_by_key(|e| e.line);
+                return Err(AppError::rejected(file, std::mem::take(&mut errors)));
+            }
+            let mut created: Vec<&str> = Vec::new();
+            for (r, hash) in &plan {
+                if tx.household_row(&r.code)?.is_none() {
+                    tx.insert_household(&r.code, &r.grid, None, now)?;
+                    created.push(&r.code);
+                }
+                let resident = Resident {
+                    name: r.name.clone(),
+                    role: r.role,
+                    id_last4: r.id.last4().to_string(),
+                };
+                tx.insert_resident(&r.code, &resident, hash)?;
+            }
+            for (code, (token, _)) in &token_of {
+                if tx.household_row(code)?.is_some_and(|h| h.qr_token.is_none()) {
+                    tx.set_household_qr_token(code, token)?;
+                }
+            }
+            report.applied = plan.len();
+            report.households_created = created.len();
+            if dry_run {
+                // Checked against the database as it is; the caller's rollback discards the rows.
+                return Err(AppError::DryRun(Box::new(report.clone())));
+            }
+            let mut touched: Vec<&str> = plan.iter().map(|(r, _)| r.code.as_str()).collect();
+            touched.dedup();
+            for code in touched {
+                tx.append_event("household_changed", code, now)?;
+            }
+            tx.record_import(&digest(bytes), "households", file, report.rows, now)?;
+            Ok(report.clone())
+        });
+        unwrap_dry_run(report)
+    }
+
+    pub fn import_points(&mut self, file: &str, bytes: &[u8], dry_run: bool) -> Result<ImportReport> {
+        let (rows, mut errors) = read_csv(bytes, &POINTS_HEADER, parse_points_line);
+        let rows: Vec<PointsLine> = rows.into_iter().map(|(line, r)| PointsLine { line, ..r }).collect();
+        let clock = self.clock.clone();
+        let this_month = clock.this_month();
+        let now = clock.now();
+        let file_digest = digest(bytes);
+        let mut report = ImportReport {
+            file: file.to_string(),
+            dry_run,
+            rows: rows.len() + errors.len(),
+            ..ImportReport::default()
+        };
+        let report = self.store.write(|tx| {
+            let mut seen: HashMap<String, u64> = HashMap::new();
+            let mut plan = Vec::new();
+            for r in &rows {
+                let mut fail = |message: String| errors.push(LineError { line: r.line, message });
+                if r.month > this_month {
+                    fail(format!("month {} is in the future", r.month));
+                    continue;
+                }
+                if tx.household_row(&r.household)?.is_none() {
+                    fail(format!("unknown household {}", r.household));
+                    continue;
+                }
+                let Some(rule) = tx.rule(&r.rule)? else {
+                    fail(format!("unknown rule {}", r.rule));
+                    continue;
+                };
+                if rule.kind == RuleKind::Bonus && r.points.is_some_and(|p| p < 0) {
+                    fail(format!(
+                        "rule {} is a bonus item; its points cannot be negative",
+                        rule.code
+                    ));
+                    continue;
+                }
+                let key = format!("sheet:{}:{}:{}", r.month, r.household, rule.code);
+                if let Some(first) = seen.insert(key.clone(), r.line) {
+                    fail(format!("duplicate of line {first} (same month, household and rule)"));
+                    continue;
+                }
+                let delta = rule.signed_points(r.points);
+                match tx.entry_delta_by_dedupe_key(&key)? {
+                    Some(d) if d == delta => {
+                        report.unchanged += 1;
+                        continue;
+                    }
+                    Some(d) => {
+                        fail(format!(
+                            "{} already has {:+} for {} in {}; this sheet says {:+}. Record a correction instead",
+                            r.household, d, rule.code, r.month, delta
+                        ));
+                        continue;
+                    }
+                    None => {}
+                }
+                plan.push((r, rule, delta, key));
+            }
+            if !errors.is_empty() {
+                errors.sort_by_key(|e| e.line);
+                return Err(AppError::rejected(file, std::mem::take(&mut errors)));
+            }
+            for (r, rule, delta, key) in &plan {
+                let kind = if *delta >= 0 {
+                    EntryKind::Award
+                } else {
+                    EntryKind::Deduction
+                };
+                let reason = if r.note.is_empty() {
+                    rule.text.clone()
+                } else {
+                    format!("{}（{}）", rule.text, r.note)
+                };
+                let mut e = new_entry(clock.as_ref(), &r.household, kind, *delta, reason);
+                e.rule_code = Some(rule.code.clone());
+                e.month = r.month;
+                e.source = format!("sheet:{}", &file_digest[..12]);
+                e.recorded_by = r.recorded_by.clone();
+                tx.append_entry(&e, Some(key))?;
+                tx.append_event("ledger_entry", &e.id.to_string(), now)?;
+                report.points_total += delta;
+            }
+            report.applied = plan.len();
+            if dry_run {
+                return Err(AppError::DryRun(Box::new(report.clone())));
+            }
+            tx.record_import(&file_digest, "points", file, report.rows, now)?;
+            Ok(report.clone())
+        });
+        unwrap_dry_run(report)
+    }
+
+    /// Adds or updates rule items by code.
+    pub fn import_rules(&mut self, file: &str, bytes: &[u8]) -> Result<ImportReport> {
+        let rules = parse_rules_csv(bytes).map_err(|e| AppError::rejected(file, e))?;
+        let now = self.clock.now();
+        self.store.write(|tx| {
+            let mut report = ImportReport {
+                file: file.to_string(),
+                rows: rules.len(),
+                ..ImportReport::default()
+            };
+            for rule in &rules {
+                if tx.rule(&rule.code)?.as_ref() == Some(rule) {
+                    report.unchanged += 1;
+                } else {
+                    tx.upsert_rule(rule, now)?;
+                    tx.append_event("rule_changed", &rule.code, now)?;
+                    report.applied += 1;
+                }
+            }
+            Ok(report)
+        })
+    }
+}
+
+/// Parses a rules CSV (the embedded standard set uses this too).
+pub(super) fn parse_rules_csv(bytes: &[u8]) -> std::result::Result<Vec<RuleItem>, Vec<LineError>> {
+    let (rows, mut errors) = read_csv(bytes, &RULES_HEADER, |rec| {
+        let kind: RuleKind = rec[2]
+            .parse()
+            .map_err(|e: crate::domain::rules::RuleError| e.to_string())?;
+        let points: i64 = rec[3]
+            .parse()
+            .map_err(|_| format!("points '{}' is not a whole number", &rec[3]))?;
+        let area = rec[1]
+            .parse()
+            .map_err(|e: crate::domain::rules::RuleError| e.to_string())?;
+        RuleItem::new(&rec[0], area, kind, points, &rec[4]).map_err(|e| e.to_string())
+    });
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for (line, rule) in &rows {
+        if let Some(first) = seen.insert(rule.code.clone(), *line) {
+            errors.push(LineError {
+                line: *line,
+                message: format!("rule {} is already on line {first}", rule.code),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(rows.into_iter().map(|(_, r)| r).collect())
+    } else {
+        errors.sort_by_key(|e| e.line);
+        Err(errors)
+    }
+}
+
+fn parse_household_line(rec: &csv::StringRecord) -> std::result::Result<HouseholdLine, String> {
+    let code = rec[0].to_string();
+    if !is_code(&code) {
+        return Err(format!("household code '{code}' must be letters, digits or '-'"));
+    }
+    let grid = rec[1].to_string();
+    if grid.is_empty() {
+        return Err("the grid is empty".into());
+    }
+    let name = rec[2].to_string();
+    if name.is_empty() || name.chars().count() > 20 {
+        return Err("the name must be 1 to 20 characters".into());
+    }
+    let id = IdNumber::parse(&rec[3]).map_err(|e| format!("ID number: {e}"))?;
+    let role = Role::parse(&rec[4]).ok_or_else(|| format!("role '{}' must be head or member", &rec[4]))?;
+    let token = Some(rec[5].to_string()).filter(|t| !t.is_empty());
+    if let Some(t) = &token {
+        if t.len() < 4 || t.len() > 64 || !is_code(t) && !t.chars().all(|c| c.is_ascii_graphic() && c != '|') {
+            return Err(format!("QR token '{t}' must be 4 to 64 printable characters"));
+        }
+    }
+    Ok(HouseholdLine {
+        line: 0,
+        code,
+        grid,
+        name,
+        id,
+        role,
+        qr_token: token,
+    })
+}
+
+fn parse_points_line(rec: &csv::StringRecord) -> std::result::Result<PointsLine, String> {
+    let month: Month = rec[0]
+        .parse()
+        .map_err(|e: crate::domain::period::PeriodError| e.to_string())?;
+    let points = match &rec[3] {
+        "" => None,
+        p => {
+            let v: i64 = p.parse().map_err(|_| format!("points '{p}' is not a whole number"))?;
+            if v == 0 || v.abs() > 1000 {
+                return Err(format!("points {v} must be between 1 and 1000 (or -1 and -1000)"));
+            }
+            Some(v)
+        }
+    };
+    if rec[5].is_empty() {
+        return Err("recorded_by is empty: say who scored it".into());
+    }
+    Ok(PointsLine {
+        line: 0,
+        month,
+        household: rec[1].to_string(),
+        rule: rec[2].to_string(),
+        points,
+        note: rec[4].to_string(),
+        recorded_by: rec[5].to_string(),
+    })
+}
+
+/// Reads a CSV with the given header, parsing each row; returns the good rows with
+/// their line numbers and the bad rows as errors.
+fn read_csv<T>(
+    bytes: &[u8],
+    header: &[&str],
+    mut parse: impl FnMut(&csv::StringRecord) -> std::result::Result<T, String>,
+) -> (Vec<(u64, T)>, Vec<LineError>) {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
+    let mut good = Vec::new();
+    let mut errors = Vec::new();
+    match reader.headers() {
+        Ok(h)
+            if h.iter()
+                .map(|s| s.trim_start_matches('\u{feff}'))
+                .eq(header.iter().copied()) => {}
+        Ok(h) => {
+            errors.push(LineError {
+                line: 1,
+                message: format!(
+                    "the header must be '{}', found '{}'",
+                    header.join(","),
+                    h.iter().collect::<Vec<_>>().join(",")
+                ),
+            });
+            return (good, errors);
+        }
+        Err(e) => {
+            errors.push(LineError {
+                line: 1,
+                message: format!("unreadable header: {e}"),
+            });
+            return (good, errors);
+        }
+    }
+    for rec in reader.records() {
+        match rec {
+            Ok(rec) => {
+                let line = rec.position().map_or(0, |p| p.line());
+                if rec.iter().all(str::is_empty) {
+                    continue;
+                }
+                match parse(&rec) {
+                    Ok(v) => good.push((line, v)),
+                    Err(message) => errors.push(LineError { line, message }),
+                }
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                let message = match e.kind() {
+                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                        format!("{len} fields where the header has {expected_len}")
+                    }
+                    csv::ErrorKind::Utf8 { .. } => "not valid UTF-8 text (save the sheet as CSV UTF-8)".to_string(),
+                    _ => e.to_string(),
+                };
+                errors.push(LineError { line, message });
+            }
+        }
+    }
+    (good, errors)
+}
+
+fn digest(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn unwrap_dry_run(r: Result<ImportReport>) -> Result<ImportReport> {
+    match r {
+        Err(AppError::DryRun(report)) => Ok(*report),
+        other => other,
+    }
+}

@@ -1,0 +1,209 @@
+//! Voucher settlement and voiding (DESIGN.md §5.4–5.5).
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{new_entry, App, AppError, Result};
+use crate::domain::clock::china_date;
+use crate::domain::ledger::EntryKind;
+use crate::domain::voucher::{looks_like_voucher, Serial, VoucherPayload, VoucherStatus};
+use crate::store::{StockMoveReason, VoucherRow};
+
+/// A voucher as clerks see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct VoucherView {
+    pub serial: String,
+    pub household_code: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub qty: i64,
+    pub points: i64,
+    pub merchant: Option<String>,
+    pub sponsor: Option<String>,
+    /// pending, printed, settled, void, or expired (an outstanding voucher past its date).
+    pub status: &'static str,
+    pub issued_at: String,
+    pub expires_on: String,
+    pub reprint_count: i64,
+    pub last_print_error: Option<String>,
+    pub settled_at: Option<String>,
+    pub settled_merchant: Option<String>,
+    pub void_reason: Option<String>,
+    pub qr_payload: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SettlementReceipt {
+    pub serial: String,
+    pub item_name: String,
+    pub qty: i64,
+    pub points: i64,
+    pub merchant: String,
+    pub settled_at: String,
+    pub settled_by: String,
+}
+
+impl App {
+    pub fn voucher(&mut self, serial: &str) -> Result<VoucherView> {
+        let serial: Serial = serial.parse()?;
+        let today = self.clock.today();
+        let row = self.store.read(|tx| Ok::<_, AppError>(tx.voucher(serial.as_str())?))?;
+        let row = row.ok_or_else(|| AppError::UnknownVoucher(serial.to_string()))?;
+        Ok(voucher_view(&row, today))
+    }
+
+    pub fn vouchers(&mut self, status: Option<VoucherStatus>) -> Result<Vec<VoucherView>> {
+        let today = self.clock.today();
+        let rows = self.store.read(|tx| Ok::<_, AppError>(tx.vouchers(status)?))?;
+        Ok(rows.iter().map(|r| voucher_view(r, today)).collect())
+    }
+
+    /// Settles a voucher presented at a merchant, given its typed serial or its scanned
+    /// QR text. Each serial is honoured once; forged, altered, void, expired and
+    /// wrong-merchant vouchers are refused with the reason, and nothing is written.
+    pub fn settle(&mut self, presented: &str, merchant: Option<&str>, clerk: &str) -> Result<SettlementReceipt> {
+        let (serial, payload) = if looks_like_voucher(presented) {
+            let payload = VoucherPayload::verify(presented, &self.keys.voucher_signing.verifying_key())?;
+            (payload.serial.clone(), Some(payload))
+        } else {
+            (presented.parse::<Serial>()?, None)
+        };
+        let clock = self.clock.clone();
+        self.store.write(|tx| {
+            let v = tx
+                .voucher(serial.as_str())?
+                .ok_or_else(|| AppError::UnknownVoucher(serial.to_string()))?;
+            if let Some(p) = &payload {
+                if p.item_code != v.item_code
+                    || p.points != v.points
+                    || p.expires != v.expires_on
+                    || v.qr_payload != presented.trim()
+                {
+                    return Err(AppError::PayloadMismatch(v.serial));
+                }
+            }
+            if let Some(refusal) = closed_refusal(&v) {
+                return Err(refusal);
+            }
+            if v.status == VoucherStatus::Expired || clock.today() > v.expires_on {
+                return Err(AppError::VoucherExpired {
+                    serial: v.serial,
+                    on: v.expires_on,
+                });
+            }
+            let honoured_by = match (merchant, &v.merchant) {
+                (Some(given), Some(expected)) if given.trim() != expected => {
+                    return Err(AppError::WrongMerchant {
+                        serial: v.serial,
+                        expected: expected.clone(),
+                        given: given.trim().to_string(),
+                    })
+                }
+                (Some(given), _) => given.trim().to_string(),
+                (None, Some(expected)) => expected.clone(),
+                (None, None) => "村委会".to_string(),
+            };
+            let now = clock.now();
+            tx.mark_voucher_settled(&v.serial, &honoured_by, clerk, now)?;
+            tx.append_event("voucher_settled", &v.serial, now)?;
+            Ok(SettlementReceipt {
+                serial: v.serial,
+                item_name: v.item_name,
+                qty: v.qty,
+                points: v.points,
+                merchant: honoured_by,
+                settled_at: crate::domain::clock::china_time_text(now),
+                settled_by: clerk.to_string(),
+            })
+        })
+    }
+
+    /// Voids an outstanding voucher: the points come back as a refund entry naming the
+    /// original debit, and a limited item goes back into stock.
+    pub fn void_voucher(&mut self, serial: &str, reason: &str, clerk: &str) -> Result<VoucherView> {
+        let serial: Serial = serial.parse()?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::Invalid("say why the voucher is voided (--reason)".into()));
+        }
+        let clock = self.clock.clone();
+        let row = self.store.write(|tx| {
+            let v = tx
+                .voucher(serial.as_str())?
+                .ok_or_else(|| AppError::UnknownVoucher(serial.to_string()))?;
+            if let Some(refusal) = closed_refusal(&v) {
+                return Err(refusal);
+            }
+            let debit_id = Uuid::parse_str(&v.ledger_id)
+                .map_err(|_| crate::store::StoreError::Corrupt(format!("ledger id {}", v.ledger_id)))?;
+            let mut refund = new_entry(
+                clock.as_ref(),
+                &v.household,
+                EntryKind::Refund,
+                v.points,
+                format!("作废兑换券 {} 退回积分：{reason}", v.serial),
+            );
+            refund.corrects = Some(debit_id);
+            refund.recorded_by = clerk.to_string();
+            tx.append_entry(&refund, None)?;
+            tx.mark_voucher_void(&v.serial, reason, &refund.id.to_string())?;
+            let item = tx.item(&v.item_code)?;
+            if item.is_some_and(|i| i.stock != crate::domain::catalogue::Stock::Unlimited) {
+                tx.move_stock(
+                    &v.item_code,
+                    v.qty,
+                    StockMoveReason::Void,
+                    Some(&v.redemption_id),
+                    clock.now(),
+                )?;
+            }
+            tx.append_event("voucher_voided", &v.serial, clock.now())?;
+            Ok::<_, AppError>(tx.voucher(&v.serial)?)
+        })?;
+        let row = row.ok_or_else(|| AppError::UnknownVoucher(serial.to_string()))?;
+        Ok(voucher_view(&row, self.clock.today()))
+    }
+}
+
+/// The refusal for a voucher that is already settled or void, whatever is asked of it.
+fn closed_refusal(v: &VoucherRow) -> Option<AppError> {
+    match v.status {
+        VoucherStatus::Settled => Some(AppError::AlreadySettled {
+            serial: v.serial.clone(),
+            on: v.settled_at.map(|t| china_date(t).to_string()).unwrap_or_default(),
+            merchant: v.settled_merchant.clone().unwrap_or_default(),
+        }),
+        VoucherStatus::Void => Some(AppError::VoucherVoid {
+            serial: v.serial.clone(),
+            reason: v.void_reason.clone().unwrap_or_default(),
+        }),
+        VoucherStatus::Pending | VoucherStatus::Printed | VoucherStatus::Expired => None,
+    }
+}
+
+fn voucher_view(v: &VoucherRow, today: chrono::NaiveDate) -> VoucherView {
+    let status = if v.status.is_outstanding() && today > v.expires_on {
+        VoucherStatus::Expired
+    } else {
+        v.status
+    };
+    VoucherView {
+        serial: v.serial.clone(),
+        household_code: v.household.clone(),
+        item_code: v.item_code.clone(),
+        item_name: v.item_name.clone(),
+        qty: v.qty,
+        points: v.points,
+        merchant: v.merchant.clone(),
+        sponsor: v.sponsor.clone(),
+        status: status.key(),
+        issued_at: crate::domain::clock::china_time_text(v.issued_at),
+        expires_on: v.expires_on.to_string(),
+        reprint_count: v.reprint_count,
+        last_print_error: v.last_print_error.clone(),
+        settled_at: v.settled_at.map(crate::domain::clock::china_time_text),
+        settled_merchant: v.settled_merchant.clone(),
+        void_reason: v.void_reason.clone(),
+        qr_payload: v.qr_payload.clone(),
+    }
+}

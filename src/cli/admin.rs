@@ -1,0 +1,285 @@
+//! `jifen admin …`: each subcommand calls one service and prints its answer.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+
+use super::args::*;
+use super::{emit, export, init_demo_village, open, text};
+use crate::app::{Identity, ItemChanges, NewItem, Village};
+use crate::domain::catalogue::Stock;
+use crate::domain::period::{Month, Quarter};
+use crate::domain::voucher::VoucherStatus;
+use crate::installation::DataDir;
+
+pub(super) fn run(dir: &DataDir, args: AdminArgs) -> anyhow::Result<ExitCode> {
+    let by = args.by.as_str();
+    match args.command {
+        AdminCommand::Init {
+            village_code,
+            village_name,
+        } => {
+            let clock = std::sync::Arc::new(crate::domain::clock::SystemClock);
+            let app = crate::app::App::init(
+                dir,
+                Village {
+                    code: village_code,
+                    name: village_name,
+                },
+                clock,
+            )?;
+            println!(
+                "已建立 {}（{}），数据目录 {}",
+                app.village().name,
+                app.village().code,
+                dir.root.display()
+            );
+        }
+        AdminCommand::Demo { json } => {
+            let mut app = if dir.exists() {
+                open(dir)?
+            } else {
+                init_demo_village(dir)?
+            };
+            let summary = app.seed_demo()?;
+            emit(json, &summary, text::demo_summary)?;
+        }
+        AdminCommand::Household(cmd) => household(dir, cmd)?,
+        AdminCommand::Rules(RulesCommand::Import { file, json }) => {
+            let mut app = open(dir)?;
+            let report = app.import_rules(&file.display().to_string(), &read_file(&file)?)?;
+            emit(json, &report, text::import_report)?;
+        }
+        AdminCommand::Rules(RulesCommand::List { json }) => {
+            let rules = open(dir)?.rules()?;
+            let views: Vec<_> = rules.iter().map(text::RuleView::from).collect();
+            emit(json, &views, |v| text::rules(v))?;
+        }
+        AdminCommand::Points(cmd) => points(dir, by, cmd)?,
+        AdminCommand::Catalogue(cmd) => catalogue(dir, by, cmd)?,
+        AdminCommand::Redeem {
+            household,
+            item,
+            qty,
+            json,
+        } => {
+            let mut app = open(dir)?;
+            let receipt = app.redeem(&household, &item, qty, by)?;
+            emit(json, &receipt, text::redemption)?;
+        }
+        AdminCommand::Voucher(cmd) => voucher(dir, by, cmd)?,
+        AdminCommand::Ranking { quarter, grid, json } => {
+            let mut app = open(dir)?;
+            let quarter: Quarter = match quarter {
+                Some(q) => q.parse()?,
+                None => Month::of(crate::domain::clock::china_date(app.now())).quarter(),
+            };
+            let view = app.ranking(quarter, grid.as_deref())?;
+            emit(json, &view, text::ranking)?;
+        }
+        AdminCommand::Verify { json } => {
+            let report = open(dir)?.verify()?;
+            emit(json, &report, text::verify)?;
+            if !report.ok {
+                return Ok(ExitCode::from(2));
+            }
+        }
+        AdminCommand::Clerk(ClerkCommand::Add { name, pin_stdin: _ }) => {
+            let mut pin = String::new();
+            std::io::stdin()
+                .read_to_string(&mut pin)
+                .context("cannot read the PIN from stdin")?;
+            open(dir)?.add_clerk(&name, pin.lines().next().unwrap_or(""))?;
+            println!("已设置管理员 {name} 的密码");
+        }
+        AdminCommand::Export { out } => {
+            let data = open(dir)?.export_data()?;
+            let written = export::write(&out, &data)?;
+            for f in written {
+                println!("{}", f.display());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn household(dir: &DataDir, cmd: HouseholdCommand) -> anyhow::Result<()> {
+    let mut app = open(dir)?;
+    match cmd {
+        HouseholdCommand::Import { file, dry_run, json } => {
+            let report = app.import_households(&file.display().to_string(), &read_file(&file)?, dry_run)?;
+            emit(json, &report, text::import_report)?;
+        }
+        HouseholdCommand::Show {
+            code,
+            id_number,
+            qr,
+            json,
+        } => {
+            let who = match (code, id_number, qr) {
+                (_, Some(id), _) if id == "-" => {
+                    let mut s = String::new();
+                    std::io::stdin()
+                        .read_to_string(&mut s)
+                        .context("cannot read the ID number from stdin")?;
+                    Identity::IdNumber(s.trim().to_string())
+                }
+                (_, Some(id), _) => Identity::IdNumber(id),
+                (_, _, Some(token)) => Identity::QrToken(token),
+                (Some(code), _, _) => Identity::HouseholdCode(code),
+                _ => bail!("name a household: CODE, --id-number or --qr"),
+            };
+            let view = app.account_view(&who)?;
+            emit(json, &view, text::account)?;
+        }
+        HouseholdCommand::List { json } => {
+            let rows = app.export_data()?.households;
+            let list: Vec<text::HouseholdListRow> =
+                rows.iter().map(|(h, m)| text::HouseholdListRow::new(h, m)).collect();
+            emit(json, &list, |l| text::household_list(l))?;
+        }
+    }
+    Ok(())
+}
+
+fn points(dir: &DataDir, by: &str, cmd: PointsCommand) -> anyhow::Result<()> {
+    let mut app = open(dir)?;
+    match cmd {
+        PointsCommand::Import { file, dry_run, json } => {
+            let report = app.import_points(&file.display().to_string(), &read_file(&file)?, dry_run)?;
+            emit(json, &report, text::import_report)?;
+        }
+        PointsCommand::Award {
+            household,
+            rule,
+            points,
+            note,
+            month,
+            json,
+        } => {
+            let month = month.map(|m| m.parse::<Month>()).transpose()?;
+            let receipt = app.award(&household, &rule, points, note.as_deref(), month, by)?;
+            emit(json, &receipt, text::award)?;
+        }
+        PointsCommand::Correct {
+            entry,
+            delta,
+            reason,
+            json,
+        } => {
+            let receipt = app.correct(&entry, delta, &reason, by)?;
+            emit(json, &receipt, text::award)?;
+        }
+    }
+    Ok(())
+}
+
+fn catalogue(dir: &DataDir, by: &str, cmd: CatalogueCommand) -> anyhow::Result<()> {
+    let mut app = open(dir)?;
+    match cmd {
+        CatalogueCommand::Add {
+            code,
+            name,
+            points,
+            stock,
+            unlimited,
+            merchant,
+            sponsor,
+            valid_days,
+            json,
+        } => {
+            let stock = match (stock, unlimited) {
+                (_, true) => Stock::Unlimited,
+                (Some(n), false) => Stock::Limited(n),
+                (None, false) => bail!("give --stock N or --unlimited"),
+            };
+            let item = app.add_item(NewItem {
+                code,
+                name,
+                points_cost: points,
+                stock,
+                merchant,
+                sponsor,
+                valid_days,
+            })?;
+            emit(json, &item, |i| text::items(std::slice::from_ref(i)))?;
+        }
+        CatalogueCommand::Edit {
+            code,
+            name,
+            points,
+            merchant,
+            sponsor,
+            valid_days,
+            deactivate,
+            activate,
+            json,
+        } => {
+            let active = match (activate, deactivate) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            };
+            let changes = ItemChanges {
+                name,
+                points_cost: points,
+                merchant,
+                sponsor,
+                valid_days,
+                active,
+            };
+            let item = app.edit_item(&code, changes)?;
+            emit(json, &item, |i| text::items(std::slice::from_ref(i)))?;
+        }
+        CatalogueCommand::Restock { code, add, json } => {
+            let item = app.restock(&code, add, by)?;
+            emit(json, &item, |i| text::items(std::slice::from_ref(i)))?;
+        }
+        CatalogueCommand::List { json } => {
+            let items = app.catalogue()?;
+            emit(json, &items, |i| text::items(i))?;
+        }
+    }
+    Ok(())
+}
+
+fn voucher(dir: &DataDir, by: &str, cmd: VoucherCommand) -> anyhow::Result<()> {
+    let mut app = open(dir)?;
+    match cmd {
+        VoucherCommand::Show { serial, json } => {
+            let v = app.voucher(&serial)?;
+            emit(json, &v, text::voucher)?;
+        }
+        VoucherCommand::List { status, json } => {
+            let status = status
+                .map(|s| {
+                    VoucherStatus::parse(&s)
+                        .with_context(|| format!("unknown status '{s}'; use pending, printed, settled or void"))
+                })
+                .transpose()?;
+            let list = app.vouchers(status)?;
+            emit(json, &list, |l| text::voucher_list(l))?;
+        }
+        VoucherCommand::Settle {
+            serial,
+            qr,
+            merchant,
+            json,
+        } => {
+            let presented = qr.or(serial).context("give a SERIAL or --qr PAYLOAD")?;
+            let receipt = app.settle(&presented, merchant.as_deref(), by)?;
+            emit(json, &receipt, text::settlement)?;
+        }
+        VoucherCommand::Void { serial, reason, json } => {
+            let v = app.void_voucher(&serial, &reason, by)?;
+            emit(json, &v, text::voucher)?;
+        }
+    }
+    Ok(())
+}
+
+fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}

@@ -1,0 +1,311 @@
+//! The command-line grammar (DESIGN.md §4). Names here are a stable interface.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "jifen",
+    version,
+    about = "村级积分兑换一体机 — village points kiosk, township server and admin CLI"
+)]
+pub struct Cli {
+    /// Data directory (database, keys, printer previews).
+    #[arg(long, global = true, env = "JIFEN_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Config file (TOML); /etc/jifen/jifen.toml when present.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The kiosk (the default command).
+    Kiosk(KioskArgs),
+    /// Clerk and operator commands.
+    Admin(AdminArgs),
+    /// Measure the figures the issues ask for (account view, redemption commit).
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct KioskArgs {
+    /// Run on a demo village, created in <data dir>/demo on first run.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Households in the benchmark village.
+    #[arg(long, default_value_t = 1000)]
+    pub households: usize,
+    /// Years of monthly history.
+    #[arg(long, default_value_t = 5)]
+    pub years: u32,
+    /// Account views to time.
+    #[arg(long, default_value_t = 2000)]
+    pub lookups: usize,
+    /// Redemptions to time.
+    #[arg(long, default_value_t = 200)]
+    pub redemptions: usize,
+    /// Keep the benchmark database here instead of a temporary directory.
+    #[arg(long)]
+    pub keep: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// Who is doing this, recorded beside every change.
+    #[arg(long, global = true, env = "JIFEN_CLERK", default_value = "admin")]
+    pub by: String,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Set up a new village in the data directory, with the standard rule set.
+    Init {
+        #[arg(long)]
+        village_code: String,
+        #[arg(long)]
+        village_name: String,
+    },
+    /// Seed the demo village (creates 堰头村 YT in an empty data directory).
+    Demo {
+        #[arg(long)]
+        json: bool,
+    },
+    #[command(subcommand)]
+    Household(HouseholdCommand),
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    #[command(subcommand)]
+    Points(PointsCommand),
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
+    /// Redeem an item for a household at the counter.
+    Redeem {
+        #[arg(long)]
+        household: String,
+        #[arg(long)]
+        item: String,
+        #[arg(long, default_value_t = 1)]
+        qty: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    #[command(subcommand)]
+    Voucher(VoucherCommand),
+    /// The quarter's ranking by points earned.
+    Ranking {
+        /// e.g. 2026Q4; the current quarter when omitted.
+        #[arg(long)]
+        quarter: Option<String>,
+        #[arg(long)]
+        grid: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Integrity check: balances, stock, vouchers, orphans. Exit 2 when a problem is found.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    #[command(subcommand)]
+    Clerk(ClerkCommand),
+    /// Write households.csv, ledger.csv and vouchers.csv into a directory.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HouseholdCommand {
+    /// Import households from CSV: household_code,grid,name,id_number,role,qr_token
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a household's account, found by code, ID number ('-' reads it from stdin) or QR token.
+    Show {
+        #[arg(required_unless_present_any = ["id_number", "qr"], conflicts_with_all = ["id_number", "qr"])]
+        code: Option<String>,
+        #[arg(long, conflicts_with = "qr")]
+        id_number: Option<String>,
+        #[arg(long)]
+        qr: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List households with their balances.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Add or update rule items from CSV: code,area,kind,points,text
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PointsCommand {
+    /// Import a month's scoring sheet: month,household_code,rule_code,points,note,recorded_by
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply a rule item to a household (an award, or a deduction for a deduction item).
+    Award {
+        #[arg(long)]
+        household: String,
+        #[arg(long)]
+        rule: String,
+        #[arg(long, allow_hyphen_values = true)]
+        points: Option<i64>,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Correct an award or deduction with a new entry that names it.
+    Correct {
+        #[arg(long)]
+        entry: String,
+        #[arg(long, allow_hyphen_values = true)]
+        delta: i64,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogueCommand {
+    Add {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        points: i64,
+        #[arg(long, required_unless_present = "unlimited", conflicts_with = "unlimited")]
+        stock: Option<i64>,
+        #[arg(long)]
+        unlimited: bool,
+        #[arg(long)]
+        merchant: Option<String>,
+        #[arg(long)]
+        sponsor: Option<String>,
+        #[arg(long, default_value_t = 90)]
+        valid_days: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change an item's name, cost, merchant, sponsor, validity, or take it off / put it on offer.
+    Edit {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        points: Option<i64>,
+        #[arg(long)]
+        merchant: Option<String>,
+        #[arg(long)]
+        sponsor: Option<String>,
+        #[arg(long)]
+        valid_days: Option<u32>,
+        #[arg(long, conflicts_with = "activate")]
+        deactivate: bool,
+        #[arg(long)]
+        activate: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    Restock {
+        #[arg(long)]
+        code: String,
+        #[arg(long, allow_hyphen_values = true)]
+        add: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VoucherCommand {
+    Show {
+        serial: String,
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        /// pending, printed, settled, void
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Honour a voucher at a merchant, by serial or by the scanned QR text.
+    Settle {
+        #[arg(required_unless_present = "qr", conflicts_with = "qr")]
+        serial: Option<String>,
+        #[arg(long)]
+        qr: Option<String>,
+        #[arg(long)]
+        merchant: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel an outstanding voucher; its points go back to the household.
+    Void {
+        serial: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClerkCommand {
+    /// Add a clerk (or set a new PIN), reading the PIN from stdin.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long, required = true)]
+        pin_stdin: bool,
+    },
+}

@@ -1,0 +1,169 @@
+//! `jifen bench`: builds a village of realistic size and times what villagers wait for.
+//! Figures: account view by ID number (median, p99) and redemption commit with
+//! `synchronous=FULL` (median, p99), on a real SQLite file.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+
+use super::args::BenchArgs;
+use crate::app::{App, Identity, NewItem, Village};
+use crate::domain::catalogue::Stock;
+use crate::domain::clock::SystemClock;
+use crate::domain::id_number::check_character;
+use crate::installation::DataDir;
+
+#[derive(Serialize)]
+struct Figures {
+    households: usize,
+    ledger_entries: usize,
+    setup_seconds: f64,
+    account_view_median_us: u128,
+    account_view_p99_us: u128,
+    redemption_commit_median_us: u128,
+    redemption_commit_p99_us: u128,
+}
+
+pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let tmp;
+    let root = match &args.keep {
+        Some(p) => p.clone(),
+        None => {
+            tmp = TempDir::new()?;
+            tmp.0.clone()
+        }
+    };
+    let dir = DataDir {
+        root: root.join("bench"),
+    };
+    let started = Instant::now();
+    let village = Village {
+        code: "BM".into(),
+        name: "基准村".into(),
+    };
+    let mut app = App::init(&dir, village, Arc::new(SystemClock)).context("cannot create the benchmark village")?;
+    let ids: Vec<String> = (0..args.households).map(bench_id_number).collect();
+    let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
+    for (h, id) in ids.iter().enumerate() {
+        csv.push_str(&format!("BM-{h:04},{},测试户主{h},{id},head,\n", h % 5 + 1));
+    }
+    app.import_households("bench-households.csv", csv.as_bytes(), false)?;
+    let mut rng = StdRng::seed_from_u64(1);
+    let rules = ["B16", "B17", "B11", "B13", "D16", "D11", "B24"];
+    let this_month = crate::domain::period::Month::of(crate::domain::clock::china_date(app.now()));
+    let mut entries = 0;
+    for back in (0..args.years * 12).rev() {
+        let month = this_month.minus(back);
+        let mut sheet = String::from("month,household_code,rule_code,points,note,recorded_by\n");
+        for h in 0..args.households {
+            // Five distinct rules a month per household: ~300k entries for 1000 households × 5 years.
+            let start = rng.gen_range(0..rules.len());
+            for k in 0..5 {
+                sheet.push_str(&format!(
+                    "{month},BM-{h:04},{},,,网格员\n",
+                    rules[(start + k) % rules.len()]
+                ));
+                entries += 1;
+            }
+        }
+        app.import_points(&format!("bench-{month}.csv"), sheet.as_bytes(), false)?;
+    }
+    app.add_item(NewItem {
+        code: "NOODLE".into(),
+        name: "面券".into(),
+        points_cost: 1,
+        stock: Stock::Limited(1_000_000),
+        merchant: Some("面馆".into()),
+        sponsor: None,
+        valid_days: 90,
+    })?;
+    let setup = started.elapsed();
+
+    let mut views = Vec::with_capacity(args.lookups);
+    for _ in 0..args.lookups {
+        let who = Identity::IdNumber(ids[rng.gen_range(0..ids.len())].clone());
+        let t = Instant::now();
+        let view = app.account_view(&who)?;
+        views.push(t.elapsed());
+        std::hint::black_box(view);
+    }
+    let mut commits = Vec::with_capacity(args.redemptions);
+    for _ in 0..args.redemptions {
+        let household = format!("BM-{:04}", rng.gen_range(0..args.households));
+        let t = Instant::now();
+        let receipt = app.redeem(&household, "NOODLE", 1, "bench");
+        commits.push(t.elapsed());
+        std::hint::black_box(receipt.ok());
+    }
+    let (vm, vp) = median_p99(&mut views);
+    let (cm, cp) = median_p99(&mut commits);
+    let figures = Figures {
+        households: args.households,
+        ledger_entries: entries,
+        setup_seconds: setup.as_secs_f64(),
+        account_view_median_us: vm,
+        account_view_p99_us: vp,
+        redemption_commit_median_us: cm,
+        redemption_commit_p99_us: cp,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&figures)?);
+    } else {
+        println!(
+            "village: {} households, {} ledger entries (built in {:.1} s)",
+            figures.households, figures.ledger_entries, figures.setup_seconds
+        );
+        println!(
+            "account view by ID number: median {} µs, p99 {} µs ({} lookups)",
+            vm, vp, args.lookups
+        );
+        println!(
+            "redemption commit (synchronous=FULL): median {} µs, p99 {} µs ({} redemptions)",
+            cm, cp, args.redemptions
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn median_p99(samples: &mut [Duration]) -> (u128, u128) {
+    if samples.is_empty() {
+        return (0, 0);
+    }
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize].as_micros();
+    (at(0.5), at(0.99))
+}
+
+/// Synthetic ID numbers with valid check characters, one per benchmark household.
+fn bench_id_number(h: usize) -> String {
+    let body = format!(
+        "330483{:04}{:02}{:02}{:03}",
+        1940 + h % 60,
+        h % 12 + 1,
+        h % 28 + 1,
+        h % 1000
+    );
+    format!("{body}{}", check_character(&body).unwrap_or('0'))
+}
+
+/// A temporary directory removed on drop (the benchmark leaves nothing behind).
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new() -> anyhow::Result<TempDir> {
+        let p = std::env::temp_dir().join(format!("jifen-bench-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&p).with_context(|| format!("cannot create {}", p.display()))?;
+        Ok(TempDir(p))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

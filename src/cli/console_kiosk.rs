@@ -1,0 +1,149 @@
+//! A line-oriented kiosk on the terminal, on the same services as the touch UI will use.
+//! Each line is what a card reader or QR scanner in keyboard-wedge mode would type: an
+//! ID number, a household QR token, or (for a clerk) a household code. Useful on a
+//! serial console and for demos until the touch screen (issue 5) is in place.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use crate::app::{App, AppError, Identity};
+use crate::domain::id_number::IdNumber;
+use crate::domain::voucher::looks_like_voucher;
+
+const ENTRIES_SHOWN: usize = 8;
+
+pub(super) fn run(mut app: App) -> anyhow::Result<ExitCode> {
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    loop {
+        home(&mut app)?;
+        let Some(line) = lines.next().transpose()? else {
+            return Ok(ExitCode::SUCCESS);
+        };
+        let scanned = line.trim();
+        match scanned {
+            "" => continue,
+            "q" | "quit" | "退出" => return Ok(ExitCode::SUCCESS),
+            s if looks_like_voucher(s) => {
+                say("这是一张兑换券，请交给管理员或商家核销。");
+                continue;
+            }
+            _ => {}
+        }
+        let who = identity_of(&mut app, scanned);
+        let view = match app.account_view(&who) {
+            Ok(v) => v,
+            Err(
+                AppError::UnknownIdNumber
+                | AppError::UnknownQrToken
+                | AppError::UnknownHousehold(_)
+                | AppError::BadIdNumber(_),
+            ) => {
+                say("没有找到您的户口信息，请到窗口登记。");
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut shown = view.clone();
+        shown.entries.truncate(ENTRIES_SHOWN);
+        println!(
+            "\n{}您好！",
+            view.head.as_deref().map(|h| format!("{h}，")).unwrap_or_default()
+        );
+        print!("{}", super::text::account(&shown));
+        if !view.can_redeem {
+            if let Some(cause) = view.entries.iter().find(|e| e.delta < 0 && e.kind != "redemption") {
+                say(&format!(
+                    "积分为 {} 分，是因为：{} {}（{}）。积分转正后可以兑换。",
+                    view.balance, cause.month, cause.reason, cause.delta
+                ));
+            }
+            continue;
+        }
+        let items: Vec<_> = app.catalogue()?.into_iter().filter(|i| i.active).collect();
+        println!("\n可兑换的物品：");
+        for (n, i) in items.iter().enumerate() {
+            let note = if i.points_cost > view.balance {
+                "（积分不足）"
+            } else if i.stock == Some(0) {
+                "（已兑完）"
+            } else {
+                ""
+            };
+            println!("  {}. {}  {} 分{}", n + 1, i.name, i.points_cost, note);
+        }
+        prompt("输入编号兑换，直接回车返回：");
+        let Some(choice) = lines.next().transpose()? else {
+            return Ok(ExitCode::SUCCESS);
+        };
+        let Some(item) = choice
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| items.get(n.wrapping_sub(1)))
+        else {
+            continue;
+        };
+        prompt(&format!(
+            "用 {} 分兑换 {} 1 份？输入 1 确认，直接回车取消：",
+            item.points_cost, item.name
+        ));
+        let Some(confirm) = lines.next().transpose()? else {
+            return Ok(ExitCode::SUCCESS);
+        };
+        if confirm.trim() != "1" {
+            continue;
+        }
+        match app.redeem(&view.household_code, &item.code, 1, "kiosk") {
+            Ok(r) => {
+                say(&format!(
+                    "兑换成功！兑换券号 {}，请到 {} 使用，有效期至 {}。剩余积分 {} 分。",
+                    r.serial,
+                    r.merchant.as_deref().unwrap_or("村委会"),
+                    r.expires_on,
+                    r.balance_after
+                ));
+            }
+            Err(e) => say(&format!("没有兑换：{e}")),
+        }
+    }
+}
+
+fn identity_of(app: &mut App, scanned: &str) -> Identity {
+    if IdNumber::parse(scanned).is_ok() || (scanned.len() == 18 && scanned[..17].chars().all(|c| c.is_ascii_digit())) {
+        return Identity::IdNumber(scanned.to_string());
+    }
+    let token = Identity::QrToken(scanned.to_string());
+    if app.identify(&token).is_ok() {
+        token
+    } else {
+        Identity::HouseholdCode(scanned.to_string())
+    }
+}
+
+fn home(app: &mut App) -> anyhow::Result<()> {
+    let quarter = crate::domain::period::Month::of(crate::domain::clock::china_date(app.now())).quarter();
+    let ranking = app.ranking(quarter, None)?;
+    println!("\n════ {} 积分兑换 ════", app.village().name);
+    println!("本季光荣榜：");
+    for r in ranking.rows.iter().take(5) {
+        println!(
+            "  第 {} 名  {}  {}  {:+} 分",
+            r.rank,
+            r.head.as_deref().unwrap_or("—"),
+            r.grid,
+            r.earned
+        );
+    }
+    prompt("请刷身份证或扫描二维码（输入 q 退出）：");
+    Ok(())
+}
+
+fn say(s: &str) {
+    println!("\n>>> {s}");
+}
+
+fn prompt(s: &str) {
+    print!("{s}");
+    let _ = std::io::stdout().flush();
+}

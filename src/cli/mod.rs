@@ -1,0 +1,72 @@
+//! The command line, the binary's edge: parse arguments, open the installation, call a
+//! service, print the answer as text or JSON. Errors become one line on stderr.
+
+mod admin;
+pub mod args;
+mod bench;
+mod console_kiosk;
+mod export;
+mod text;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+
+use crate::app::{App, Village};
+use crate::domain::clock::SystemClock;
+use crate::installation::{Config, DataDir};
+use args::{Cli, Command, KioskArgs};
+
+/// Runs the `jifen` command line with the process arguments.
+pub fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("JIFEN_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let _config = Config::load(cli.config.as_deref())?;
+    match cli.command.unwrap_or(Command::Kiosk(KioskArgs::default())) {
+        Command::Kiosk(k) => {
+            let explicit = cli.data_dir.is_some();
+            let mut dir = DataDir::resolve(cli.data_dir);
+            if k.demo && !explicit {
+                dir.root = dir.root.join("demo");
+            }
+            let app = if k.demo && !dir.exists() {
+                let mut app = init_demo_village(&dir)?;
+                app.seed_demo()?;
+                app
+            } else {
+                open(&dir)?
+            };
+            console_kiosk::run(app)
+        }
+        Command::Admin(a) => admin::run(&DataDir::resolve(cli.data_dir), a),
+        Command::Bench(b) => bench::run(b),
+    }
+}
+
+fn open(dir: &DataDir) -> anyhow::Result<App> {
+    Ok(App::open(dir, Arc::new(SystemClock))?)
+}
+
+fn init_demo_village(dir: &DataDir) -> anyhow::Result<App> {
+    let village = Village {
+        code: "YT".into(),
+        name: "堰头村".into(),
+    };
+    App::init(dir, village, Arc::new(SystemClock))
+        .with_context(|| format!("cannot create the demo village in {}", dir.root.display()))
+}
+
+/// Prints `value` as one JSON document, or as the text `render` makes of it.
+fn emit<T: serde::Serialize>(json: bool, value: &T, render: impl FnOnce(&T) -> String) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        print!("{}", render(value));
+    }
+    Ok(())
+}

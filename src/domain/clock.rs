@@ -1,0 +1,64 @@
+//! Time comes from a `Clock` value, never from `Utc::now()` inside a service, so that
+//! expiry, periods and rankings can be tested at any date.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+
+use super::period::Month;
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+
+    /// Today's date in China Standard Time, where scoring months begin and end.
+    fn today(&self) -> NaiveDate {
+        china_date(self.now())
+    }
+
+    fn this_month(&self) -> Month {
+        Month::of(self.today())
+    }
+}
+
+/// The wall clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stays where it is set, for tests, benchmarks and replaying history.
+#[derive(Debug)]
+pub struct FixedClock(std::sync::Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn new(at: DateTime<Utc>) -> FixedClock {
+        FixedClock(std::sync::Mutex::new(at))
+    }
+
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = at;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// China Standard Time, UTC+8, with no daylight saving.
+pub fn china_offset() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+pub fn china_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&china_offset()).date_naive()
+}
+
+/// A timestamp as villagers and clerks read it: China time, to the second.
+pub fn china_time_text(t: DateTime<Utc>) -> String {
+    t.with_timezone(&china_offset())
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}

@@ -1,0 +1,14 @@
+//! The points scheme itself: pure types and rules, no I/O.
+//!
+//! Nothing here knows SQL, Slint, serial ports, HTTP or ESC/POS; time comes from a
+//! [`clock::Clock`]. Everything else in the crate depends on this module, never the reverse.
+
+pub mod catalogue;
+pub mod clock;
+pub mod household;
+pub mod id_number;
+pub mod ledger;
+pub mod period;
+pub mod ranking;
+pub mod rules;
+pub mod voucher;

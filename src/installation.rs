@@ -1,0 +1,167 @@
+//! The data directory of one installation: the database, the installation's secrets,
+//! and where printer previews go. Also the TOML config file.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::SigningKey;
+use rand::RngCore;
+use serde::Deserialize;
+
+/// The installation's secrets, kept in files beside (not inside) the database, so a
+/// copied database alone reveals neither ID numbers nor the power to sign vouchers.
+pub struct Keys {
+    /// HMAC key for resident ID numbers (DESIGN.md §5.7).
+    pub id_number_secret: [u8; 32],
+    /// Signs voucher QR payloads (DESIGN.md §5.5).
+    pub voucher_signing: SigningKey,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstallationError {
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("key file {0} is damaged (expected 64 hex characters)")]
+    BadKeyFile(PathBuf),
+    #[error("config file {path}: {message}")]
+    BadConfig { path: PathBuf, message: String },
+}
+
+/// Paths inside a data directory.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    pub root: PathBuf,
+}
+
+/// The config file (`--config`, `/etc/jifen/jifen.toml` on the appliance).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub printer: PrinterConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrinterConfig {
+    /// `usb:/dev/usb/lp0`, `serial:/dev/ttyUSB0?baud=9600`, `tcp://host:9100`, `preview:DIR`.
+    pub url: Option<String>,
+}
+
+impl DataDir {
+    /// `--data-dir`, else `$JIFEN_DATA_DIR` (handled by clap), else the XDG data dir.
+    pub fn resolve(explicit: Option<PathBuf>) -> DataDir {
+        let root = explicit.unwrap_or_else(|| {
+            let base = std::env::var_os("XDG_DATA_HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+                .unwrap_or_else(|| PathBuf::from("."));
+            base.join("jifen")
+        });
+        DataDir { root }
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.root.join("jifen.sqlite3")
+    }
+
+    pub fn previews(&self) -> PathBuf {
+        self.root.join("previews")
+    }
+
+    fn key_path(&self, name: &str) -> PathBuf {
+        self.root.join("keys").join(name)
+    }
+
+    pub fn exists(&self) -> bool {
+        self.database().exists()
+    }
+
+    /// Creates the directory and fresh secrets. Existing key files are kept: replacing
+    /// them would orphan every stored ID hash and every voucher in circulation.
+    pub fn create(&self) -> Result<Keys, InstallationError> {
+        let keys_dir = self.root.join("keys");
+        fs::create_dir_all(&keys_dir).map_err(|source| InstallationError::Io {
+            action: "create",
+            path: keys_dir.clone(),
+            source,
+        })?;
+        for name in ["id-number.key", "voucher-signing.key"] {
+            let path = self.key_path(name);
+            if !path.exists() {
+                let mut bytes = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut bytes);
+                write_secret(&path, &hex::encode(bytes))?;
+            }
+        }
+        self.load_keys()
+    }
+
+    pub fn load_keys(&self) -> Result<Keys, InstallationError> {
+        Ok(Keys {
+            id_number_secret: read_key(&self.key_path("id-number.key"))?,
+            voucher_signing: SigningKey::from_bytes(&read_key(&self.key_path("voucher-signing.key"))?),
+        })
+    }
+}
+
+impl Config {
+    /// Reads the config file; a missing default file is an empty config, a missing
+    /// explicitly named file is an error.
+    pub fn load(path: Option<&Path>) -> Result<Config, InstallationError> {
+        let (path, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from("/etc/jifen/jifen.toml"), false),
+        };
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(Config::default()),
+            Err(source) => {
+                return Err(InstallationError::Io {
+                    action: "read",
+                    path,
+                    source,
+                })
+            }
+        };
+        toml::from_str(&text).map_err(|e| InstallationError::BadConfig {
+            path,
+            message: e.message().to_string(),
+        })
+    }
+}
+
+fn write_secret(path: &Path, text: &str) -> Result<(), InstallationError> {
+    let io = |source| InstallationError::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path).map_err(io)?;
+    f.write_all(text.as_bytes()).map_err(io)?;
+    f.sync_all().map_err(io)
+}
+
+fn read_key(path: &Path) -> Result<[u8; 32], InstallationError> {
+    let text = fs::read_to_string(path).map_err(|source| InstallationError::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bytes = hex::decode(text.trim()).map_err(|_| InstallationError::BadKeyFile(path.to_path_buf()))?;
+    bytes
+        .try_into()
+        .map_err(|_| InstallationError::BadKeyFile(path.to_path_buf()))
+}

@@ -1,0 +1,20 @@
+//! jifen: the village points kiosk (三治积分制).
+//!
+//! # Layout
+//!
+//! Arrows point inward: `domain` depends on nothing else in the crate; `store` and
+//! `app` depend on `domain`; the front ends (`cli`, later `ui` and `sync`) depend on `app`.
+//!
+//! - [`domain`]: households, ID numbers, rules, ledger, catalogue, vouchers, rankings.
+//!   Pure functions; time from a `Clock`.
+//! - [`store`]: SQLite schema, migrations and transactions. The only module with SQL.
+//! - [`app`]: the use cases every front end calls: identify, account view, redeem,
+//!   settle, void, restock, award, imports, ranking, verify, demo village.
+//! - [`installation`]: the data directory, its key files and the config file.
+//! - [`cli`]: the `jifen` command line (clap), the binary's edge.
+
+pub mod app;
+pub mod cli;
+pub mod domain;
+pub mod installation;
+pub mod store;

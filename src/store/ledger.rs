@@ -1,0 +1,172 @@
+use rusqlite::{params, OptionalExtension};
+use uuid::Uuid;
+
+use super::{parse_col, parse_time, time_text, Result, Tx};
+use crate::domain::ledger::{EntryKind, LedgerEntry};
+use crate::domain::period::Month;
+
+/// Points earned by one household over a range of months (merit entries only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeritRow {
+    pub household: String,
+    pub grid: String,
+    pub earned: i64,
+}
+
+const ENTRY_COLS: &str =
+    "id, household_code, delta, kind, rule_code, reason, month, source, recorded_by, created_at, corrects";
+
+impl Tx<'_> {
+    /// Appends an entry and moves the household's cached balance by its delta, in the
+    /// caller's transaction. This is the only way points move.
+    pub fn append_entry(&self, e: &LedgerEntry, dedupe_key: Option<&str>) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO ledger (id, household_code, delta, kind, rule_code, reason, month, source,
+                                 recorded_by, created_at, corrects, dedupe_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                e.id.to_string(),
+                e.household,
+                e.delta,
+                e.kind.key(),
+                e.rule_code,
+                e.reason,
+                e.month.to_string(),
+                e.source,
+                e.recorded_by,
+                time_text(e.created_at),
+                e.corrects.map(|u| u.to_string()),
+                dedupe_key,
+            ],
+        )?;
+        self.tx.execute(
+            "UPDATE households SET balance = balance + ?2 WHERE code = ?1",
+            params![e.household, e.delta],
+        )?;
+        Ok(())
+    }
+
+    /// The delta of the entry recorded under an import key, if any.
+    pub fn entry_delta_by_dedupe_key(&self, key: &str) -> Result<Option<i64>> {
+        Ok(self
+            .tx
+            .query_row("SELECT delta FROM ledger WHERE dedupe_key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn entry(&self, id: Uuid) -> Result<Option<LedgerEntry>> {
+        let sql = format!("SELECT {ENTRY_COLS} FROM ledger WHERE id = ?1");
+        let row = self.tx.query_row(&sql, [id.to_string()], entry_cols).optional()?;
+        row.map(entry_from_cols).transpose()
+    }
+
+    /// The household's entries, newest first.
+    pub fn entries_of(&self, household: &str, limit: usize) -> Result<Vec<LedgerEntry>> {
+        let sql = format!("SELECT {ENTRY_COLS} FROM ledger WHERE household_code = ?1 ORDER BY seq DESC LIMIT ?2");
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(params![household, limit as i64], entry_cols)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(entry_from_cols).collect()
+    }
+
+    /// Every entry in insertion order, for export.
+    pub fn all_entries(&self) -> Result<Vec<LedgerEntry>> {
+        let sql = format!("SELECT {ENTRY_COLS} FROM ledger ORDER BY seq");
+        let mut stmt = self.tx.prepare(&sql)?;
+        let rows = stmt.query_map([], entry_cols)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(entry_from_cols).collect()
+    }
+
+    /// Points earned between two months inclusive, for every household (zero included),
+    /// optionally within one grid.
+    pub fn merit_by_household(&self, from: Month, to: Month, grid: Option<&str>) -> Result<Vec<MeritRow>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT h.code, h.grid, coalesce(m.earned, 0)
+             FROM households h
+             LEFT JOIN (SELECT household_code, sum(delta) AS earned FROM ledger
+                        WHERE month BETWEEN ?1 AND ?2 AND kind IN ('award', 'deduction', 'correction')
+                        GROUP BY household_code) m ON m.household_code = h.code
+             WHERE ?3 IS NULL OR h.grid = ?3",
+        )?;
+        let rows = stmt
+            .query_map(params![from.to_string(), to.to_string(), grid], |r| {
+                Ok(MeritRow {
+                    household: r.get(0)?,
+                    grid: r.get(1)?,
+                    earned: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Points one household earned between two months inclusive.
+    pub fn merit_of(&self, household: &str, from: Month, to: Month) -> Result<i64> {
+        Ok(self.tx.query_row(
+            "SELECT coalesce(sum(delta), 0) FROM ledger
+             WHERE household_code = ?1 AND month BETWEEN ?2 AND ?3
+               AND kind IN ('award', 'deduction', 'correction')",
+            params![household, from.to_string(), to.to_string()],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn household_balance(&self, household: &str) -> Result<Option<i64>> {
+        Ok(self
+            .tx
+            .query_row("SELECT balance FROM households WHERE code = ?1", [household], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+}
+
+type EntryCols = (
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
+fn entry_cols(r: &rusqlite::Row) -> rusqlite::Result<EntryCols> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+    ))
+}
+
+fn entry_from_cols(c: EntryCols) -> Result<LedgerEntry> {
+    let (id, household, delta, kind, rule_code, reason, month, source, recorded_by, created_at, corrects) = c;
+    Ok(LedgerEntry {
+        id: parse_col(id, "ledger id", |s| Uuid::parse_str(s).ok())?,
+        household,
+        delta,
+        kind: parse_col(kind, "entry kind", EntryKind::parse)?,
+        rule_code,
+        reason,
+        month: parse_col(month, "month", |s| s.parse().ok())?,
+        source,
+        recorded_by,
+        created_at: parse_time(created_at)?,
+        corrects: corrects
+            .map(|c| parse_col(c, "corrected id", |s| Uuid::parse_str(s).ok()))
+            .transpose()?,
+    })
+}

@@ -1,0 +1,114 @@
+//! SQLite storage: schema, migrations, transactions, and rows ↔ domain values.
+//!
+//! This is the only module that writes SQL. Services get a [`Tx`] inside
+//! [`Store::write`] or [`Store::read`] and call its domain-level methods; whatever the
+//! closure returns commits, an error rolls everything back.
+
+mod catalogue;
+mod clerks;
+mod households;
+mod ledger;
+mod migrations;
+mod outbox;
+mod rules;
+mod settings;
+mod verify;
+mod vouchers;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+pub use catalogue::StockMoveReason;
+pub use households::HouseholdRow;
+pub use ledger::MeritRow;
+pub use outbox::OutboxEvent;
+pub use verify::Problem;
+pub use vouchers::{NewVoucher, VoucherRow};
+
+/// Errors from the database. Messages name the data file problem, never a resident's data.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database holds a value this version cannot read: {0}")]
+    Corrupt(String),
+    #[error("the database was written by a newer jifen (schema {found}, this build knows {known})")]
+    TooNew { found: i64, known: i64 },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open database: one SQLite connection.
+pub struct Store {
+    conn: Connection,
+}
+
+/// A transaction in progress. Reads and writes in one closure see one consistent state.
+pub struct Tx<'a> {
+    tx: rusqlite::Transaction<'a>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    /// WAL with `synchronous=FULL`: a committed redemption survives a power cut.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        // A second process (CLI beside the kiosk) waits for the write lock instead of failing.
+        conn.busy_timeout(Duration::from_secs(15))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store { conn };
+        migrations::migrate(&mut store.conn)?;
+        Ok(store)
+    }
+
+    /// Runs `f` in an immediate (write-locked) transaction. Taking the lock up front means
+    /// two processes redeeming at once are serialised: no lost update, no overdraw.
+    pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let tx = Tx { tx };
+        let value = f(&tx)?;
+        tx.tx.commit().map_err(StoreError::from)?;
+        Ok(value)
+    }
+
+    /// Runs `f` in a read transaction: one snapshot, never blocked by a writer (WAL).
+    pub fn read<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(StoreError::from)?;
+        let tx = Tx { tx };
+        let value = f(&tx)?;
+        tx.tx.commit().map_err(StoreError::from)?;
+        Ok(value)
+    }
+
+    /// The schema version, for `verify` and diagnostics.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}
+
+/// Reads a text column into a domain value, turning a parse failure into `Corrupt`.
+fn parse_col<T>(value: String, what: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T> {
+    parse(&value).ok_or_else(|| StoreError::Corrupt(format!("{what} '{value}'")))
+}
+
+fn parse_time(value: String) -> Result<chrono::DateTime<chrono::Utc>> {
+    parse_col(value, "timestamp", |s| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    })
+}
+
+fn time_text(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}

@@ -1,0 +1,148 @@
+//! Shared helpers for integration tests: a village in a temporary data directory,
+//! a fixed clock, the real binary, and synthetic ID numbers with valid check characters.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use jifen::app::{App, NewItem, Village};
+use jifen::domain::catalogue::Stock;
+use jifen::domain::clock::FixedClock;
+use jifen::domain::id_number::check_character;
+use jifen::installation::DataDir;
+
+/// 2026-11-15 12:00 China time: mid-month, fourth quarter.
+pub fn test_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 15, 4, 0, 0).unwrap()
+}
+
+pub struct TestVillage {
+    pub tmp: tempfile::TempDir,
+    pub dir: DataDir,
+    pub clock: Arc<FixedClock>,
+    pub app: App,
+}
+
+/// A new village 堰头村 (YT) with the standard rules, on a fixed clock.
+pub fn village() -> TestVillage {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = DataDir {
+        root: tmp.path().join("data"),
+    };
+    let clock = Arc::new(FixedClock::new(test_now()));
+    let app = App::init(
+        &dir,
+        Village {
+            code: "YT".into(),
+            name: "堰头村".into(),
+        },
+        clock.clone(),
+    )
+    .unwrap();
+    TestVillage { tmp, dir, clock, app }
+}
+
+/// A synthetic ID number: region 330483, a birth date from `n`, valid check character.
+pub fn id_number(n: u32) -> String {
+    let body = format!(
+        "330483{:04}{:02}{:02}{:03}",
+        1940 + n % 50,
+        n % 12 + 1,
+        n % 28 + 1,
+        n % 1000
+    );
+    format!("{body}{}", check_character(&body).unwrap())
+}
+
+/// The same number with its check character replaced by a wrong one.
+pub fn wrong_check(id: &str) -> String {
+    let last = id.chars().last().unwrap();
+    let wrong = if last == '1' { '2' } else { '1' };
+    format!("{}{wrong}", &id[..17])
+}
+
+impl TestVillage {
+    /// Registers households H1..Hn, one head each with ID number `id_number(i)`.
+    pub fn households(&mut self, n: u32) {
+        let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
+        for i in 1..=n {
+            csv.push_str(&format!(
+                "H{i},{},户主{i},{},head,QR-H{i}\n",
+                (i - 1) % 3 + 1,
+                id_number(i)
+            ));
+        }
+        self.app
+            .import_households("households.csv", csv.as_bytes(), false)
+            .unwrap();
+    }
+
+    pub fn award(&mut self, household: &str, points: i64) {
+        let rule = if points >= 0 { "B16" } else { "D16" };
+        self.app
+            .award(household, rule, Some(points.abs()), None, None, "test")
+            .unwrap();
+    }
+
+    pub fn item(&mut self, code: &str, cost: i64, stock: Option<i64>) {
+        self.app
+            .add_item(NewItem {
+                code: code.into(),
+                name: format!("物品{code}"),
+                points_cost: cost,
+                stock: stock.map_or(Stock::Unlimited, Stock::Limited),
+                merchant: Some("堰头面馆".into()),
+                sponsor: Some("乡贤沈建国".into()),
+                valid_days: 30,
+            })
+            .unwrap();
+    }
+
+    pub fn balance(&mut self, household: &str) -> i64 {
+        self.app
+            .account_view(&jifen::app::Identity::HouseholdCode(household.into()))
+            .unwrap()
+            .balance
+    }
+
+    pub fn reopen(&mut self) {
+        let clock = self.clock.clone();
+        self.app = App::open(&self.dir, clock).unwrap();
+    }
+}
+
+/// Runs the real `jifen` binary against a data directory.
+pub fn jifen(data_dir: &Path, args: &[&str]) -> Output {
+    jifen_with_stdin(data_dir, args, "")
+}
+
+pub fn jifen_with_stdin(data_dir: &Path, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jifen"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("JIFEN_DATA_DIR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the jifen binary runs");
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn json(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "command failed: {}", stderr(o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not one JSON document ({e}): {}", stdout(o)))
+}
