@@ -214,6 +214,11 @@ fn verify_catches_a_database_corrupted_by_hand() {
         [],
     )
     .unwrap();
+    db.execute(
+        "UPDATE merit_monthly SET earned = earned + 50 WHERE household_code = 'YT-003'",
+        [],
+    )
+    .unwrap();
     // The ledger itself refuses to be edited, even by hand.
     assert!(db.execute("UPDATE ledger SET delta = 100", []).is_err());
     assert!(db.execute("DELETE FROM ledger", []).is_err());
@@ -229,6 +234,7 @@ fn verify_catches_a_database_corrupted_by_hand() {
         .collect();
     assert!(checks.contains(&"balance_equals_ledger"), "{checks:?}");
     assert!(checks.contains(&"stock_conserved"), "{checks:?}");
+    assert!(checks.contains(&"merit_equals_ledger"), "{checks:?}");
     assert!(checks.contains(&"redemption_has_one_voucher"), "{checks:?}");
     let text = stdout(&jifen(&dir, &["admin", "verify"]));
     assert!(text.contains("household YT-002 shows balance"), "{text}");

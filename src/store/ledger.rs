@@ -84,8 +84,8 @@ impl Tx<'_> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT h.code, h.grid, coalesce(m.earned, 0)
              FROM households h
-             LEFT JOIN (SELECT household_code, sum(delta) AS earned FROM ledger
-                        WHERE month BETWEEN ?1 AND ?2 AND kind IN ('award', 'deduction', 'correction')
+             LEFT JOIN (SELECT household_code, sum(earned) AS earned FROM merit_monthly
+                        WHERE month BETWEEN ?1 AND ?2
                         GROUP BY household_code) m ON m.household_code = h.code
              WHERE ?3 IS NULL OR h.grid = ?3",
         )?;
@@ -104,9 +104,8 @@ impl Tx<'_> {
     /// Points one household earned between two months inclusive.
     pub fn merit_of(&self, household: &str, from: Month, to: Month) -> Result<i64> {
         Ok(self.tx.query_row(
-            "SELECT coalesce(sum(delta), 0) FROM ledger
-             WHERE household_code = ?1 AND month BETWEEN ?2 AND ?3
-               AND kind IN ('award', 'deduction', 'correction')",
+            "SELECT coalesce(sum(earned), 0) FROM merit_monthly
+             WHERE household_code = ?1 AND month BETWEEN ?2 AND ?3",
             params![household, from.to_string(), to.to_string()],
             |r| r.get(0),
         )?)

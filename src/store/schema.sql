@@ -59,7 +59,23 @@ CREATE TABLE ledger (
     dedupe_key     TEXT UNIQUE
 );
 CREATE INDEX ledger_household ON ledger(household_code, seq);
-CREATE INDEX ledger_merit ON ledger(month, kind, household_code, delta);
+
+-- Merit (awards, deductions, corrections) per household and month, kept in step with the
+-- ledger by this trigger, so a quarterly rank reads three rows per household, not every entry.
+CREATE TABLE merit_monthly (
+    household_code TEXT NOT NULL REFERENCES households(code),
+    month          TEXT NOT NULL,
+    earned         INTEGER NOT NULL,
+    PRIMARY KEY (household_code, month)
+) WITHOUT ROWID;
+CREATE INDEX merit_monthly_month ON merit_monthly(month, household_code, earned);
+
+CREATE TRIGGER ledger_merit AFTER INSERT ON ledger
+WHEN NEW.kind IN ('award', 'deduction', 'correction')
+BEGIN
+    INSERT INTO merit_monthly (household_code, month, earned) VALUES (NEW.household_code, NEW.month, NEW.delta)
+    ON CONFLICT (household_code, month) DO UPDATE SET earned = earned + excluded.earned;
+END;
 
 CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
 BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;

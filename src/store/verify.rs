@@ -20,6 +20,15 @@ const CHECKS: &[(&str, &str)] = &[
          WHERE h.balance != coalesce(l.total, 0)",
     ),
     (
+        "merit_equals_ledger",
+        "SELECT 'household ' || coalesce(l.household_code, m.household_code) || ' month ' || coalesce(l.month, m.month)
+                || ' shows merit ' || coalesce(m.earned, 0) || ' but its ledger sums to ' || coalesce(l.total, 0)
+         FROM (SELECT household_code, month, sum(delta) AS total FROM ledger
+               WHERE kind IN ('award', 'deduction', 'correction') GROUP BY household_code, month) l
+         FULL OUTER JOIN merit_monthly m ON m.household_code = l.household_code AND m.month = l.month
+         WHERE coalesce(m.earned, 0) != coalesce(l.total, 0)",
+    ),
+    (
         "stock_conserved",
         "SELECT 'item ' || c.code || ' shows stock ' || c.stock || ' but its stock moves sum to ' || coalesce(m.total, 0)
          FROM catalogue c LEFT JOIN (SELECT item_code, sum(delta) AS total FROM stock_moves GROUP BY item_code) m
