@@ -28,10 +28,7 @@ const ITEM_COLS: &str = "code, name, points_cost, stock, merchant, sponsor, vali
 impl Tx<'_> {
     /// Adds a new item. Its initial stock is recorded as a stock move.
     pub fn insert_item(&self, item: &CatalogueItem, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
-        if let Some(m) = &item.merchant {
-            self.tx
-                .execute("INSERT OR IGNORE INTO merchants (name) VALUES (?1)", [m])?;
-        }
+        self.ensure_merchant(item.merchant.as_deref())?;
         let stock = match item.stock {
             Stock::Limited(n) => Some(n),
             Stock::Unlimited => None,
@@ -60,10 +57,7 @@ impl Tx<'_> {
     /// Changes what a clerk may edit: name, cost, merchant, sponsor, validity, active.
     /// Stock only moves through [`Tx::move_stock`].
     pub fn update_item_details(&self, item: &CatalogueItem, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
-        if let Some(m) = &item.merchant {
-            self.tx
-                .execute("INSERT OR IGNORE INTO merchants (name) VALUES (?1)", [m])?;
-        }
+        self.ensure_merchant(item.merchant.as_deref())?;
         self.tx.execute(
             "UPDATE catalogue SET name = ?2, points_cost = ?3, merchant = ?4, sponsor = ?5,
                  valid_days = ?6, active = ?7, updated_at = ?8 WHERE code = ?1",
@@ -113,6 +107,14 @@ impl Tx<'_> {
             )));
         }
         self.insert_stock_move(code, delta, reason, reference, at)
+    }
+
+    fn ensure_merchant(&self, merchant: Option<&str>) -> Result<()> {
+        if let Some(m) = merchant {
+            self.tx
+                .execute("INSERT OR IGNORE INTO merchants (name) VALUES (?1)", [m])?;
+        }
+        Ok(())
     }
 
     fn insert_stock_move(

@@ -68,21 +68,23 @@ impl Store {
     /// Runs `f` in an immediate (write-locked) transaction. Taking the lock up front means
     /// two processes redeeming at once are serialised: no lost update, no overdraw.
     pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
-        let tx = Tx { tx };
-        let value = f(&tx)?;
-        tx.tx.commit().map_err(StoreError::from)?;
-        Ok(value)
+        self.transaction(TransactionBehavior::Immediate, f)
     }
 
     /// Runs `f` in a read transaction: one snapshot, never blocked by a writer (WAL).
     pub fn read<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E> {
+        self.transaction(TransactionBehavior::Deferred, f)
+    }
+
+    /// Commits what `f` did if it returns `Ok`; an `Err` drops the transaction, rolling back.
+    fn transaction<T, E: From<StoreError>>(
+        &mut self,
+        behavior: TransactionBehavior,
+        f: impl FnOnce(&Tx) -> Result<T, E>,
+    ) -> Result<T, E> {
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .transaction_with_behavior(behavior)
             .map_err(StoreError::from)?;
         let tx = Tx { tx };
         let value = f(&tx)?;
