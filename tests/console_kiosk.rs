@@ -1,0 +1,35 @@
+//! The README's first command: `jifen kiosk --demo` creates the demo village on first run
+//! and serves a villager who scans a household card, picks an item and confirms.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn a_villager_scans_a_card_redeems_soap_and_the_points_are_taken_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("kiosk");
+    let token = jifen::app::demo::demo_qr_token(57); // YT-058, the demo's top household
+    let before = {
+        // First run creates the demo village; an empty line and EOF leave at once.
+        let o = jifen_with_stdin(&dir, &["kiosk", "--demo"], "q\n");
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains("请刷身份证或扫描二维码"));
+        json(&jifen(&dir, &["admin", "household", "show", "YT-058", "--json"]))["balance"]
+            .as_i64()
+            .unwrap()
+    };
+    let o = jifen_with_stdin(&dir, &["kiosk", "--demo"], &format!("{token}\n1\n1\nq\n"));
+    let screen = stdout(&o);
+    assert!(screen.contains("您好"), "{screen}");
+    assert!(screen.contains("用 10 分兑换 洗衣皂 2 块 1 份？"), "{screen}");
+    assert!(screen.contains(&format!("剩余积分 {} 分", before - 10)), "{screen}");
+    let after = json(&jifen(&dir, &["admin", "household", "show", "YT-058", "--json"]));
+    assert_eq!(after["balance"].as_i64().unwrap(), before - 10);
+    // An unknown card is sent to the counter in words; a cancelled confirmation takes nothing.
+    let o = jifen_with_stdin(&dir, &["kiosk", "--demo"], &format!("NOBODY-CARD\n{token}\n1\n\nq\n"));
+    assert!(stdout(&o).contains("请到窗口登记"));
+    let again = json(&jifen(&dir, &["admin", "household", "show", "YT-058", "--json"]));
+    assert_eq!(again["balance"], after["balance"]);
+    assert_eq!(json(&jifen(&dir, &["admin", "verify", "--json"]))["ok"], true);
+}
