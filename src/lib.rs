@@ -10,11 +10,13 @@
 //! - [`store`]: SQLite schema, migrations and transactions. The only module with SQL.
 //! - [`app`]: the use cases every front end calls: identify, account view, redeem,
 //!   settle, void, restock, award, imports, ranking, verify, demo village.
+//! - [`devices`]: the ID card reader (GA/T 467) and QR scanner codecs, as `InputEvent`s.
 //! - [`installation`]: the data directory, its key files and the config file.
 //! - [`cli`]: the `jifen` command line (clap), the binary's edge.
 
 pub mod app;
 pub mod cli;
+pub mod devices;
 pub mod domain;
 pub mod installation;
 pub mod store;

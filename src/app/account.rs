@@ -13,6 +13,8 @@ use crate::store::Tx;
 pub enum Identity {
     /// Read from an ID card or typed by a clerk. Hashed at once, never stored.
     IdNumber(String),
+    /// Read from the card reader, already validated.
+    Card(IdNumber),
     /// Scanned from the household QR card.
     QrToken(String),
     /// A household code typed by a clerk.
@@ -149,6 +151,9 @@ fn identify_in(tx: &Tx, secret: &[u8], who: &Identity) -> Result<String> {
             tx.household_of_resident(&id.keyed_hash(secret))?
                 .ok_or(AppError::UnknownIdNumber)
         }
+        Identity::Card(id) => tx
+            .household_of_resident(&id.keyed_hash(secret))?
+            .ok_or(AppError::UnknownIdNumber),
         Identity::QrToken(token) => tx.household_by_qr_token(token.trim())?.ok_or(AppError::UnknownQrToken),
         Identity::HouseholdCode(code) => {
             let code = code.trim();

@@ -1,0 +1,36 @@
+//! Input devices: the resident-ID card reader and QR scanners, turned into
+//! [`InputEvent`]s. This module knows bytes and protocols; it knows nothing of SQL or
+//! Slint, and an ID number leaves it only as an [`IdNumber`] (which never prints in clear).
+
+pub mod idcard;
+pub mod qr;
+
+use crate::domain::id_number::IdNumber;
+
+/// What the kiosk learns from its input devices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputEvent {
+    /// A card was placed on the reader and read. The name is only for the greeting.
+    CardRead {
+        id_number: IdNumber,
+        name: String,
+    },
+    /// A household QR card was scanned.
+    HouseholdCard {
+        token: String,
+    },
+    /// A voucher's QR code was scanned (settlement in clerk mode).
+    VoucherScanned {
+        payload: String,
+    },
+    DeviceLost {
+        device: String,
+    },
+    DeviceBack {
+        device: String,
+    },
+    Error {
+        device: String,
+        message: String,
+    },
+}

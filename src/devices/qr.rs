@@ -1,0 +1,114 @@
+//! QR scanners: a serial scanner sends a line per scan; a USB keyboard-wedge scanner
+//! "types" the text and presses Enter. Both become the same [`InputEvent`].
+
+use super::InputEvent;
+use crate::domain::voucher::looks_like_voucher;
+
+/// The longest line a scan may be; anything longer is noise, not a QR code of ours.
+pub const MAX_SCAN_LEN: usize = 512;
+
+/// Turns one scanned line into an event: a voucher payload or a household card token.
+/// Blank lines, over-long lines and control characters give `None`.
+pub fn classify(line: &str) -> Option<InputEvent> {
+    let text = line.trim_matches(|c: char| c.is_whitespace() || c == '\0');
+    if text.is_empty() || text.len() > MAX_SCAN_LEN || text.chars().any(char::is_control) {
+        return None;
+    }
+    Some(if looks_like_voucher(text) {
+        InputEvent::VoucherScanned {
+            payload: text.to_string(),
+        }
+    } else {
+        InputEvent::HouseholdCard {
+            token: text.to_string(),
+        }
+    })
+}
+
+/// Collects bytes from a serial scanner (or keystrokes from a wedge scanner) into lines.
+/// Accepts CR, LF or CRLF endings; a line that grows past [`MAX_SCAN_LEN`] is dropped
+/// and counted, and the rest of it is discarded up to the next line end.
+#[derive(Debug, Default)]
+pub struct LineAssembler {
+    buf: Vec<u8>,
+    overflowing: bool,
+    /// Lines dropped because they were too long or not UTF-8.
+    pub dropped: u64,
+}
+
+impl LineAssembler {
+    /// Feeds bytes; returns every complete scan they finish.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<InputEvent> {
+        let mut events = Vec::new();
+        for &b in bytes {
+            if b == b'\r' || b == b'\n' {
+                if !self.overflowing && !self.buf.is_empty() {
+                    match std::str::from_utf8(&self.buf) {
+                        Ok(line) => events.extend(classify(line)),
+                        Err(_) => self.dropped += 1,
+                    }
+                }
+                self.buf.clear();
+                self.overflowing = false;
+            } else if !self.overflowing {
+                self.buf.push(b);
+                if self.buf.len() > MAX_SCAN_LEN {
+                    self.overflowing = true;
+                    self.dropped += 1;
+                    self.buf.clear();
+                }
+            }
+        }
+        events
+    }
+
+    /// Feeds one keystroke from a keyboard-wedge scanner (Enter ends the scan).
+    pub fn push_key(&mut self, key: char) -> Vec<InputEvent> {
+        let mut utf8 = [0u8; 4];
+        self.push(key.encode_utf8(&mut utf8).as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vouchers_and_household_cards_are_told_apart() {
+        assert_eq!(
+            classify("JFV1|YT-000001-7|NOODLE|20|20270101|sig\r"),
+            Some(InputEvent::VoucherScanned {
+                payload: "JFV1|YT-000001-7|NOODLE|20|20270101|sig".into()
+            })
+        );
+        assert_eq!(
+            classify(" YTH001-9UXJHP "),
+            Some(InputEvent::HouseholdCard {
+                token: "YTH001-9UXJHP".into()
+            })
+        );
+        assert_eq!(classify("   "), None);
+        assert_eq!(classify("a\u{7}b"), None);
+    }
+
+    #[test]
+    fn lines_split_on_any_ending_and_long_noise_is_dropped() {
+        let mut a = LineAssembler::default();
+        let mut events = a.push(b"CARD-1\r\nCARD-");
+        events.extend(a.push(b"2\n"));
+        assert_eq!(events.len(), 2);
+        let noise = vec![b'x'; MAX_SCAN_LEN + 10];
+        assert!(a.push(&noise).is_empty());
+        let after = a.push(b"\nCARD-3\r");
+        assert_eq!(after, vec![InputEvent::HouseholdCard { token: "CARD-3".into() }]);
+        assert_eq!(a.dropped, 1);
+        let mut wedge = LineAssembler::default();
+        let typed: Vec<InputEvent> = "YTH001-9UXJHP\n".chars().flat_map(|c| wedge.push_key(c)).collect();
+        assert_eq!(
+            typed,
+            vec![InputEvent::HouseholdCard {
+                token: "YTH001-9UXJHP".into()
+            }]
+        );
+    }
+}
