@@ -3,6 +3,7 @@
 //! Slint, and an ID number leaves it only as an [`IdNumber`] (which never prints in clear).
 
 pub mod idcard;
+pub mod pty;
 pub mod qr;
 
 use crate::domain::id_number::IdNumber;

@@ -5,6 +5,7 @@
 
 pub mod frame;
 pub mod poller;
+pub mod serial;
 pub mod simulator;
 pub mod status;
 pub mod text_block;

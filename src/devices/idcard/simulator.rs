@@ -79,3 +79,83 @@ impl SimulatedReader {
         }
     }
 }
+
+/// A simulated reader on a pseudo-terminal, served by a thread until dropped.
+pub struct PtyReader {
+    /// Place and lift cards here.
+    pub reader: std::sync::Arc<std::sync::Mutex<SimulatedReader>>,
+    /// Bytes written before every reply, to exercise resynchronisation.
+    pub noise: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    path: std::path::PathBuf,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl PtyReader {
+    pub fn start() -> std::io::Result<PtyReader> {
+        use std::sync::atomic::Ordering;
+        let mut pty = crate::devices::pty::PtyMaster::open()?;
+        let path = pty.path().to_path_buf();
+        let reader = std::sync::Arc::new(std::sync::Mutex::new(SimulatedReader::default()));
+        let noise = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (r, n, s) = (reader.clone(), noise.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                let Ok(bytes) = pty.read_timeout(std::time::Duration::from_millis(50)) else {
+                    // No one has the slave open (EIO): wait for the kiosk.
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    continue;
+                };
+                if bytes.is_empty() {
+                    continue;
+                }
+                let reply = match r.lock() {
+                    Ok(mut reader) => reader.feed(&bytes),
+                    Err(_) => return,
+                };
+                if reply.is_empty() {
+                    continue;
+                }
+                let mut out = n.lock().map(|n| n.clone()).unwrap_or_default();
+                out.extend(reply);
+                if pty.write_all(&out).is_err() {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+            }
+        });
+        Ok(PtyReader {
+            reader,
+            noise,
+            path,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    pub fn place(&self, card: CardText) {
+        if let Ok(mut r) = self.reader.lock() {
+            r.place(card);
+        }
+    }
+
+    pub fn lift(&self) {
+        if let Ok(mut r) = self.reader.lock() {
+            r.lift();
+        }
+    }
+}
+
+impl Drop for PtyReader {
+    /// Closes the pty, as if the reader were unplugged.
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! The reader on a real serial port: a thread that polls about every 300 ms, sends
+//! [`InputEvent`]s, and survives the reader being unplugged (reopens with back-off).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::frame::FrameDecoder;
+use super::poller::{CardPoller, PollStep};
+use crate::devices::InputEvent;
+
+#[derive(Debug, Clone)]
+pub struct ReaderConfig {
+    pub path: PathBuf,
+    pub baud: u32,
+    pub poll_interval: Duration,
+    /// How long to wait for a reply before counting a timeout.
+    pub reply_timeout: Duration,
+}
+
+/// Counters a clerk's status screen shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReaderStats {
+    pub garbage_bytes: u64,
+    pub bad_frames: u64,
+    pub bad_replies: u64,
+    pub timeouts: u64,
+    pub reconnects: u64,
+}
+
+impl ReaderConfig {
+    pub fn new(path: impl Into<PathBuf>) -> ReaderConfig {
+        ReaderConfig {
+            path: path.into(),
+            baud: 115_200,
+            poll_interval: Duration::from_millis(300),
+            reply_timeout: Duration::from_millis(500),
+        }
+    }
+}
+
+/// After this many silent requests in a row the reader is taken as gone and reopened.
+const TIMEOUTS_BEFORE_LOST: u32 = 3;
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// Starts the reader thread. It runs until `stop` is set; `stats` is updated as it goes.
+pub fn spawn_reader(
+    config: ReaderConfig,
+    events: Sender<InputEvent>,
+    stop: Arc<AtomicBool>,
+    stats: Arc<Mutex<ReaderStats>>,
+) -> JoinHandle<()> {
+    std::thread::spawn(move || run(config, events, stop, stats))
+}
+
+fn run(config: ReaderConfig, events: Sender<InputEvent>, stop: Arc<AtomicBool>, stats: Arc<Mutex<ReaderStats>>) {
+    let device = config.path.display().to_string();
+    let mut poller = CardPoller::new(&device);
+    let mut backoff = Duration::from_millis(250);
+    let mut lost = false;
+    while !stop.load(Ordering::Relaxed) {
+        let port = serialport::new(device.as_str(), config.baud)
+            .timeout(Duration::from_millis(50))
+            .open();
+        let mut port = match port {
+            Ok(p) => p,
+            Err(e) => {
+                if !lost {
+                    lost = true;
+                    let _ = events.send(InputEvent::DeviceLost { device: device.clone() });
+                    tracing::warn!("card reader {device} cannot be opened: {e}");
+                }
+                sleep_unless_stopped(backoff, &stop);
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                continue;
+            }
+        };
+        if lost {
+            lost = false;
+            if let Ok(mut s) = stats.lock() {
+                s.reconnects += 1;
+            }
+            let _ = events.send(InputEvent::DeviceBack { device: device.clone() });
+        }
+        backoff = Duration::from_millis(250);
+        poller.reset();
+        let reason = session(&mut *port, &config, &mut poller, &events, &stop, &stats);
+        if !stop.load(Ordering::Relaxed) {
+            tracing::warn!("card reader {device} lost: {reason}");
+            lost = true;
+            let _ = events.send(InputEvent::DeviceLost { device: device.clone() });
+        }
+    }
+}
+
+/// Polls an open port until an I/O error, too many timeouts, or `stop`.
+fn session(
+    port: &mut dyn serialport::SerialPort,
+    config: &ReaderConfig,
+    poller: &mut CardPoller,
+    events: &Sender<InputEvent>,
+    stop: &AtomicBool,
+    stats: &Mutex<ReaderStats>,
+) -> String {
+    let mut decoder = FrameDecoder::default();
+    let mut silent = 0;
+    while !stop.load(Ordering::Relaxed) {
+        // Drain stray bytes so a late reply is not taken for the answer to this request.
+        let _ = port.clear(serialport::ClearBuffer::Input);
+        if let Err(e) = port.write_all(&poller.request()).and_then(|_| port.flush()) {
+            return e.to_string();
+        }
+        let deadline = Instant::now() + config.reply_timeout;
+        let mut reply = None;
+        let mut buf = [0u8; 2048];
+        while reply.is_none() && Instant::now() < deadline {
+            match port.read(&mut buf) {
+                Ok(0) => return "end of file".into(),
+                Ok(n) => reply = decoder.push(&buf[..n]).into_iter().next(),
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                Err(e) => return e.to_string(),
+            }
+        }
+        if let Ok(mut s) = stats.lock() {
+            s.garbage_bytes = s.garbage_bytes.max(decoder.garbage_bytes);
+            s.bad_frames = s.bad_frames.max(decoder.bad_frames);
+            s.bad_replies = s.bad_replies.max(poller.bad_replies);
+        }
+        let Some(body) = reply else {
+            silent += 1;
+            if let Ok(mut s) = stats.lock() {
+                s.timeouts += 1;
+            }
+            if silent >= TIMEOUTS_BEFORE_LOST {
+                return "no reply".into();
+            }
+            poller.reset();
+            continue;
+        };
+        silent = 0;
+        match poller.on_reply(&body) {
+            PollStep::Continue => continue,
+            PollStep::Wait => {}
+            PollStep::Event(e) => {
+                if events.send(e).is_err() {
+                    return "nobody listens".into();
+                }
+            }
+        }
+        sleep_unless_stopped(config.poll_interval, stop);
+    }
+    "stopped".into()
+}
+
+fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) {
+    let end = Instant::now() + d;
+    while !stop.load(Ordering::Relaxed) && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20).min(end - Instant::now()));
+    }
+}

@@ -1,0 +1,154 @@
+//! The card reader over real pseudo-terminals: the kiosk's reader thread opens the pty
+//! like a serial port and the simulator answers with the real GA/T 467 bytes.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::*;
+use jifen::devices::idcard::serial::{spawn_reader, ReaderConfig, ReaderStats};
+use jifen::devices::idcard::simulator::PtyReader;
+use jifen::devices::idcard::CardText;
+use jifen::devices::InputEvent;
+use jifen::domain::id_number::IdNumber;
+
+fn card(n: u32) -> CardText {
+    CardText {
+        name: format!("户主{n}"),
+        sex: "1".into(),
+        ethnicity: "01".into(),
+        birth_date: id_number(n)[6..14].to_string(),
+        address: "浙江省桐乡市河山镇堰头村".into(),
+        id_number: IdNumber::parse(&id_number(n)).unwrap(),
+        issuer: "桐乡市公安局".into(),
+        valid_from: "20200101".into(),
+        valid_to: "长期".into(),
+    }
+}
+
+struct Kiosk {
+    events: Receiver<InputEvent>,
+    stop: Arc<AtomicBool>,
+    stats: Arc<Mutex<ReaderStats>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Kiosk {
+    fn start(path: &std::path::Path) -> Kiosk {
+        let (tx, events) = channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stats = Arc::new(Mutex::new(ReaderStats::default()));
+        let mut config = ReaderConfig::new(path);
+        config.poll_interval = Duration::from_millis(100);
+        config.reply_timeout = Duration::from_millis(300);
+        let thread = spawn_reader(config, tx, stop.clone(), stats.clone());
+        Kiosk {
+            events,
+            stop,
+            stats,
+            thread: Some(thread),
+        }
+    }
+
+    /// The next event other than device lost/back, within `secs`.
+    fn next_card(&self, secs: u64) -> Option<InputEvent> {
+        let end = std::time::Instant::now() + Duration::from_secs(secs);
+        while let Some(left) = end.checked_duration_since(std::time::Instant::now()) {
+            match self.events.recv_timeout(left) {
+                Ok(e @ InputEvent::CardRead { .. }) => return Some(e),
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+        None
+    }
+
+    fn wait_for(&self, secs: u64, want: impl Fn(&InputEvent) -> bool) -> bool {
+        let end = std::time::Instant::now() + Duration::from_secs(secs);
+        while let Some(left) = end.checked_duration_since(std::time::Instant::now()) {
+            match self.events.recv_timeout(left) {
+                Ok(e) if want(&e) => return true,
+                Ok(_) => continue,
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+}
+
+impl Drop for Kiosk {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[test]
+fn a_card_on_a_pty_reader_is_reported_once_then_again_after_lifting() {
+    let sim = PtyReader::start().unwrap();
+    let kiosk = Kiosk::start(sim.path());
+    sim.place(card(4));
+    let Some(InputEvent::CardRead { id_number: read, name }) = kiosk.next_card(5) else {
+        panic!("no card read over the pty");
+    };
+    assert_eq!(read, IdNumber::parse(&id_number(4)).unwrap());
+    assert_eq!(name, "户主4");
+    assert!(
+        kiosk.next_card(1).is_none(),
+        "a card left on the reader is not reported again"
+    );
+    sim.lift();
+    std::thread::sleep(Duration::from_millis(400));
+    sim.place(card(5));
+    let Some(InputEvent::CardRead { name, .. }) = kiosk.next_card(5) else {
+        panic!("the second card was not read");
+    };
+    assert_eq!(name, "户主5");
+}
+
+#[test]
+fn noise_on_the_line_is_counted_and_cards_are_still_read() {
+    let sim = PtyReader::start().unwrap();
+    *sim.noise.lock().unwrap() = vec![0x00, 0xAA, 0xAA, 0x13, 0x96, 0xFF];
+    let kiosk = Kiosk::start(sim.path());
+    sim.place(card(6));
+    assert!(kiosk.next_card(5).is_some(), "the card is read through the noise");
+    assert!(kiosk.stats.lock().unwrap().garbage_bytes >= 6);
+}
+
+#[test]
+fn an_unplugged_reader_is_reopened_when_it_comes_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A stable name, as udev rules give (/dev/jifen-idcard), pointing at the current pty.
+    let link = tmp.path().join("jifen-idcard");
+    let first = PtyReader::start().unwrap();
+    std::os::unix::fs::symlink(first.path(), &link).unwrap();
+    let kiosk = Kiosk::start(&link);
+    first.place(card(1));
+    assert!(kiosk.next_card(5).is_some());
+    // Unplugged: the pty closes and the name disappears.
+    drop(first);
+    std::fs::remove_file(&link).unwrap();
+    assert!(
+        kiosk.wait_for(5, |e| matches!(e, InputEvent::DeviceLost { .. })),
+        "the loss is reported"
+    );
+    // Plugged back: a new pty under the same name.
+    let second = PtyReader::start().unwrap();
+    std::os::unix::fs::symlink(second.path(), &link).unwrap();
+    assert!(
+        kiosk.wait_for(8, |e| matches!(e, InputEvent::DeviceBack { .. })),
+        "the return is reported"
+    );
+    second.place(card(2));
+    let Some(InputEvent::CardRead { name, .. }) = kiosk.next_card(5) else {
+        panic!("no card after reconnecting");
+    };
+    assert_eq!(name, "户主2");
+    assert!(kiosk.stats.lock().unwrap().reconnects >= 1);
+}
