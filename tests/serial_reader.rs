@@ -152,3 +152,80 @@ fn an_unplugged_reader_is_reopened_when_it_comes_back() {
     assert_eq!(name, "户主2");
     assert!(kiosk.stats.lock().unwrap().reconnects >= 1);
 }
+
+#[test]
+fn the_cli_reads_a_card_from_the_simulator_and_prints_it_masked() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let mut sim = Command::new(env!("CARGO_BIN_EXE_jifen"))
+        .args(["devices", "simulate-reader"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut path = String::new();
+    BufReader::new(sim.stdout.take().unwrap()).read_line(&mut path).unwrap();
+    let mut stdin = sim.stdin.take().unwrap();
+    writeln!(stdin, "place 1").unwrap();
+    stdin.flush().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_jifen"))
+        .args([
+            "devices",
+            "read-card",
+            "--port",
+            path.trim(),
+            "--timeout",
+            "5",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    drop(stdin);
+    let _ = sim.wait();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = jifen::app::demo::demo_id_number(0, 0);
+    assert_eq!(report["id_last4"], &id[14..]);
+    assert_eq!(report["id_number"], format!("{}********{}", &id[..6], &id[14..]));
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains(&id[..14]),
+        "never in clear"
+    );
+}
+
+#[test]
+fn read_card_says_in_one_line_when_the_port_cannot_be_opened_or_no_card_comes() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jifen"))
+        .args([
+            "devices",
+            "read-card",
+            "--port",
+            "/dev/does-not-exist",
+            "--timeout",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: cannot open the card reader at /dev/does-not-exist"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+    let sim = PtyReader::start().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jifen"))
+        .args([
+            "devices",
+            "read-card",
+            "--port",
+            sim.path().to_str().unwrap(),
+            "--timeout",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no card was read within 1 s"));
+}

@@ -27,6 +27,9 @@ pub enum Command {
     Kiosk(KioskArgs),
     /// Clerk and operator commands.
     Admin(AdminArgs),
+    /// Card readers and scanners: list ports, read a card, simulate a reader.
+    #[command(subcommand)]
+    Devices(DevicesCommand),
     /// Measure the figures the issues ask for (account view, redemption commit).
     Bench(BenchArgs),
 }
@@ -307,5 +310,31 @@ pub enum ClerkCommand {
         name: String,
         #[arg(long, required = true)]
         pin_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevicesCommand {
+    /// List serial ports.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Wait for one card on a GA/T 467 reader and print it (ID number masked).
+    ReadCard {
+        #[arg(long)]
+        port: PathBuf,
+        /// Seconds to wait for a card.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a simulated SAM reader on a pseudo-terminal; prints its path, takes
+    /// `place N` / `lift` / `list` / `quit` on stdin.
+    SimulateReader {
+        /// CSV of cards: name,id_number. Default: the demo village's first five heads.
+        #[arg(long)]
+        cards: Option<PathBuf>,
     },
 }

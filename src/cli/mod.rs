@@ -5,6 +5,7 @@ mod admin;
 pub mod args;
 mod bench;
 mod console_kiosk;
+mod devices;
 mod export;
 mod text;
 
@@ -44,6 +45,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             console_kiosk::run(app)
         }
         Command::Admin(a) => admin::run(&DataDir::resolve(cli.data_dir), a),
+        Command::Devices(d) => devices::run(d),
         Command::Bench(b) => bench::run(b),
     }
 }
