@@ -43,6 +43,19 @@ pub struct DataDir {
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub printer: PrinterConfig,
+    pub devices: DevicesConfig,
+}
+
+/// `[devices]`: serial paths of the input devices (stable udev names on the appliance).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DevicesConfig {
+    /// GA/T 467 ID card reader, e.g. `/dev/jifen-idcard`.
+    pub idcard: Option<PathBuf>,
+    /// Serial QR scanner, e.g. `/dev/jifen-qr`.
+    pub qr: Option<PathBuf>,
+    /// Baud rate of the serial QR scanner (default 9600).
+    pub qr_baud: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -229,3 +229,44 @@ fn read_card_says_in_one_line_when_the_port_cannot_be_opened_or_no_card_comes() 
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no card was read within 1 s"));
 }
+
+#[test]
+fn the_input_hub_merges_card_reader_and_serial_qr_scanner_events() {
+    use jifen::devices::hub::{DeviceConfig, InputHub};
+    let reader = PtyReader::start().unwrap();
+    let mut scanner = jifen::devices::pty::PtyMaster::open().unwrap();
+    let hub = InputHub::start(&DeviceConfig {
+        idcard: Some(reader.path().to_path_buf()),
+        qr_serial: Some(scanner.path().to_path_buf()),
+        qr_baud: 9600,
+    });
+    // Give the scanner thread time to open its port before bytes are sent.
+    std::thread::sleep(Duration::from_millis(300));
+    scanner
+        .write_all(b"YTH001-9UXJHP\r\nJFV1|YT-000001-7|NOODLE|20|20270101|c2ln\r\n")
+        .unwrap();
+    reader.place(card(3));
+    let mut seen = Vec::new();
+    let end = std::time::Instant::now() + Duration::from_secs(5);
+    while seen.len() < 3 && std::time::Instant::now() < end {
+        if let Ok(e) = hub.events.recv_timeout(Duration::from_millis(200)) {
+            seen.push(e);
+        }
+    }
+    assert!(
+        seen.contains(&InputEvent::HouseholdCard {
+            token: "YTH001-9UXJHP".into()
+        }),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|e| matches!(e, InputEvent::VoucherScanned { payload } if payload.starts_with("JFV1|YT-000001-7"))),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|e| matches!(e, InputEvent::CardRead { name, .. } if name == "户主3")),
+        "{seen:?}"
+    );
+}

@@ -332,6 +332,9 @@ pub enum DevicesCommand {
     },
     /// Run a simulated SAM reader on a pseudo-terminal; prints its path, takes
     /// `place N` / `lift` / `list` / `quit` on stdin.
+    /// Run a simulated serial QR scanner on a pseudo-terminal; prints its path, then
+    /// sends every stdin line as one scan.
+    SimulateScanner,
     SimulateReader {
         /// CSV of cards: name,id_number. Default: the demo village's first five heads.
         #[arg(long)]

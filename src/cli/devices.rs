@@ -43,6 +43,7 @@ pub(super) fn run(cmd: DevicesCommand) -> anyhow::Result<ExitCode> {
             super::emit(json, &report, |r| format!("读到身份证：{} {}\n", r.name, r.id_number))?;
         }
         DevicesCommand::SimulateReader { cards } => simulate_reader(cards.as_deref())?,
+        DevicesCommand::SimulateScanner => simulate_scanner()?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -109,6 +110,20 @@ fn simulate_reader(cards_file: Option<&Path>) -> anyhow::Result<()> {
             [] => {}
             _ => eprintln!("不认识的命令：{line}"),
         }
+    }
+    Ok(())
+}
+
+/// Serves a simulated QR scanner on a pty: each stdin line goes out as one scan + CRLF.
+fn simulate_scanner() -> anyhow::Result<()> {
+    let mut pty = crate::devices::pty::PtyMaster::open().context("cannot open a pseudo-terminal")?;
+    println!("{}", pty.path().display());
+    std::io::stdout().flush()?;
+    eprintln!("模拟扫码枪已就绪：每输入一行即扫一次码");
+    for line in std::io::stdin().lock().lines() {
+        let line = line?;
+        pty.write_all(format!("{}\r\n", line.trim()).as_bytes())
+            .context("the scanner's pseudo-terminal is closed")?;
     }
     Ok(())
 }

@@ -2,7 +2,9 @@
 //! [`InputEvent`]s. This module knows bytes and protocols; it knows nothing of SQL or
 //! Slint, and an ID number leaves it only as an [`IdNumber`] (which never prints in clear).
 
+pub mod hub;
 pub mod idcard;
+pub mod link;
 pub mod pty;
 pub mod qr;
 

@@ -69,6 +69,35 @@ impl LineAssembler {
     }
 }
 
+/// Starts a thread reading a serial (CDC-ACM) QR scanner: one line per scan.
+pub fn spawn_serial_scanner(
+    link: super::link::SerialLink,
+    events: std::sync::mpsc::Sender<InputEvent>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        super::link::run_reconnecting(&link, &events, &stop, |port| {
+            let mut lines = LineAssembler::default();
+            let mut buf = [0u8; 512];
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                match port.read(&mut buf) {
+                    Ok(0) => return "end of file".into(),
+                    Ok(n) => {
+                        for e in lines.push(&buf[..n]) {
+                            if events.send(e).is_err() {
+                                return "nobody listens".into();
+                            }
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                    Err(e) => return e.to_string(),
+                }
+            }
+            "stopped".into()
+        });
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::frame::FrameDecoder;
 use super::poller::{CardPoller, PollStep};
+use crate::devices::link::{run_reconnecting, sleep_unless_stopped, SerialLink};
 use crate::devices::InputEvent;
 
 #[derive(Debug, Clone)]
@@ -44,7 +45,6 @@ impl ReaderConfig {
 
 /// After this many silent requests in a row the reader is taken as gone and reopened.
 const TIMEOUTS_BEFORE_LOST: u32 = 3;
-const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// Starts the reader thread. It runs until `stop` is set; `stats` is updated as it goes.
 pub fn spawn_reader(
@@ -53,47 +53,25 @@ pub fn spawn_reader(
     stop: Arc<AtomicBool>,
     stats: Arc<Mutex<ReaderStats>>,
 ) -> JoinHandle<()> {
-    std::thread::spawn(move || run(config, events, stop, stats))
-}
-
-fn run(config: ReaderConfig, events: Sender<InputEvent>, stop: Arc<AtomicBool>, stats: Arc<Mutex<ReaderStats>>) {
-    let device = config.path.display().to_string();
-    let mut poller = CardPoller::new(&device);
-    let mut backoff = Duration::from_millis(250);
-    let mut lost = false;
-    while !stop.load(Ordering::Relaxed) {
-        let port = serialport::new(device.as_str(), config.baud)
-            .timeout(Duration::from_millis(50))
-            .open();
-        let mut port = match port {
-            Ok(p) => p,
-            Err(e) => {
-                if !lost {
-                    lost = true;
-                    let _ = events.send(InputEvent::DeviceLost { device: device.clone() });
-                    tracing::warn!("card reader {device} cannot be opened: {e}");
-                }
-                sleep_unless_stopped(backoff, &stop);
-                backoff = (backoff * 2).min(MAX_BACKOFF);
-                continue;
-            }
+    std::thread::spawn(move || {
+        let device = config.path.display().to_string();
+        let mut poller = CardPoller::new(&device);
+        let link = SerialLink {
+            path: config.path.clone(),
+            baud: config.baud,
         };
-        if lost {
-            lost = false;
-            if let Ok(mut s) = stats.lock() {
-                s.reconnects += 1;
+        let mut first_open = true;
+        run_reconnecting(&link, &events, &stop, |port| {
+            if !first_open {
+                if let Ok(mut s) = stats.lock() {
+                    s.reconnects += 1;
+                }
             }
-            let _ = events.send(InputEvent::DeviceBack { device: device.clone() });
-        }
-        backoff = Duration::from_millis(250);
-        poller.reset();
-        let reason = session(&mut *port, &config, &mut poller, &events, &stop, &stats);
-        if !stop.load(Ordering::Relaxed) {
-            tracing::warn!("card reader {device} lost: {reason}");
-            lost = true;
-            let _ = events.send(InputEvent::DeviceLost { device: device.clone() });
-        }
-    }
+            first_open = false;
+            poller.reset();
+            session(port, &config, &mut poller, &events, &stop, &stats)
+        });
+    })
 }
 
 /// Polls an open port until an I/O error, too many timeouts, or `stop`.
@@ -153,11 +131,4 @@ fn session(
         sleep_unless_stopped(config.poll_interval, stop);
     }
     "stopped".into()
-}
-
-fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) {
-    let end = Instant::now() + d;
-    while !stop.load(Ordering::Relaxed) && Instant::now() < end {
-        std::thread::sleep(Duration::from_millis(20).min(end - Instant::now()));
-    }
 }
