@@ -116,7 +116,8 @@ fn frame_strategy() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    // `PROPTEST_CASES=1000000 cargo test --release --test card_reader` for a long fuzzing run.
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(2000), ..ProptestConfig::default() })]
 
     /// Random bytes, split anywhere, never panic the decoder.
     #[test]

@@ -67,6 +67,13 @@ pub struct EntryView {
     pub corrects: Option<String>,
 }
 
+/// The quarter's merit table with the ledger version it was read at.
+pub(super) struct MeritCache {
+    quarter: crate::domain::period::Quarter,
+    version: (i64, i64),
+    rows: Vec<crate::store::MeritRow>,
+}
+
 /// How many entries the account view carries; the screen scrolls through them.
 const ENTRIES_SHOWN: usize = 50;
 
@@ -84,13 +91,18 @@ impl App {
         let quarter = month.quarter();
         let [q_from, _, q_to] = quarter.months();
         let village_name = self.village.name.clone();
-        self.store.read(|tx| {
+        let cached = self.merit_cache.take();
+        let (view, cache) = self.store.read(|tx| {
             let code = identify_in(tx, &secret, who)?;
             let household = tx
                 .household(&code)?
                 .ok_or_else(|| AppError::UnknownHousehold(code.clone()))?;
             let balance = tx.household_balance(&code)?.unwrap_or(0);
-            let merit = tx.merit_by_household(q_from, q_to, None)?;
+            let version = tx.merit_version()?;
+            let merit = match cached {
+                Some(c) if c.quarter == quarter && c.version == version => c.rows,
+                _ => tx.merit_by_household(q_from, q_to, None)?,
+            };
             let village_rank = rank(merit.iter().map(|m| (m.household.clone(), m.earned)));
             let grid_rank = rank(
                 merit
@@ -101,7 +113,7 @@ impl App {
             let find =
                 |r: &[crate::domain::ranking::Ranked<String>]| r.iter().find(|x| x.key == code).map_or(0, |x| x.rank);
             let entries = tx.entries_of(&code, ENTRIES_SHOWN)?;
-            Ok(AccountView {
+            let view = AccountView {
                 village_name,
                 household_code: code.clone(),
                 grid: household.grid.clone(),
@@ -126,8 +138,16 @@ impl App {
                 households_in_grid: grid_rank.len(),
                 can_redeem: balance > 0,
                 entries: entries.iter().map(entry_view).collect(),
-            })
-        })
+            };
+            let cache = MeritCache {
+                quarter,
+                version,
+                rows: merit,
+            };
+            Ok::<_, AppError>((view, cache))
+        })?;
+        self.merit_cache = Some(cache);
+        Ok(view)
     }
 }
 

@@ -55,6 +55,9 @@ pub struct App {
     clock: Arc<dyn Clock>,
     keys: Keys,
     village: Village,
+    /// The current quarter's merit for every household, valid while the ledger and the
+    /// household list are unchanged; saves the account view a village-wide scan.
+    merit_cache: Option<account::MeritCache>,
 }
 
 impl App {
@@ -78,6 +81,7 @@ impl App {
             clock,
             keys,
             village: Village { code, name },
+            merit_cache: None,
         })
     }
 
@@ -119,6 +123,7 @@ impl App {
             clock,
             keys,
             village,
+            merit_cache: None,
         })
     }
 

@@ -13,9 +13,12 @@ use serde::Serialize;
 
 use super::args::BenchArgs;
 use crate::app::{App, Identity, NewItem, Village};
+use crate::devices::idcard::simulator::SimulatedReader;
+use crate::devices::idcard::{CardPoller, CardText, FrameDecoder, PollStep};
+use crate::devices::InputEvent;
 use crate::domain::catalogue::Stock;
 use crate::domain::clock::SystemClock;
-use crate::domain::id_number::check_character;
+use crate::domain::id_number::{check_character, IdNumber};
 use crate::installation::DataDir;
 
 #[derive(Serialize)]
@@ -27,6 +30,8 @@ struct Figures {
     account_view_p99_us: u128,
     redemption_commit_median_us: u128,
     redemption_commit_p99_us: u128,
+    card_to_account_median_us: u128,
+    card_to_account_p99_us: u128,
 }
 
 pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
@@ -100,6 +105,12 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         commits.push(t.elapsed());
         std::hint::black_box(receipt.ok());
     }
+    let mut card_latency = Vec::with_capacity(args.lookups);
+    for _ in 0..args.lookups {
+        let id = IdNumber::parse(&ids[rng.gen_range(0..ids.len())])?;
+        card_latency.push(card_to_account(&mut app, id)?);
+    }
+    let (lm, lp) = median_p99(&mut card_latency);
     let (vm, vp) = median_p99(&mut views);
     let (cm, cp) = median_p99(&mut commits);
     let figures = Figures {
@@ -110,6 +121,8 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         account_view_p99_us: vp,
         redemption_commit_median_us: cm,
         redemption_commit_p99_us: cp,
+        card_to_account_median_us: lm,
+        card_to_account_p99_us: lp,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&figures)?);
@@ -122,12 +135,50 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             "account view by ID number: median {} µs, p99 {} µs ({} lookups)",
             vm, vp, args.lookups
         );
+        println!("card read reply's last byte to account view ready: median {lm} µs, p99 {lp} µs");
         println!(
             "redemption commit (synchronous=FULL): median {} µs, p99 {} µs ({} redemptions)",
             cm, cp, args.redemptions
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One card on the simulated reader: find and select run through the real frames, then
+/// the time is taken from the read reply's last byte to the account view being ready.
+fn card_to_account(app: &mut App, id: IdNumber) -> anyhow::Result<Duration> {
+    let mut reader = SimulatedReader::default();
+    reader.place(CardText {
+        name: "测试户主".into(),
+        sex: "1".into(),
+        ethnicity: "01".into(),
+        birth_date: String::new(),
+        address: String::new(),
+        id_number: id,
+        issuer: String::new(),
+        valid_from: String::new(),
+        valid_to: "长期".into(),
+    });
+    let mut poller = CardPoller::new("bench");
+    let mut decoder = FrameDecoder::default();
+    loop {
+        let reply = reader.feed(&poller.request());
+        let Some((last, head)) = reply.split_last() else {
+            anyhow::bail!("the simulated reader did not answer");
+        };
+        let mut bodies = decoder.push(head);
+        let t = Instant::now();
+        bodies.extend(decoder.push(std::slice::from_ref(last)));
+        let body = bodies.pop().context("no frame decoded")?;
+        match poller.on_reply(&body) {
+            PollStep::Continue => continue,
+            PollStep::Event(InputEvent::CardRead { id_number, .. }) => {
+                std::hint::black_box(app.account_view(&Identity::Card(id_number))?);
+                return Ok(t.elapsed());
+            }
+            other => anyhow::bail!("unexpected reader step {other:?}"),
+        }
+    }
 }
 
 fn median_p99(samples: &mut [Duration]) -> (u128, u128) {

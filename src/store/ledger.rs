@@ -111,6 +111,16 @@ impl Tx<'_> {
         )?)
     }
 
+    /// Changes whenever any process appends to the ledger or registers a household:
+    /// the key for caching derived figures such as the quarter's merit table.
+    pub fn merit_version(&self) -> Result<(i64, i64)> {
+        Ok(self.tx.query_row(
+            "SELECT (SELECT coalesce(max(seq), 0) FROM ledger), (SELECT count(*) FROM households)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
     pub fn household_balance(&self, household: &str) -> Result<Option<i64>> {
         Ok(self
             .tx
