@@ -270,3 +270,58 @@ fn the_input_hub_merges_card_reader_and_serial_qr_scanner_events() {
         "{seen:?}"
     );
 }
+
+#[test]
+fn the_kiosk_opens_the_account_of_a_card_placed_on_its_configured_reader() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let tmp = tempfile::tempdir().unwrap();
+    let sim = PtyReader::start().unwrap();
+    let config = tmp.path().join("jifen.toml");
+    std::fs::write(&config, format!("[devices]\nidcard = \"{}\"\n", sim.path().display())).unwrap();
+    let mut kiosk = Command::new(env!("CARGO_BIN_EXE_jifen"))
+        .arg("--data-dir")
+        .arg(tmp.path().join("data"))
+        .arg("--config")
+        .arg(&config)
+        .args(["kiosk", "--demo"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let id = IdNumber::parse(&jifen::app::demo::demo_id_number(0, 0)).unwrap();
+    let mut demo_card = card(1);
+    demo_card.id_number = id;
+    sim.place(demo_card);
+    // Collect the screen as it is printed; answer once the account is shown.
+    let screen = Arc::new(Mutex::new(String::new()));
+    let mut stdout = kiosk.stdout.take().unwrap();
+    let collector = {
+        let screen = screen.clone();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                screen.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    let end = std::time::Instant::now() + Duration::from_secs(20);
+    while !screen.lock().unwrap().contains("输入编号兑换") && std::time::Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut stdin = kiosk.stdin.take().unwrap();
+    writeln!(stdin).unwrap();
+    writeln!(stdin, "q").unwrap();
+    drop(stdin);
+    let out = kiosk.wait_with_output().unwrap();
+    collector.join().unwrap();
+    let screen = screen.lock().unwrap().clone();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(screen.contains("堰头村 YT-001 户"), "{screen}");
+    assert!(screen.contains("积分余额"), "{screen}");
+}

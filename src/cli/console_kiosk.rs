@@ -1,36 +1,50 @@
 //! A line-oriented kiosk on the terminal, on the same services as the touch UI will use.
 //! Each line is what a card reader or QR scanner in keyboard-wedge mode would type: an
 //! ID number, a household QR token, or (for a clerk) a household code. Useful on a
-//! serial console and for demos until the touch screen (issue 5) is in place.
+//! serial console and for demos until the touch screen (issue 5) is in place. Card
+//! readers and serial QR scanners named in `[devices]` feed the same loop.
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
+use std::sync::mpsc::{channel, Receiver};
 
 use crate::app::{App, AppError, Identity};
+use crate::devices::hub::{DeviceConfig, InputHub};
+use crate::devices::InputEvent;
 use crate::domain::id_number::IdNumber;
 use crate::domain::voucher::looks_like_voucher;
 
 const ENTRIES_SHOWN: usize = 8;
 
-pub(super) fn run(mut app: App) -> anyhow::Result<ExitCode> {
-    let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
+/// One thing the kiosk can be told: a typed (or wedge-scanned) line, or a device event.
+enum Input {
+    Line(String),
+    Device(InputEvent),
+    Eof,
+}
+
+pub(super) fn run(mut app: App, devices: DeviceConfig) -> anyhow::Result<ExitCode> {
+    let inputs = start_inputs(devices);
     loop {
         home(&mut app)?;
-        let Some(line) = lines.next().transpose()? else {
-            return Ok(ExitCode::SUCCESS);
-        };
-        let scanned = line.trim();
-        match scanned {
-            "" => continue,
-            "q" | "quit" | "退出" => return Ok(ExitCode::SUCCESS),
-            s if looks_like_voucher(s) => {
-                say("这是一张兑换券，请交给管理员或商家核销。");
+        let who = match inputs.recv().unwrap_or(Input::Eof) {
+            Input::Eof => return Ok(ExitCode::SUCCESS),
+            Input::Line(line) => match line.trim() {
+                "" => continue,
+                "q" | "quit" | "退出" => return Ok(ExitCode::SUCCESS),
+                s if looks_like_voucher(s) => {
+                    say("这是一张兑换券，请交给管理员或商家核销。");
+                    continue;
+                }
+                s => identity_of(&mut app, s),
+            },
+            Input::Device(InputEvent::CardRead { id_number, .. }) => Identity::Card(id_number),
+            Input::Device(InputEvent::HouseholdCard { token }) => Identity::QrToken(token),
+            Input::Device(other) => {
+                device_notice(&other);
                 continue;
             }
-            _ => {}
-        }
-        let who = identity_of(&mut app, scanned);
+        };
         let view = match app.account_view(&who) {
             Ok(v) => v,
             Err(
@@ -73,7 +87,7 @@ pub(super) fn run(mut app: App) -> anyhow::Result<ExitCode> {
             println!("  {}. {}  {} 分{}", n + 1, i.name, i.points_cost, note);
         }
         prompt("输入编号兑换，直接回车返回：");
-        let Some(choice) = lines.next().transpose()? else {
+        let Some(choice) = next_line(&inputs) else {
             return Ok(ExitCode::SUCCESS);
         };
         let Some(item) = choice
@@ -88,7 +102,7 @@ pub(super) fn run(mut app: App) -> anyhow::Result<ExitCode> {
             "用 {} 分兑换 {} 1 份？输入 1 确认，直接回车取消：",
             item.points_cost, item.name
         ));
-        let Some(confirm) = lines.next().transpose()? else {
+        let Some(confirm) = next_line(&inputs) else {
             return Ok(ExitCode::SUCCESS);
         };
         if confirm.trim() != "1" {
@@ -106,6 +120,53 @@ pub(super) fn run(mut app: App) -> anyhow::Result<ExitCode> {
             }
             Err(e) => say(&format!("没有兑换：{e}")),
         }
+    }
+}
+
+/// Reads stdin and the configured devices on threads, into one channel.
+fn start_inputs(devices: DeviceConfig) -> Receiver<Input> {
+    let (tx, rx) = channel();
+    let lines = tx.clone();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if lines.send(Input::Line(line)).is_err() {
+                return;
+            }
+        }
+        let _ = lines.send(Input::Eof);
+    });
+    if devices.idcard.is_some() || devices.qr_serial.is_some() {
+        std::thread::spawn(move || {
+            let hub = InputHub::start(&devices);
+            while let Ok(e) = hub.events.recv() {
+                if tx.send(Input::Device(e)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    rx
+}
+
+/// The next typed line; device events meanwhile are announced, not acted on.
+fn next_line(inputs: &Receiver<Input>) -> Option<String> {
+    loop {
+        match inputs.recv().ok()? {
+            Input::Line(l) => return Some(l),
+            Input::Eof => return None,
+            Input::Device(e) => device_notice(&e),
+        }
+    }
+}
+
+fn device_notice(e: &InputEvent) {
+    match e {
+        InputEvent::DeviceLost { .. } => say("读卡设备已断开，请联系管理员。您也可以扫描户卡二维码。"),
+        InputEvent::DeviceBack { .. } => say("读卡设备已恢复。"),
+        InputEvent::Error { message, .. } => say(&format!("{message}，请重新放卡。")),
+        InputEvent::VoucherScanned { .. } => say("这是一张兑换券，请交给管理员或商家核销。"),
+        InputEvent::CardRead { .. } | InputEvent::HouseholdCard { .. } => say("请先完成当前操作，或回车返回后再刷卡。"),
     }
 }
 

@@ -27,7 +27,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("JIFEN_LOG"))
         .with_writer(std::io::stderr)
         .init();
-    let _config = Config::load(cli.config.as_deref())?;
+    let config = Config::load(cli.config.as_deref())?;
     match cli.command.unwrap_or(Command::Kiosk(KioskArgs::default())) {
         Command::Kiosk(k) => {
             let explicit = cli.data_dir.is_some();
@@ -42,7 +42,12 @@ pub fn run() -> anyhow::Result<ExitCode> {
             } else {
                 open(&dir)?
             };
-            console_kiosk::run(app)
+            let devices = crate::devices::hub::DeviceConfig {
+                idcard: config.devices.idcard.clone(),
+                qr_serial: config.devices.qr.clone(),
+                qr_baud: config.devices.qr_baud.unwrap_or(9600),
+            };
+            console_kiosk::run(app, devices)
         }
         Command::Admin(a) => admin::run(&DataDir::resolve(cli.data_dir), a),
         Command::Devices(d) => devices::run(d),
