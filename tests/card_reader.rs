@@ -7,24 +7,9 @@ mod common;
 use common::*;
 use jifen::app::Identity;
 use jifen::devices::idcard::frame::PREAMBLE;
-use jifen::devices::idcard::{CardPoller, CardText, FrameDecoder, PollStep};
+use jifen::devices::idcard::{CardPoller, FrameDecoder, PollStep};
 use jifen::devices::InputEvent;
-use jifen::domain::id_number::IdNumber;
 use proptest::prelude::*;
-
-fn card(n: u32) -> CardText {
-    CardText {
-        name: format!("户主{n}"),
-        sex: "1".into(),
-        ethnicity: "01".into(),
-        birth_date: id_number(n)[6..14].to_string(),
-        address: "浙江省桐乡市河山镇堰头村".into(),
-        id_number: IdNumber::parse(&id_number(n)).unwrap(),
-        issuer: "桐乡市公安局".into(),
-        valid_from: "20200101".into(),
-        valid_to: "长期".into(),
-    }
-}
 
 /// Runs one poll tick: requests and replies until the poller waits; `noise` is put on
 /// the line before every reply.

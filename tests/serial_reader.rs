@@ -11,23 +11,8 @@ use std::time::Duration;
 use common::*;
 use jifen::devices::idcard::serial::{spawn_reader, ReaderConfig, ReaderStats};
 use jifen::devices::idcard::simulator::PtyReader;
-use jifen::devices::idcard::CardText;
 use jifen::devices::InputEvent;
 use jifen::domain::id_number::IdNumber;
-
-fn card(n: u32) -> CardText {
-    CardText {
-        name: format!("户主{n}"),
-        sex: "1".into(),
-        ethnicity: "01".into(),
-        birth_date: id_number(n)[6..14].to_string(),
-        address: "浙江省桐乡市河山镇堰头村".into(),
-        id_number: IdNumber::parse(&id_number(n)).unwrap(),
-        issuer: "桐乡市公安局".into(),
-        valid_from: "20200101".into(),
-        valid_to: "长期".into(),
-    }
-}
 
 struct Kiosk {
     events: Receiver<InputEvent>,

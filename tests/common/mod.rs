@@ -146,3 +146,18 @@ pub fn json(o: &Output) -> serde_json::Value {
     assert!(o.status.success(), "command failed: {}", stderr(o));
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not one JSON document ({e}): {}", stdout(o)))
 }
+
+/// A resident ID card as the reader returns it, for household `H{n}` of [`TestVillage::households`].
+pub fn card(n: u32) -> jifen::devices::idcard::CardText {
+    jifen::devices::idcard::CardText {
+        name: format!("户主{n}"),
+        sex: "1".into(),
+        ethnicity: "01".into(),
+        birth_date: id_number(n)[6..14].to_string(),
+        address: "浙江省桐乡市河山镇堰头村".into(),
+        id_number: jifen::domain::id_number::IdNumber::parse(&id_number(n)).unwrap(),
+        issuer: "桐乡市公安局".into(),
+        valid_from: "20200101".into(),
+        valid_to: "长期".into(),
+    }
+}
