@@ -19,4 +19,5 @@ pub mod cli;
 pub mod devices;
 pub mod domain;
 pub mod installation;
+pub mod print;
 pub mod store;

@@ -166,7 +166,7 @@ impl App {
 }
 
 /// The refusal for a voucher that is already settled or void, whatever is asked of it.
-fn closed_refusal(v: &VoucherRow) -> Option<AppError> {
+pub(super) fn closed_refusal(v: &VoucherRow) -> Option<AppError> {
     match v.status {
         VoucherStatus::Settled => Some(AppError::AlreadySettled {
             serial: v.serial.clone(),
@@ -181,7 +181,7 @@ fn closed_refusal(v: &VoucherRow) -> Option<AppError> {
     }
 }
 
-fn voucher_view(v: &VoucherRow, today: chrono::NaiveDate) -> VoucherView {
+pub(super) fn voucher_view(v: &VoucherRow, today: chrono::NaiveDate) -> VoucherView {
     let status = if v.status.is_outstanding() && today > v.expires_on {
         VoucherStatus::Expired
     } else {

@@ -103,6 +103,41 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Records that a print is about to be attempted; returns the attempts made before.
+    /// Written (and committed) before any byte goes to the printer, so after a crash the
+    /// next print knows paper may already exist and marks itself a reprint.
+    pub fn record_print_attempt(&self, serial: &str) -> Result<i64> {
+        let before: i64 =
+            self.tx
+                .query_row("SELECT print_attempts FROM vouchers WHERE serial = ?1", [serial], |r| {
+                    r.get(0)
+                })?;
+        self.tx.execute(
+            "UPDATE vouchers SET print_attempts = print_attempts + 1,
+                 reprint_count = reprint_count + (CASE WHEN print_attempts > 0 THEN 1 ELSE 0 END)
+             WHERE serial = ?1",
+            [serial],
+        )?;
+        Ok(before)
+    }
+
+    pub fn mark_voucher_printed(&self, serial: &str) -> Result<()> {
+        self.tx.execute(
+            "UPDATE vouchers SET status = 'printed', last_print_error = NULL
+             WHERE serial = ?1 AND status IN ('pending', 'printed')",
+            [serial],
+        )?;
+        Ok(())
+    }
+
+    pub fn record_print_failure(&self, serial: &str, reason: &str) -> Result<()> {
+        self.tx.execute(
+            "UPDATE vouchers SET last_print_error = ?2 WHERE serial = ?1",
+            params![serial, reason],
+        )?;
+        Ok(())
+    }
+
     pub fn mark_voucher_void(&self, serial: &str, reason: &str, refund_ledger_id: &str) -> Result<()> {
         self.tx.execute(
             "UPDATE vouchers SET status = 'void', void_reason = ?2, refund_ledger_id = ?3 WHERE serial = ?1",
