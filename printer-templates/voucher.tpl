@@ -1,0 +1,16 @@
+# 兑换券 — the redemption voucher.
+# Fields: {village} {household} {item} {qty} {points} {serial} {issued} {expires} {merchant} {sponsor} {qr}
+text size=2 align=center bold {village}
+text size=2 align=center bold 积分兑换券
+divider
+text size=2 bold {item} ×{qty}
+text size=2 bold 用去积分 {points} 分
+text 户号：{household}
+text 使用地点：{merchant}
+text 有效期至：{expires}
+text 感谢乡贤 {sponsor} 赞助
+divider
+qr {qr}
+text align=center 券号 {serial}
+text align=center 签发 {issued}
+spacer 48
