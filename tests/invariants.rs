@@ -139,7 +139,7 @@ trait ClockExt {
     fn this_month_is_q4(&self) -> bool;
 }
 
-impl ClockExt for jifen::domain::clock::FixedClock {
+impl ClockExt for FixedClock {
     fn this_month_is_q4(&self) -> bool {
         use jifen::domain::clock::Clock;
         let m = self.this_month();

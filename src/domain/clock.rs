@@ -28,26 +28,6 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that stays where it is set, for tests, benchmarks and replaying history.
-#[derive(Debug)]
-pub struct FixedClock(std::sync::Mutex<DateTime<Utc>>);
-
-impl FixedClock {
-    pub fn new(at: DateTime<Utc>) -> FixedClock {
-        FixedClock(std::sync::Mutex::new(at))
-    }
-
-    pub fn set(&self, at: DateTime<Utc>) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = at;
-    }
-}
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
 /// China Standard Time, UTC+8, with no daylight saving.
 pub fn china_offset() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")

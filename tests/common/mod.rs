@@ -9,9 +9,29 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use jifen::app::{App, NewItem, Village};
 use jifen::domain::catalogue::Stock;
-use jifen::domain::clock::FixedClock;
 use jifen::domain::id_number::check_character;
 use jifen::installation::DataDir;
+
+/// A clock that stays where it is set. It lives with the tests so that no test fake is
+/// compiled into the program.
+#[derive(Debug)]
+pub struct FixedClock(std::sync::Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn new(at: DateTime<Utc>) -> FixedClock {
+        FixedClock(std::sync::Mutex::new(at))
+    }
+
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap() = at;
+    }
+}
+
+impl jifen::domain::clock::Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
 
 /// 2026-11-15 12:00 China time: mid-month, fourth quarter.
 pub fn test_now() -> DateTime<Utc> {
