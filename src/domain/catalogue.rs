@@ -21,12 +21,3 @@ pub struct CatalogueItem {
     pub valid_days: u32,
     pub active: bool,
 }
-
-impl Stock {
-    pub fn has(self, qty: i64) -> bool {
-        match self {
-            Stock::Limited(n) => n >= qty,
-            Stock::Unlimited => true,
-        }
-    }
-}

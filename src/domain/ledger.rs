@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::period::{Month, Period};
+use super::period::Month;
 
 /// What an entry records. Only awards, deductions and corrections of them are *merit*:
 /// they count towards rankings and honours. Redemptions and refunds move the spendable
@@ -60,18 +60,4 @@ impl EntryKind {
             _ => return None,
         })
     }
-}
-
-/// The spendable balance: every entry counts.
-pub fn balance<'a>(entries: impl IntoIterator<Item = &'a LedgerEntry>) -> i64 {
-    entries.into_iter().map(|e| e.delta).sum()
-}
-
-/// Points earned in a period: merit entries whose scoring month falls in it.
-pub fn earned<'a>(entries: impl IntoIterator<Item = &'a LedgerEntry>, period: Period) -> i64 {
-    entries
-        .into_iter()
-        .filter(|e| e.kind.is_merit() && period.contains(e.month))
-        .map(|e| e.delta)
-        .sum()
 }

@@ -20,14 +20,6 @@ pub struct Quarter {
     pub quarter: u32,
 }
 
-/// A period over which merit (points earned) is summed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Period {
-    Month(Month),
-    Quarter(Quarter),
-    Year(i32),
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PeriodError {
     #[error("'{0}' is not a month; write it as YYYY-MM, e.g. 2026-11")]
@@ -63,10 +55,6 @@ impl Month {
             month: (index.rem_euclid(12) + 1) as u32,
         }
     }
-
-    pub fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("validated month")
-    }
 }
 
 impl Quarter {
@@ -76,28 +64,6 @@ impl Quarter {
             year: self.year,
             month: first + i,
         })
-    }
-}
-
-impl Period {
-    pub fn contains(self, m: Month) -> bool {
-        match self {
-            Period::Month(p) => p == m,
-            Period::Quarter(q) => m.quarter() == q,
-            Period::Year(y) => m.year == y,
-        }
-    }
-
-    /// First and last month, inclusive, for range queries.
-    pub fn month_range(self) -> (Month, Month) {
-        match self {
-            Period::Month(m) => (m, m),
-            Period::Quarter(q) => {
-                let ms = q.months();
-                (ms[0], ms[2])
-            }
-            Period::Year(y) => (Month { year: y, month: 1 }, Month { year: y, month: 12 }),
-        }
     }
 }
 

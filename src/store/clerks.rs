@@ -24,14 +24,4 @@ impl Tx<'_> {
             )
             .optional()?)
     }
-
-    pub fn active_clerk_hashes(&self) -> Result<Vec<(String, String)>> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("SELECT name, pin_hash FROM clerks WHERE active = 1 ORDER BY name")?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
-    }
 }

@@ -23,7 +23,6 @@ use rusqlite::{Connection, TransactionBehavior};
 pub use catalogue::StockMoveReason;
 pub use households::HouseholdRow;
 pub use ledger::MeritRow;
-pub use outbox::OutboxEvent;
 pub use verify::Problem;
 pub use vouchers::{NewVoucher, VoucherRow};
 

@@ -32,7 +32,7 @@ impl Tx<'_> {
         Ok(v as u64)
     }
 
-    /// Records that a file was imported; false if that exact file was imported before.
+    /// Records that a file was imported (once per distinct file content).
     pub fn record_import(
         &self,
         digest: &str,
@@ -40,11 +40,11 @@ impl Tx<'_> {
         file_name: &str,
         rows: usize,
         at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<bool> {
-        let n = self.tx.execute(
+    ) -> Result<()> {
+        self.tx.execute(
             "INSERT OR IGNORE INTO imports (digest, kind, file_name, rows, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             rusqlite::params![digest, kind, file_name, rows as i64, super::time_text(at)],
         )?;
-        Ok(n == 1)
+        Ok(())
     }
 }
