@@ -135,7 +135,7 @@ fn household(dir: &DataDir, cmd: HouseholdCommand) -> anyhow::Result<()> {
             emit(json, &view, text::account)?;
         }
         HouseholdCommand::List { json } => {
-            let rows = app.export_data()?.households;
+            let rows = app.households()?;
             let list: Vec<text::HouseholdListRow> =
                 rows.iter().map(|(h, m)| text::HouseholdListRow::new(h, m)).collect();
             emit(json, &list, |l| text::household_list(l))?;
