@@ -33,3 +33,22 @@ fn a_villager_scans_a_card_redeems_soap_and_the_points_are_taken_once() {
     assert_eq!(again["balance"], after["balance"]);
     assert_eq!(json(&jifen(&dir, &["admin", "verify", "--json"]))["ok"], true);
 }
+
+#[test]
+fn any_typed_text_is_answered_in_words_never_a_crash() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("kiosk");
+    // 18 bytes of Chinese (six characters) once crashed the ID-number check.
+    let o = jifen_with_stdin(
+        &dir,
+        &["kiosk", "--demo"],
+        "中文中文中文\n110105194912310021\nYT-001\n\nq\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let screen = stdout(&o);
+    assert_eq!(screen.matches("请到窗口登记").count(), 2, "{screen}");
+    assert!(
+        screen.contains("堰头村 YT-001 户"),
+        "a household code typed by a clerk still opens it: {screen}"
+    );
+}

@@ -11,7 +11,6 @@ use std::sync::mpsc::{channel, Receiver};
 use crate::app::{App, AppError, Identity};
 use crate::devices::hub::{DeviceConfig, InputHub};
 use crate::devices::InputEvent;
-use crate::domain::id_number::IdNumber;
 use crate::domain::voucher::looks_like_voucher;
 
 const ENTRIES_SHOWN: usize = 8;
@@ -36,7 +35,7 @@ pub(super) fn run(mut app: App, devices: DeviceConfig) -> anyhow::Result<ExitCod
                     say("这是一张兑换券，请交给管理员或商家核销。");
                     continue;
                 }
-                s => identity_of(&mut app, s),
+                s => identity_of(s),
             },
             Input::Device(InputEvent::CardRead { id_number, .. }) => Identity::Card(id_number),
             Input::Device(InputEvent::HouseholdCard { token }) => Identity::QrToken(token),
@@ -45,7 +44,15 @@ pub(super) fn run(mut app: App, devices: DeviceConfig) -> anyhow::Result<ExitCod
                 continue;
             }
         };
+        // A typed line that is no household card may be a household code a clerk typed.
         let view = match app.account_view(&who) {
+            Err(AppError::UnknownQrToken) => match &who {
+                Identity::QrToken(text) => app.account_view(&Identity::HouseholdCode(text.clone())),
+                _ => Err(AppError::UnknownQrToken),
+            },
+            other => other,
+        };
+        let view = match view {
             Ok(v) => v,
             Err(
                 AppError::UnknownIdNumber
@@ -170,15 +177,14 @@ fn device_notice(e: &InputEvent) {
     }
 }
 
-fn identity_of(app: &mut App, scanned: &str) -> Identity {
-    if IdNumber::parse(scanned).is_ok() || (scanned.len() == 18 && scanned[..17].chars().all(|c| c.is_ascii_digit())) {
-        return Identity::IdNumber(scanned.to_string());
-    }
-    let token = Identity::QrToken(scanned.to_string());
-    if app.identify(&token).is_ok() {
-        token
+/// What a typed line is: an ID number (18 characters, the first 17 digits, so a wrong
+/// check character is reported as such) or else a household QR token.
+fn identity_of(scanned: &str) -> Identity {
+    let looks_like_id = scanned.chars().count() == 18 && scanned.chars().take(17).all(|c| c.is_ascii_digit());
+    if looks_like_id {
+        Identity::IdNumber(scanned.to_string())
     } else {
-        Identity::HouseholdCode(scanned.to_string())
+        Identity::QrToken(scanned.to_string())
     }
 }
 
