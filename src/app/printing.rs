@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::vouchers::voucher_view;
+use super::vouchers::{unusable_refusal, voucher_view};
 use super::{App, AppError, Result, VoucherView};
 use crate::domain::voucher::{Serial, VoucherStatus};
 
@@ -27,14 +27,8 @@ impl App {
             let v = tx
                 .voucher(serial.as_str())?
                 .ok_or_else(|| AppError::UnknownVoucher(serial.to_string()))?;
-            if let Some(refusal) = super::vouchers::closed_refusal(&v) {
+            if let Some(refusal) = unusable_refusal(&v, today) {
                 return Err(refusal);
-            }
-            if v.status == VoucherStatus::Expired || today > v.expires_on {
-                return Err(AppError::VoucherExpired {
-                    serial: v.serial,
-                    on: v.expires_on,
-                });
             }
             let before = tx.record_print_attempt(&v.serial)?;
             Ok((before, tx.voucher(&v.serial)?))
@@ -63,9 +57,9 @@ impl App {
 
     /// Vouchers whose paper was never confirmed: printed again at start-up or by a clerk.
     pub fn unconfirmed_vouchers(&mut self) -> Result<Vec<VoucherView>> {
-        let today = self.clock.today();
         let mut pending = self.vouchers(Some(VoucherStatus::Pending))?;
-        pending.retain(|v| v.status == "pending" && v.expires_on >= today.to_string());
+        // Past its date the view says `expired`: such paper would be refused anyway.
+        pending.retain(|v| v.status == "pending");
         pending.reverse();
         Ok(pending)
     }

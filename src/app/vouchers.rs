@@ -62,34 +62,23 @@ impl App {
     /// QR text. Each serial is honoured once; forged, altered, void, expired and
     /// wrong-merchant vouchers are refused with the reason, and nothing is written.
     pub fn settle(&mut self, presented: &str, merchant: Option<&str>, clerk: &str) -> Result<SettlementReceipt> {
-        let (serial, payload) = if looks_like_voucher(presented) {
-            let payload = VoucherPayload::verify(presented, &self.keys.voucher_signing.verifying_key())?;
-            (payload.serial.clone(), Some(payload))
+        let scanned = looks_like_voucher(presented);
+        let serial = if scanned {
+            VoucherPayload::verify(presented, &self.keys.voucher_signing.verifying_key())?.serial
         } else {
-            (presented.parse::<Serial>()?, None)
+            presented.parse::<Serial>()?
         };
         let clock = self.clock.clone();
         self.store.write(|tx| {
             let v = tx
                 .voucher(serial.as_str())?
                 .ok_or_else(|| AppError::UnknownVoucher(serial.to_string()))?;
-            if let Some(p) = &payload {
-                if p.item_code != v.item_code
-                    || p.points != v.points
-                    || p.expires != v.expires_on
-                    || v.qr_payload != presented.trim()
-                {
-                    return Err(AppError::PayloadMismatch(v.serial));
-                }
+            // A genuine signature on other fields than the voucher issued under this serial.
+            if scanned && v.qr_payload != presented.trim() {
+                return Err(AppError::PayloadMismatch(v.serial));
             }
-            if let Some(refusal) = closed_refusal(&v) {
+            if let Some(refusal) = unusable_refusal(&v, clock.today()) {
                 return Err(refusal);
-            }
-            if v.status == VoucherStatus::Expired || clock.today() > v.expires_on {
-                return Err(AppError::VoucherExpired {
-                    serial: v.serial,
-                    on: v.expires_on,
-                });
             }
             let honoured_by = match (merchant, &v.merchant) {
                 (Some(given), Some(expected)) if given.trim() != expected => {
@@ -166,7 +155,7 @@ impl App {
 }
 
 /// The refusal for a voucher that is already settled or void, whatever is asked of it.
-pub(super) fn closed_refusal(v: &VoucherRow) -> Option<AppError> {
+fn closed_refusal(v: &VoucherRow) -> Option<AppError> {
     match v.status {
         VoucherStatus::Settled => Some(AppError::AlreadySettled {
             serial: v.serial.clone(),
@@ -179,6 +168,16 @@ pub(super) fn closed_refusal(v: &VoucherRow) -> Option<AppError> {
         }),
         VoucherStatus::Pending | VoucherStatus::Printed | VoucherStatus::Expired => None,
     }
+}
+
+/// The refusal for a voucher that can no longer be honoured or printed: closed or expired.
+pub(super) fn unusable_refusal(v: &VoucherRow, today: chrono::NaiveDate) -> Option<AppError> {
+    closed_refusal(v).or_else(|| {
+        (v.status == VoucherStatus::Expired || today > v.expires_on).then(|| AppError::VoucherExpired {
+            serial: v.serial.clone(),
+            on: v.expires_on,
+        })
+    })
 }
 
 pub(super) fn voucher_view(v: &VoucherRow, today: chrono::NaiveDate) -> VoucherView {
