@@ -152,6 +152,11 @@ impl FrameDecoder {
         }
     }
 
+    /// Forgets a partial frame (the port was reopened), keeping the counters.
+    pub fn discard_buffered(&mut self) {
+        self.buf.clear();
+    }
+
     /// Drops a corrupted frame's first byte so the search resumes just after it.
     fn reject(&mut self) {
         self.bad_frames += 1;

@@ -56,6 +56,8 @@ pub fn spawn_reader(
     std::thread::spawn(move || {
         let device = config.path.display().to_string();
         let mut poller = CardPoller::new(&device);
+        // Lives as long as the thread so its counters add up across reconnects.
+        let mut decoder = FrameDecoder::default();
         let link = SerialLink {
             path: config.path.clone(),
             baud: config.baud,
@@ -69,7 +71,8 @@ pub fn spawn_reader(
             }
             first_open = false;
             poller.reset();
-            session(port, &config, &mut poller, &events, &stop, &stats)
+            decoder.discard_buffered();
+            session(port, &config, &mut poller, &mut decoder, &events, &stop, &stats)
         });
     })
 }
@@ -79,11 +82,11 @@ fn session(
     port: &mut dyn serialport::SerialPort,
     config: &ReaderConfig,
     poller: &mut CardPoller,
+    decoder: &mut FrameDecoder,
     events: &Sender<InputEvent>,
     stop: &AtomicBool,
     stats: &Mutex<ReaderStats>,
 ) -> String {
-    let mut decoder = FrameDecoder::default();
     let mut silent = 0;
     while !stop.load(Ordering::Relaxed) {
         // Drain stray bytes so a late reply is not taken for the answer to this request.
@@ -103,9 +106,9 @@ fn session(
             }
         }
         if let Ok(mut s) = stats.lock() {
-            s.garbage_bytes = s.garbage_bytes.max(decoder.garbage_bytes);
-            s.bad_frames = s.bad_frames.max(decoder.bad_frames);
-            s.bad_replies = s.bad_replies.max(poller.bad_replies);
+            s.garbage_bytes = decoder.garbage_bytes;
+            s.bad_frames = decoder.bad_frames;
+            s.bad_replies = poller.bad_replies;
         }
         let Some(body) = reply else {
             silent += 1;

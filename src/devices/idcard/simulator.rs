@@ -2,6 +2,12 @@
 //! for demos and tests. Like common readers, once a card has been read it answers
 //! "find" with 80 (not found) until the card is lifted and placed again.
 
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
 use super::frame::{encode_response, Command, FrameDecoder};
 use super::text_block::CardText;
 
@@ -13,8 +19,6 @@ pub struct SimulatedReader {
     /// The card on the reader has been read since it was placed.
     read: bool,
     decoder: FrameDecoder,
-    /// Requests dropped for a bad checksum or length (the reader stays silent).
-    pub dropped_requests: u64,
 }
 
 /// The photo block size of a real read reply (WLT-compressed; the kiosk ignores it).
@@ -36,8 +40,12 @@ impl SimulatedReader {
     /// Feeds bytes received from the kiosk; returns the bytes to send back.
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<u8> {
         let bodies = self.decoder.push(bytes);
-        self.dropped_requests = self.decoder.bad_frames;
         bodies.iter().flat_map(|b| self.answer(b)).collect()
+    }
+
+    /// Requests dropped for a bad checksum or length (a real reader stays silent too).
+    pub fn dropped_requests(&self) -> u64 {
+        self.decoder.bad_frames
     }
 
     fn answer(&mut self, body: &[u8]) -> Vec<u8> {
@@ -83,28 +91,27 @@ impl SimulatedReader {
 /// A simulated reader on a pseudo-terminal, served by a thread until dropped.
 pub struct PtyReader {
     /// Place and lift cards here.
-    pub reader: std::sync::Arc<std::sync::Mutex<SimulatedReader>>,
+    pub reader: Arc<Mutex<SimulatedReader>>,
     /// Bytes written before every reply, to exercise resynchronisation.
-    pub noise: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
-    path: std::path::PathBuf,
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    pub noise: Arc<Mutex<Vec<u8>>>,
+    path: PathBuf,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl PtyReader {
     pub fn start() -> std::io::Result<PtyReader> {
-        use std::sync::atomic::Ordering;
         let mut pty = crate::devices::pty::PtyMaster::open()?;
         let path = pty.path().to_path_buf();
-        let reader = std::sync::Arc::new(std::sync::Mutex::new(SimulatedReader::default()));
-        let noise = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader = Arc::new(Mutex::new(SimulatedReader::default()));
+        let noise = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
         let (r, n, s) = (reader.clone(), noise.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
+        let thread = thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
-                let Ok(bytes) = pty.read_timeout(std::time::Duration::from_millis(50)) else {
+                let Ok(bytes) = pty.read_timeout(Duration::from_millis(50)) else {
                     // No one has the slave open (EIO): wait for the kiosk.
-                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    thread::sleep(Duration::from_millis(20));
                     continue;
                 };
                 if bytes.is_empty() {
@@ -120,7 +127,7 @@ impl PtyReader {
                 let mut out = n.lock().map(|n| n.clone()).unwrap_or_default();
                 out.extend(reply);
                 if pty.write_all(&out).is_err() {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    thread::sleep(Duration::from_millis(20));
                 }
             }
         });
@@ -133,7 +140,7 @@ impl PtyReader {
         })
     }
 
-    pub fn path(&self) -> &std::path::Path {
+    pub fn path(&self) -> &Path {
         &self.path
     }
 
@@ -153,7 +160,7 @@ impl PtyReader {
 impl Drop for PtyReader {
     /// Closes the pty, as if the reader were unplugged.
     fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
