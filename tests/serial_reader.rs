@@ -217,13 +217,14 @@ fn read_card_says_in_one_line_when_the_port_cannot_be_opened_or_no_card_comes() 
 
 #[test]
 fn the_input_hub_merges_card_reader_and_serial_qr_scanner_events() {
-    use jifen::devices::hub::{DeviceConfig, InputHub};
+    use jifen::devices::hub::InputHub;
+    use jifen::installation::DevicesConfig;
     let reader = PtyReader::start().unwrap();
     let mut scanner = jifen::devices::pty::PtyMaster::open().unwrap();
-    let hub = InputHub::start(&DeviceConfig {
+    let hub = InputHub::start(&DevicesConfig {
         idcard: Some(reader.path().to_path_buf()),
-        qr_serial: Some(scanner.path().to_path_buf()),
-        qr_baud: 9600,
+        qr: Some(scanner.path().to_path_buf()),
+        qr_baud: Some(9600),
     });
     // Give the scanner thread time to open its port before bytes are sent.
     std::thread::sleep(Duration::from_millis(300));

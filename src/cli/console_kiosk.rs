@@ -9,9 +9,10 @@ use std::process::ExitCode;
 use std::sync::mpsc::{channel, Receiver};
 
 use crate::app::{App, AppError, Identity};
-use crate::devices::hub::{DeviceConfig, InputHub};
+use crate::devices::hub::InputHub;
 use crate::devices::InputEvent;
 use crate::domain::voucher::looks_like_voucher;
+use crate::installation::DevicesConfig;
 
 const ENTRIES_SHOWN: usize = 8;
 
@@ -22,7 +23,7 @@ enum Input {
     Eof,
 }
 
-pub(super) fn run(mut app: App, devices: DeviceConfig) -> anyhow::Result<ExitCode> {
+pub(super) fn run(mut app: App, devices: DevicesConfig) -> anyhow::Result<ExitCode> {
     let inputs = start_inputs(devices);
     loop {
         home(&mut app)?;
@@ -131,7 +132,7 @@ pub(super) fn run(mut app: App, devices: DeviceConfig) -> anyhow::Result<ExitCod
 }
 
 /// Reads stdin and the configured devices on threads, into one channel.
-fn start_inputs(devices: DeviceConfig) -> Receiver<Input> {
+fn start_inputs(devices: DevicesConfig) -> Receiver<Input> {
     let (tx, rx) = channel();
     let lines = tx.clone();
     std::thread::spawn(move || {
@@ -143,7 +144,7 @@ fn start_inputs(devices: DeviceConfig) -> Receiver<Input> {
         }
         let _ = lines.send(Input::Eof);
     });
-    if devices.idcard.is_some() || devices.qr_serial.is_some() {
+    if devices.idcard.is_some() || devices.qr.is_some() {
         std::thread::spawn(move || {
             let hub = InputHub::start(&devices);
             while let Ok(e) = hub.events.recv() {

@@ -42,12 +42,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             } else {
                 open(&dir)?
             };
-            let devices = crate::devices::hub::DeviceConfig {
-                idcard: config.devices.idcard.clone(),
-                qr_serial: config.devices.qr.clone(),
-                qr_baud: config.devices.qr_baud.unwrap_or(9600),
-            };
-            console_kiosk::run(app, devices)
+            console_kiosk::run(app, config.devices)
         }
         Command::Admin(a) => admin::run(&DataDir::resolve(cli.data_dir), a),
         Command::Devices(d) => devices::run(d),

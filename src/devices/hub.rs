@@ -1,7 +1,6 @@
 //! The input hub: one thread per configured device, all sending [`InputEvent`]s on one
 //! channel the kiosk consumes. Dropping the hub stops the threads.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Arc, Mutex};
@@ -11,17 +10,7 @@ use super::idcard::serial::{spawn_reader, ReaderConfig, ReaderStats};
 use super::link::SerialLink;
 use super::qr::spawn_serial_scanner;
 use super::InputEvent;
-
-/// Device paths, from the `[devices]` section of the config file.
-#[derive(Debug, Clone, Default)]
-pub struct DeviceConfig {
-    /// The GA/T 467 card reader, e.g. `/dev/jifen-idcard`.
-    pub idcard: Option<PathBuf>,
-    /// A serial QR scanner, e.g. `/dev/jifen-qr`. A keyboard-wedge scanner needs no
-    /// path: the touch UI feeds its keystrokes to a `LineAssembler`.
-    pub qr_serial: Option<PathBuf>,
-    pub qr_baud: u32,
-}
+use crate::installation::DevicesConfig;
 
 pub struct InputHub {
     pub events: Receiver<InputEvent>,
@@ -31,7 +20,9 @@ pub struct InputHub {
 }
 
 impl InputHub {
-    pub fn start(config: &DeviceConfig) -> InputHub {
+    /// Starts a thread for each device named in `[devices]`. A keyboard-wedge scanner needs
+    /// no entry: the touch UI feeds its keystrokes to a `LineAssembler`.
+    pub fn start(config: &DevicesConfig) -> InputHub {
         let (tx, events) = channel();
         let stop = Arc::new(AtomicBool::new(false));
         let reader_stats = Arc::new(Mutex::new(ReaderStats::default()));
@@ -44,10 +35,10 @@ impl InputHub {
                 reader_stats.clone(),
             ));
         }
-        if let Some(path) = &config.qr_serial {
+        if let Some(path) = &config.qr {
             let link = SerialLink {
                 path: path.clone(),
-                baud: if config.qr_baud == 0 { 9600 } else { config.qr_baud },
+                baud: config.qr_baud.unwrap_or(9600),
             };
             threads.push(spawn_serial_scanner(link, tx.clone(), stop.clone()));
         }
