@@ -21,11 +21,11 @@ mod vouchers;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::clock::Clock;
 use crate::domain::ledger::{EntryKind, LedgerEntry};
+use crate::domain::period::Month;
 use crate::domain::rules::{RuleItem, STANDARD_RULES_CSV};
 use crate::installation::{DataDir, Keys};
 use crate::store::Store;
@@ -133,8 +133,9 @@ impl App {
         &self.village
     }
 
-    pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
+    /// The scoring month it is now in China; `.quarter()` gives the ranking quarter.
+    pub fn this_month(&self) -> Month {
+        self.clock.this_month()
     }
 
     /// The public key that verifies this installation's vouchers.

@@ -74,7 +74,7 @@ pub(super) fn run(dir: &DataDir, args: AdminArgs) -> anyhow::Result<ExitCode> {
             let mut app = open(dir)?;
             let quarter: Quarter = match quarter {
                 Some(q) => q.parse()?,
-                None => Month::of(crate::domain::clock::china_date(app.now())).quarter(),
+                None => app.this_month().quarter(),
             };
             let view = app.ranking(quarter, grid.as_deref())?;
             emit(json, &view, text::ranking)?;

@@ -60,7 +60,7 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     app.import_households("bench-households.csv", csv.as_bytes(), false)?;
     let mut rng = StdRng::seed_from_u64(1);
     let rules = ["B16", "B17", "B11", "B13", "D16", "D11", "B24"];
-    let this_month = crate::domain::period::Month::of(crate::domain::clock::china_date(app.now()));
+    let this_month = app.this_month();
     let mut entries = 0;
     for back in (0..args.years * 12).rev() {
         let month = this_month.minus(back);

@@ -190,7 +190,7 @@ fn identity_of(scanned: &str) -> Identity {
 }
 
 fn home(app: &mut App) -> anyhow::Result<()> {
-    let quarter = crate::domain::period::Month::of(crate::domain::clock::china_date(app.now())).quarter();
+    let quarter = app.this_month().quarter();
     let ranking = app.ranking(quarter, None)?;
     println!("\n════ {} 积分兑换 ════", app.village().name);
     println!("本季光荣榜：");
