@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{App, AppError, Result};
-use crate::domain::household::Role;
+use crate::domain::household::{Household, Role};
 use crate::domain::id_number::{mask_name, IdNumber};
 use crate::domain::ranking::rank;
 use crate::store::Tx;
@@ -94,10 +94,15 @@ impl App {
         let cached = self.merit_cache.take();
         let (view, cache) = self.store.read(|tx| {
             let code = identify_in(tx, &secret, who)?;
-            let household = tx
-                .household(&code)?
+            let row = tx
+                .household_row(&code)?
                 .ok_or_else(|| AppError::UnknownHousehold(code.clone()))?;
-            let balance = tx.household_balance(&code)?.unwrap_or(0);
+            let balance = row.balance;
+            let household = Household {
+                code: row.code,
+                grid: row.grid,
+                members: tx.members(&code)?,
+            };
             let version = tx.merit_version()?;
             let merit = match cached {
                 Some(c) if c.quarter == quarter && c.version == version => c.rows,

@@ -19,7 +19,7 @@ impl App {
         self.store.read(|tx| {
             let mut households = Vec::new();
             for row in tx.households()? {
-                let members = tx.household(&row.code)?.map(|h| h.members).unwrap_or_default();
+                let members = tx.members(&row.code)?;
                 households.push((row, members));
             }
             Ok::<_, AppError>(households)

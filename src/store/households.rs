@@ -94,24 +94,29 @@ impl Tx<'_> {
         let Some(row) = self.household_row(code)? else {
             return Ok(None);
         };
+        Ok(Some(Household {
+            members: self.members(code)?,
+            code: row.code,
+            grid: row.grid,
+        }))
+    }
+
+    /// A household's members, the head first.
+    pub fn members(&self, code: &str) -> Result<Vec<Resident>> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT name, role, id_last4 FROM residents WHERE household_code = ?1 ORDER BY role = 'head' DESC, rowid",
         )?;
-        let members = stmt
+        let rows = stmt
             .query_map([code], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
             })?
-            .map(|row| {
-                let (name, role, id_last4) = row?;
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(name, role, id_last4)| {
                 let role = parse_col(role, "resident role", Role::parse)?;
                 Ok(Resident { name, role, id_last4 })
             })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Some(Household {
-            code: row.code,
-            grid: row.grid,
-            members,
-        }))
+            .collect()
     }
 
     pub fn households(&self) -> Result<Vec<HouseholdRow>> {
