@@ -8,9 +8,9 @@ text size=2 bold 用去积分 {points} 分
 text 户号：{household}
 text 使用地点：{merchant}
 text 有效期至：{expires}
-text 感谢乡贤 {sponsor} 赞助
+text 赞助：{sponsor}
 divider
 qr {qr}
-text align=center 券号 {serial}
+text align=center bold 券号 {serial}
 text align=center 签发 {issued}
 spacer 48

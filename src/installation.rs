@@ -61,8 +61,15 @@ pub struct DevicesConfig {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PrinterConfig {
-    /// `usb:/dev/usb/lp0`, `serial:/dev/ttyUSB0?baud=9600`, `tcp://host:9100`, `preview:DIR`.
+    /// `usb:/dev/usb/lp0`, `serial:/dev/ttyUSB0?baud=9600`, `tcp://host:9100`, `preview:DIR`;
+    /// previews in the data dir when not set.
     pub url: Option<String>,
+    /// `raster` (default; Chinese on any printer) or `text` (GB18030, for slow serial printers).
+    pub mode: Option<String>,
+    /// Printable dots: 384 (58 mm paper, default) or 576 (80 mm).
+    pub width: Option<u32>,
+    /// A folder of the clerk's own templates; the shipped ones stand in for missing files.
+    pub templates: Option<PathBuf>,
 }
 
 impl DataDir {

@@ -53,6 +53,8 @@ pub enum AppError {
     BadSerial(#[from] SerialError),
     #[error("refused: {0}")]
     ForgedVoucher(#[from] PayloadError),
+    #[error("refused: {0}")]
+    ForgedStatement(#[from] crate::domain::statement::StatementError),
     #[error("no voucher with serial {0} was issued here")]
     UnknownVoucher(String),
     #[error("refused: voucher {serial} was already settled on {on} for {merchant}")]

@@ -7,14 +7,16 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 
 use super::args::*;
+use super::printing::{exit_for, print_voucher, report_line, PrinterChoice, NOT_PRINTED};
 use super::{emit, export, init_demo_village, open, text};
+use crate::app::Printer;
 use crate::app::{Identity, ItemChanges, NewItem, Village};
 use crate::domain::catalogue::Stock;
 use crate::domain::period::{Month, Quarter};
 use crate::domain::voucher::VoucherStatus;
 use crate::installation::DataDir;
 
-pub(super) fn run(dir: &DataDir, args: AdminArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(dir: &DataDir, printer: &PrinterChoice, args: AdminArgs) -> anyhow::Result<ExitCode> {
     let by = args.by.as_str();
     match args.command {
         AdminCommand::Init {
@@ -65,11 +67,24 @@ pub(super) fn run(dir: &DataDir, args: AdminArgs) -> anyhow::Result<ExitCode> {
             qty,
             json,
         } => {
+            let mut device = printer.device(dir)?;
             let mut app = open(dir)?;
             let receipt = app.redeem(&household, &item, qty, by)?;
-            emit(json, &receipt, text::redemption)?;
+            let report = print_voucher(&mut app, &mut device, &receipt.serial)?;
+            if json {
+                let mut value = serde_json::to_value(&receipt)?;
+                value["printed"] = report.printed.into();
+                value["print_error"] = report.error.clone().into();
+                emit(true, &value, |_| String::new())?;
+            } else {
+                print!("{}", text::redemption(&receipt));
+                if report.printed {
+                    print!("{}", report_line(&report));
+                }
+            }
+            return Ok(exit_for(&[report]));
         }
-        AdminCommand::Voucher(cmd) => voucher(dir, by, cmd)?,
+        AdminCommand::Voucher(cmd) => return voucher(dir, printer, by, cmd),
         AdminCommand::Ranking { quarter, grid, json } => {
             let mut app = open(dir)?;
             let quarter: Quarter = match quarter {
@@ -245,7 +260,7 @@ fn catalogue(dir: &DataDir, by: &str, cmd: CatalogueCommand) -> anyhow::Result<(
     Ok(())
 }
 
-fn voucher(dir: &DataDir, by: &str, cmd: VoucherCommand) -> anyhow::Result<()> {
+fn voucher(dir: &DataDir, printer: &PrinterChoice, by: &str, cmd: VoucherCommand) -> anyhow::Result<ExitCode> {
     let mut app = open(dir)?;
     match cmd {
         VoucherCommand::Show { serial, json } => {
@@ -263,21 +278,77 @@ fn voucher(dir: &DataDir, by: &str, cmd: VoucherCommand) -> anyhow::Result<()> {
             emit(json, &list, |l| text::voucher_list(l))?;
         }
         VoucherCommand::Settle {
-            serial,
+            serials,
             qr,
             merchant,
             json,
         } => {
-            let presented = qr.or(serial).context("give a SERIAL or --qr PAYLOAD")?;
-            let receipt = app.settle(&presented, merchant.as_deref(), by)?;
-            emit(json, &receipt, text::settlement)?;
+            let presented: Vec<String> = qr.into_iter().chain(serials).collect();
+            let mut device = printer.device(dir)?;
+            return settle(&mut app, &mut device, &presented, merchant.as_deref(), by, json);
+        }
+        VoucherCommand::Reprint { serial, json } => {
+            let mut device = printer.device(dir)?;
+            let report = print_voucher(&mut app, &mut device, &serial)?;
+            emit(json, &report, report_line)?;
+            return Ok(exit_for(&[report]));
         }
         VoucherCommand::Void { serial, reason, json } => {
             let v = app.void_voucher(&serial, &reason, by)?;
             emit(json, &v, text::voucher)?;
         }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Settles each presented voucher in turn (one refusal does not stop the rest), then
+/// prints one settlement slip per merchant for those settled. One voucher answers with
+/// its receipt, several with a list.
+fn settle(
+    app: &mut crate::app::App,
+    printer: &mut dyn Printer,
+    presented: &[String],
+    merchant: Option<&str>,
+    by: &str,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    if let [one] = presented {
+        let receipt = app.settle(one, merchant, by)?;
+        emit(json, &receipt, text::settlement)?;
+        return print_slips(app, printer, std::slice::from_ref(&receipt), by);
+    }
+    let mut settled = Vec::new();
+    let mut refused = 0;
+    for p in presented {
+        match app.settle(p, merchant, by) {
+            Ok(r) => settled.push(r),
+            Err(e) => {
+                refused += 1;
+                eprintln!("error: {e}");
+            }
+        }
+    }
+    emit(json, &settled, |list| list.iter().map(text::settlement).collect())?;
+    let printed = print_slips(app, printer, &settled, by)?;
+    if refused > 0 {
+        bail!("{refused} of {} vouchers were refused", presented.len());
+    }
+    Ok(printed)
+}
+
+fn print_slips(
+    app: &crate::app::App,
+    printer: &mut dyn Printer,
+    settled: &[crate::app::SettlementReceipt],
+    by: &str,
+) -> anyhow::Result<ExitCode> {
+    for slip in app.settlement_printouts(settled, by) {
+        if let Err(failure) = printer.print(&slip) {
+            eprintln!("结算单未打印：{failure}（核销已记录）");
+            return Ok(ExitCode::from(NOT_PRINTED));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {

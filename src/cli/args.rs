@@ -17,6 +17,10 @@ pub struct Cli {
     /// Config file (TOML); /etc/jifen/jifen.toml when present.
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
+    /// Printer address, overriding the config file: usb:/dev/usb/lp0,
+    /// serial:/dev/ttyUSB0?baud=9600, tcp://host:9100 or preview:DIR.
+    #[arg(long, global = true, env = "JIFEN_PRINTER")]
+    pub printer: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -27,11 +31,55 @@ pub enum Command {
     Kiosk(KioskArgs),
     /// Clerk and operator commands.
     Admin(AdminArgs),
+    /// Printer checks and documents: test page, previews, statements, unconfirmed vouchers.
+    #[command(subcommand)]
+    Print(PrintCommand),
     /// Card readers and scanners: list ports, read a card, simulate a reader.
     #[command(subcommand)]
     Devices(DevicesCommand),
     /// Measure the figures the issues ask for (account view, redemption commit).
     Bench(BenchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrintCommand {
+    /// Print the test page (text sizes, alignments, a QR) on the configured printer.
+    TestPage,
+    /// Write a voucher's PNG and the exact ESC/POS bytes into a folder; nothing is printed
+    /// and the voucher is not marked.
+    Preview {
+        #[arg(long)]
+        voucher: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// raster or text; the configured mode when omitted.
+        #[arg(long)]
+        mode: Option<String>,
+        /// 384 or 576 dots; the configured width when omitted.
+        #[arg(long)]
+        width: Option<u32>,
+    },
+    /// Print a household's points statement (balance, rank, 12 months by area, signed QR).
+    Statement {
+        #[arg(long)]
+        household: String,
+    },
+    /// Check a statement's QR text: exits 0 and shows its figures when this kiosk signed it.
+    VerifyStatement {
+        qr: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reprint every voucher whose paper was never confirmed (what the kiosk does at start-up).
+    Pending {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ask the printer for its status (paper, cover, online).
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args, Default)]
@@ -281,14 +329,21 @@ pub enum VoucherCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Honour a voucher at a merchant, by serial or by the scanned QR text.
+    /// Honour vouchers at a merchant, by serial or by the scanned QR text, then print the
+    /// settlement slip.
     Settle {
-        #[arg(required_unless_present = "qr", conflicts_with = "qr")]
-        serial: Option<String>,
+        #[arg(required_unless_present = "qr")]
+        serials: Vec<String>,
         #[arg(long)]
-        qr: Option<String>,
+        qr: Vec<String>,
         #[arg(long)]
         merchant: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a voucher again under the same serial, marked 重印 (after paper out, a jam…).
+    Reprint {
+        serial: String,
         #[arg(long)]
         json: bool,
     },

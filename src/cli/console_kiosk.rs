@@ -8,7 +8,7 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::sync::mpsc::{channel, Receiver};
 
-use crate::app::{App, AppError, Identity};
+use crate::app::{App, AppError, Identity, Printer};
 use crate::devices::hub::InputHub;
 use crate::devices::InputEvent;
 use crate::domain::voucher::looks_like_voucher;
@@ -23,7 +23,11 @@ enum Input {
     Eof,
 }
 
-pub(super) fn run(mut app: App, devices: DevicesConfig) -> anyhow::Result<ExitCode> {
+pub(super) fn run(mut app: App, devices: DevicesConfig, mut printer: impl Printer) -> anyhow::Result<ExitCode> {
+    // Vouchers left unconfirmed by a crash or a printer fault come out first, same serial.
+    for report in app.reprint_unconfirmed(&mut printer)? {
+        say(super::printing::report_line(&report).trim_end());
+    }
     let inputs = start_inputs(devices);
     loop {
         home(&mut app)?;
@@ -125,6 +129,13 @@ pub(super) fn run(mut app: App, devices: DevicesConfig) -> anyhow::Result<ExitCo
                     r.expires_on,
                     r.balance_after
                 ));
+                let report = app.print_voucher(&r.serial, &mut printer)?;
+                match report.error {
+                    None => say("请取走您的兑换券。"),
+                    Some(words) => say(&format!(
+                        "兑换券没有打印出来：{words}。积分已经扣好，管理员会为您补打。"
+                    )),
+                }
             }
             Err(e) => say(&format!("没有兑换：{e}")),
         }

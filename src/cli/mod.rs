@@ -7,6 +7,7 @@ mod bench;
 mod console_kiosk;
 mod devices;
 mod export;
+mod printing;
 mod text;
 
 use std::process::ExitCode;
@@ -28,6 +29,10 @@ pub fn run() -> anyhow::Result<ExitCode> {
         .with_writer(std::io::stderr)
         .init();
     let config = Config::load(cli.config.as_deref())?;
+    let printer = printing::PrinterChoice {
+        config: config.printer.clone(),
+        url_override: cli.printer.clone(),
+    };
     match cli.command.unwrap_or(Command::Kiosk(KioskArgs::default())) {
         Command::Kiosk(k) => {
             let explicit = cli.data_dir.is_some();
@@ -42,9 +47,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
             } else {
                 open(&dir)?
             };
-            console_kiosk::run(app, config.devices)
+            let device = printer.device(&dir)?;
+            console_kiosk::run(app, config.devices, device)
         }
-        Command::Admin(a) => admin::run(&DataDir::resolve(cli.data_dir), a),
+        Command::Admin(a) => admin::run(&DataDir::resolve(cli.data_dir), &printer, a),
+        Command::Print(p) => printing::run(&DataDir::resolve(cli.data_dir), &printer, p),
         Command::Devices(d) => devices::run(d),
         Command::Bench(b) => bench::run(b),
     }

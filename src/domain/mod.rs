@@ -11,4 +11,6 @@ pub mod ledger;
 pub mod period;
 pub mod ranking;
 pub mod rules;
+pub mod signed;
+pub mod statement;
 pub mod voucher;

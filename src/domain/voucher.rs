@@ -4,10 +4,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::NaiveDate;
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+
+use super::signed::{self, SignedTextError};
 
 /// A voucher serial such as `YT-000042-7`: village code, a per-installation sequence,
 /// and a Luhn mod 36 check character over both, which catches every single wrong
@@ -154,9 +154,7 @@ impl VoucherPayload {
 
     /// The QR text: the fields, then a base64url Ed25519 signature over them.
     pub fn sign(&self, key: &SigningKey) -> String {
-        let text = self.signed_text();
-        let sig = key.sign(text.as_bytes());
-        format!("{text}|{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
+        signed::sign(&self.signed_text(), key)
     }
 
     /// Parses a QR text and checks its signature against the kiosk's public key.
@@ -165,7 +163,10 @@ impl VoucherPayload {
         if !qr.starts_with(PAYLOAD_PREFIX) {
             return Err(PayloadError::NotAVoucher);
         }
-        let (text, sig) = qr.rsplit_once('|').ok_or(PayloadError::Malformed)?;
+        let text = signed::verify(qr, key).map_err(|e| match e {
+            SignedTextError::Malformed => PayloadError::Malformed,
+            SignedTextError::BadSignature => PayloadError::BadSignature,
+        })?;
         let parts: Vec<&str> = text.split('|').collect();
         let [_, serial, item, points, expires] = parts[..] else {
             return Err(PayloadError::Malformed);
@@ -176,15 +177,11 @@ impl VoucherPayload {
             points: points.parse().map_err(|_| PayloadError::Malformed)?,
             expires: NaiveDate::parse_from_str(expires, "%Y%m%d").map_err(|_| PayloadError::Malformed)?,
         };
-        let sig_bytes = URL_SAFE_NO_PAD.decode(sig).map_err(|_| PayloadError::Malformed)?;
-        let sig = Signature::from_slice(&sig_bytes).map_err(|_| PayloadError::Malformed)?;
         // Re-derive the signed text from the parsed fields so that no byte of the QR
         // escapes the signature (e.g. a lower-case serial that parses the same).
         if payload.signed_text() != text {
             return Err(PayloadError::BadSignature);
         }
-        key.verify(text.as_bytes(), &sig)
-            .map_err(|_| PayloadError::BadSignature)?;
         Ok(payload)
     }
 }

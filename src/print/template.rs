@@ -4,19 +4,15 @@
 
 use std::path::{Path, PathBuf};
 
-/// The documents the kiosk prints, each with its template file and the fields it may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Document {
-    Voucher,
-    Reprint,
-    Settlement,
-    Statement,
-    TestPage,
-}
+pub use crate::app::Document;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
     pub document: Document,
+    /// The file it came from, for errors found when filling it in.
+    pub file: String,
+    /// The folder its pictures are read from; the shipped templates have none.
+    pub dir: Option<PathBuf>,
     pub blocks: Vec<Block>,
 }
 
@@ -72,6 +68,8 @@ pub struct TemplateError {
     pub message: String,
 }
 
+/// Each document's template file and the fields it may use. (`Document` itself belongs
+/// to the app, which says what to print; the layout knowledge lives here.)
 impl Document {
     pub const ALL: [Document; 5] = [
         Document::Voucher,
@@ -169,7 +167,9 @@ impl Template {
                 line: 0,
                 message: format!("cannot be read: {e}"),
             })?;
-            return Template::parse(document, &name, &text);
+            let mut template = Template::parse(document, &name, &text)?;
+            template.dir = dir.map(Path::to_path_buf);
+            return Ok(template);
         }
         Template::parse(document, document.file_name(), document.default_template())
     }
@@ -225,13 +225,18 @@ impl Template {
             };
             blocks.push(Block { line, kind });
         }
-        Ok(Template { document, blocks })
+        Ok(Template {
+            document,
+            file: file.to_string(),
+            dir: None,
+            blocks,
+        })
     }
 }
 
 impl TextBlock {
     /// The line's text with every field replaced by `value(field)`.
-    pub fn fill(&self, value: impl Fn(&str) -> String) -> String {
+    pub fn fill(&self, mut value: impl FnMut(&str) -> String) -> String {
         self.pieces
             .iter()
             .map(|p| match p {

@@ -111,6 +111,29 @@ impl Tx<'_> {
         )?)
     }
 
+    /// Merit by month and area (entries without a rule count as 其他), newest month
+    /// first: the body of a household's points statement.
+    pub fn merit_by_month_and_area(
+        &self,
+        household: &str,
+        from: Month,
+        to: Month,
+    ) -> Result<Vec<(String, String, i64)>> {
+        let mut stmt = self.tx.prepare(
+            "SELECT l.month, coalesce(r.area, '其他'), sum(l.delta) FROM ledger l
+             LEFT JOIN rules r ON r.code = l.rule_code
+             WHERE l.household_code = ?1 AND l.kind IN ('award', 'deduction', 'correction')
+               AND l.month BETWEEN ?2 AND ?3
+             GROUP BY 1, 2 ORDER BY 1 DESC, 2",
+        )?;
+        let rows = stmt
+            .query_map(params![household, from.to_string(), to.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// Changes whenever any process appends to the ledger or registers a household:
     /// the key for caching derived figures such as the quarter's merit table.
     pub fn merit_version(&self) -> Result<(i64, i64)> {

@@ -2,6 +2,10 @@
 //! a fixed clock, the real binary, and synthetic ID numbers with valid check characters.
 #![allow(dead_code)]
 
+pub mod escpos;
+pub mod fake_printer;
+pub mod printouts;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
