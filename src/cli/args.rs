@@ -37,7 +37,7 @@ pub enum Command {
     /// Card readers and scanners: list ports, read a card, simulate a reader.
     #[command(subcommand)]
     Devices(DevicesCommand),
-    /// Measure the figures the issues ask for (account view, redemption commit).
+    /// Measure the figures the issues ask for (account view, redemption commit, printing).
     Bench(BenchArgs),
 }
 
@@ -103,6 +103,9 @@ pub struct BenchArgs {
     /// Redemptions to time.
     #[arg(long, default_value_t = 200)]
     pub redemptions: usize,
+    /// Vouchers rendered and encoded per print mode and paper width.
+    #[arg(long, default_value_t = 200)]
+    pub prints: usize,
     /// Keep the benchmark database here instead of a temporary directory.
     #[arg(long)]
     pub keep: Option<PathBuf>,

@@ -1,6 +1,7 @@
 //! `jifen bench`: builds a village of realistic size and times what villagers wait for.
 //! Figures: account view by ID number (median, p99) and redemption commit with
-//! `synchronous=FULL` (median, p99), on a real SQLite file.
+//! `synchronous=FULL` (median, p99), on a real SQLite file; card reply to account view;
+//! and the printing figures of `bench_print`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -32,6 +33,7 @@ struct Figures {
     redemption_commit_p99_us: u128,
     card_to_account_median_us: u128,
     card_to_account_p99_us: u128,
+    print: Vec<super::bench_print::PrintFigure>,
 }
 
 pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
@@ -98,18 +100,25 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         std::hint::black_box(view);
     }
     let mut commits = Vec::with_capacity(args.redemptions);
+    let mut serial = None;
     for _ in 0..args.redemptions {
         let household = format!("BM-{:04}", rng.gen_range(0..args.households));
         let t = Instant::now();
         let receipt = app.redeem(&household, "NOODLE", 1, "bench");
         commits.push(t.elapsed());
-        std::hint::black_box(receipt.ok());
+        if let Ok(r) = std::hint::black_box(receipt) {
+            serial = Some(r.serial);
+        }
     }
     let mut card_latency = Vec::with_capacity(args.lookups);
     for _ in 0..args.lookups {
         let id = IdNumber::parse(&ids[rng.gen_range(0..ids.len())])?;
         card_latency.push(card_to_account(&mut app, id)?);
     }
+    let print = match serial {
+        Some(s) => super::bench_print::measure(&mut app, &s, args.prints)?,
+        None => Vec::new(),
+    };
     let (lm, lp) = median_p99(&mut card_latency);
     let (vm, vp) = median_p99(&mut views);
     let (cm, cp) = median_p99(&mut commits);
@@ -123,6 +132,7 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         redemption_commit_p99_us: cp,
         card_to_account_median_us: lm,
         card_to_account_p99_us: lp,
+        print,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&figures)?);
@@ -140,6 +150,9 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             "redemption commit (synchronous=FULL): median {} µs, p99 {} µs ({} redemptions)",
             cm, cp, args.redemptions
         );
+        for f in &figures.print {
+            print!("{}", super::bench_print::describe(f));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -181,7 +194,7 @@ fn card_to_account(app: &mut App, id: IdNumber) -> anyhow::Result<Duration> {
     }
 }
 
-fn median_p99(samples: &mut [Duration]) -> (u128, u128) {
+pub(super) fn median_p99(samples: &mut [Duration]) -> (u128, u128) {
     if samples.is_empty() {
         return (0, 0);
     }

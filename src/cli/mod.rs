@@ -4,6 +4,7 @@
 mod admin;
 pub mod args;
 mod bench;
+mod bench_print;
 mod console_kiosk;
 mod devices;
 mod export;
