@@ -275,11 +275,11 @@ fn catalogue_restock_void_and_export_work_from_the_cli() {
         ],
     ));
     assert_eq!(added["stock"], 30);
-    let pending = json(&jifen(
+    let outstanding = json(&jifen(
         &dir,
-        &["admin", "voucher", "list", "--status", "pending", "--json"],
+        &["admin", "voucher", "list", "--status", "printed", "--json"],
     ));
-    let serial = pending[0]["serial"].as_str().unwrap().to_string();
+    let serial = outstanding[0]["serial"].as_str().unwrap().to_string();
     let voided = json(&jifen(
         &dir,
         &["admin", "voucher", "void", &serial, "--reason", "村民退回", "--json"],

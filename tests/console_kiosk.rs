@@ -24,6 +24,19 @@ fn a_villager_scans_a_card_redeems_soap_and_the_points_are_taken_once() {
     assert!(screen.contains("您好"), "{screen}");
     assert!(screen.contains("用 10 分兑换 洗衣皂 2 块 1 份？"), "{screen}");
     assert!(screen.contains(&format!("剩余积分 {} 分", before - 10)), "{screen}");
+    assert!(screen.contains("请取走您的兑换券"), "{screen}");
+    let vouchers = json(&jifen(&dir, &["admin", "voucher", "list", "--json"]));
+    let newest = vouchers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["item_code"] == "SOAP")
+        .unwrap();
+    let serial = newest["serial"].as_str().unwrap();
+    assert!(
+        dir.join("previews").join(format!("{serial}.png")).exists(),
+        "the demo prints to previews"
+    );
     let after = json(&jifen(&dir, &["admin", "household", "show", "YT-058", "--json"]));
     assert_eq!(after["balance"].as_i64().unwrap(), before - 10);
     // An unknown card is sent to the counter in words; a cancelled confirmation takes nothing.
@@ -51,4 +64,28 @@ fn any_typed_text_is_answered_in_words_never_a_crash() {
         screen.contains("堰头村 YT-001 户"),
         "a household code typed by a clerk still opens it: {screen}"
     );
+}
+
+#[test]
+fn paper_out_at_the_kiosk_is_said_in_words_and_the_voucher_comes_out_at_the_next_start() {
+    use common::fake_printer::{Condition, FakePrinter};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("kiosk");
+    let token = jifen::app::demo::demo_qr_token(57);
+    let printer = FakePrinter::tcp();
+    printer.set(Condition::PaperOut);
+    let o = jifen_with_stdin(
+        &dir,
+        &["--printer", &printer.url, "kiosk", "--demo"],
+        &format!("{token}\n1\n1\nq\n"),
+    );
+    let screen = stdout(&o);
+    assert!(screen.contains("缺纸，请联系管理员"), "{screen}");
+    assert!(screen.contains("积分已经扣好"), "{screen}");
+    assert!(printer.jobs().is_empty());
+
+    printer.set(Condition::Ready);
+    let o = jifen_with_stdin(&dir, &["--printer", &printer.url, "kiosk", "--demo"], "q\n");
+    assert!(stdout(&o).contains("已重印兑换券"), "{}", stdout(&o));
+    assert_eq!(printer.jobs().len(), 1);
 }
