@@ -221,3 +221,36 @@ fn a_printer_nobody_answers_at_fails_in_words_and_status_says_so() {
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("缺纸"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_usb_printer_without_a_back_channel_is_printed_to_without_status() {
+    let (v, config) = setup("text");
+    let device = v.tmp.path().join("lp0");
+    std::fs::write(&device, b"").unwrap();
+    let url = format!("usb:{}", device.display());
+    let out = jifen(
+        &v.dir.root,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--printer",
+            &url,
+            "admin",
+            "redeem",
+            "--household",
+            "H1",
+            "--item",
+            "NOODLE",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = std::fs::read(&device).unwrap();
+    let job = find(&written, &[0x1B, 0x40]).expect("the job was written");
+    assert_eq!(&written[..3], &[0x10, 0x04, 0x01], "the status was asked first");
+    // A printer that cannot answer is asked once before and once after, then trusted.
+    assert!(
+        written.ends_with(&[0x1D, 0x56, 0x41, 0x00, 0x10, 0x04, 0x01]),
+        "the job ends with its cut"
+    );
+    assert!(job == 3);
+}
