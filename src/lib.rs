@@ -3,7 +3,8 @@
 //! # Layout
 //!
 //! Arrows point inward: `domain` depends on nothing else in the crate; `store` and
-//! `app` depend on `domain`; the front ends (`cli`, later `ui` and `sync`) depend on `app`.
+//! `app` depend on `domain`; `print` implements the app's printer port; the front ends
+//! (`cli`, `ui`, later `sync`) depend on `app`.
 //!
 //! - [`domain`]: households, ID numbers, rules, ledger, catalogue, vouchers, rankings.
 //!   Pure functions; time from a `Clock`.
@@ -11,6 +12,8 @@
 //! - [`app`]: the use cases every front end calls: identify, account view, redeem,
 //!   settle, void, restock, award, imports, ranking, verify, demo village.
 //! - [`devices`]: the ID card reader (GA/T 467) and QR scanner codecs, as `InputEvent`s.
+//! - [`print`]: templates, the CJK font, 1-bit rendering, ESC/POS, printer transports.
+//! - [`ui`]: the Slint touch kiosk; the only module that names Slint.
 //! - [`installation`]: the data directory, its key files and the config file.
 //! - [`cli`]: the `jifen` command line (clap), the binary's edge.
 
@@ -21,3 +24,4 @@ pub mod domain;
 pub mod installation;
 pub mod print;
 pub mod store;
+pub mod ui;

@@ -12,14 +12,14 @@ fn a_villager_scans_a_card_redeems_soap_and_the_points_are_taken_once() {
     let token = jifen::app::demo::demo_qr_token(57); // YT-058, the demo's top household
     let before = {
         // First run creates the demo village; an empty line and EOF leave at once.
-        let o = jifen_with_stdin(&dir, &["kiosk", "--demo"], "q\n");
+        let o = jifen_with_stdin(&dir, &["kiosk", "--console", "--demo"], "q\n");
         assert!(o.status.success(), "{}", stderr(&o));
         assert!(stdout(&o).contains("请刷身份证或扫描二维码"));
         json(&jifen(&dir, &["admin", "household", "show", "YT-058", "--json"]))["balance"]
             .as_i64()
             .unwrap()
     };
-    let o = jifen_with_stdin(&dir, &["kiosk", "--demo"], &format!("{token}\n1\n1\nq\n"));
+    let o = jifen_with_stdin(&dir, &["kiosk", "--console", "--demo"], &format!("{token}\n1\n1\nq\n"));
     let screen = stdout(&o);
     assert!(screen.contains("您好"), "{screen}");
     assert!(screen.contains("用 10 分兑换 洗衣皂 2 块 1 份？"), "{screen}");
@@ -40,7 +40,11 @@ fn a_villager_scans_a_card_redeems_soap_and_the_points_are_taken_once() {
     let after = json(&jifen(&dir, &["admin", "household", "show", "YT-058", "--json"]));
     assert_eq!(after["balance"].as_i64().unwrap(), before - 10);
     // An unknown card is sent to the counter in words; a cancelled confirmation takes nothing.
-    let o = jifen_with_stdin(&dir, &["kiosk", "--demo"], &format!("NOBODY-CARD\n{token}\n1\n\nq\n"));
+    let o = jifen_with_stdin(
+        &dir,
+        &["kiosk", "--console", "--demo"],
+        &format!("NOBODY-CARD\n{token}\n1\n\nq\n"),
+    );
     assert!(stdout(&o).contains("请到窗口登记"));
     let again = json(&jifen(&dir, &["admin", "household", "show", "YT-058", "--json"]));
     assert_eq!(again["balance"], after["balance"]);
@@ -54,7 +58,7 @@ fn any_typed_text_is_answered_in_words_never_a_crash() {
     // 18 bytes of Chinese (six characters) once crashed the ID-number check.
     let o = jifen_with_stdin(
         &dir,
-        &["kiosk", "--demo"],
+        &["kiosk", "--console", "--demo"],
         "中文中文中文\n110105194912310021\nYT-001\n\nq\n",
     );
     assert!(o.status.success(), "{}", stderr(&o));
@@ -76,7 +80,7 @@ fn paper_out_at_the_kiosk_is_said_in_words_and_the_voucher_comes_out_at_the_next
     printer.set(Condition::PaperOut);
     let o = jifen_with_stdin(
         &dir,
-        &["--printer", &printer.url, "kiosk", "--demo"],
+        &["--printer", &printer.url, "kiosk", "--console", "--demo"],
         &format!("{token}\n1\n1\nq\n"),
     );
     let screen = stdout(&o);
@@ -85,7 +89,11 @@ fn paper_out_at_the_kiosk_is_said_in_words_and_the_voucher_comes_out_at_the_next
     assert!(printer.jobs().is_empty());
 
     printer.set(Condition::Ready);
-    let o = jifen_with_stdin(&dir, &["--printer", &printer.url, "kiosk", "--demo"], "q\n");
+    let o = jifen_with_stdin(
+        &dir,
+        &["--printer", &printer.url, "kiosk", "--console", "--demo"],
+        "q\n",
+    );
     assert!(stdout(&o).contains("已重印兑换券"), "{}", stdout(&o));
     assert_eq!(printer.jobs().len(), 1);
 }

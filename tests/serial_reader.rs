@@ -270,7 +270,7 @@ fn the_kiosk_opens_the_account_of_a_card_placed_on_its_configured_reader() {
         .arg(tmp.path().join("data"))
         .arg("--config")
         .arg(&config)
-        .args(["kiosk", "--demo"])
+        .args(["kiosk", "--console", "--demo"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

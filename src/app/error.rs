@@ -80,6 +80,8 @@ pub enum AppError {
     UnknownClerk(String),
     #[error("wrong PIN")]
     WrongPin,
+    #[error("too many wrong PINs: clerk mode is locked for {minutes} more minutes")]
+    ClerkModeLocked { minutes: i64 },
 
     #[error("{file}: nothing was imported because {} row(s) are wrong:{}", .errors.len(), LineList(.errors))]
     ImportRejected { file: String, errors: Vec<LineError> },

@@ -61,6 +61,8 @@ pub struct App {
     /// The current quarter's merit for every household, valid while the ledger and the
     /// household list are unchanged; saves the account view a village-wide scan.
     merit_cache: Option<account::MeritCache>,
+    /// Wrong PINs typed on the kiosk's keypad, to lock clerk mode for a while.
+    clerk_gate: clerks::ClerkGate,
 }
 
 impl App {
@@ -85,6 +87,7 @@ impl App {
             keys,
             village: Village { code, name },
             merit_cache: None,
+            clerk_gate: Default::default(),
         })
     }
 
@@ -127,11 +130,17 @@ impl App {
             keys,
             village,
             merit_cache: None,
+            clerk_gate: Default::default(),
         })
     }
 
     pub fn village(&self) -> &Village {
         &self.village
+    }
+
+    /// Today's date in China (what "today's redemptions" means at the village hall).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
     }
 
     /// The scoring month it is now in China; `.quarter()` gives the ranking quarter.

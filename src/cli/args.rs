@@ -87,6 +87,18 @@ pub struct KioskArgs {
     /// Run on a demo village, created in <data dir>/demo on first run.
     #[arg(long)]
     pub demo: bool,
+    /// The line-oriented kiosk on the terminal instead of the touch screen.
+    #[arg(long)]
+    pub console: bool,
+    /// Draw every screen into PNGs in DIR (no display needed), print the figures, exit.
+    #[arg(long)]
+    pub screenshots: Option<PathBuf>,
+    /// Screen size for --screenshots, e.g. 1920x1080 or 1280x800.
+    #[arg(long, default_value = "1920x1080")]
+    pub size: String,
+    /// Language of the screens: zh_CN (default) or en.
+    #[arg(long, default_value = "zh_CN")]
+    pub lang: String,
 }
 
 #[derive(Debug, Args)]

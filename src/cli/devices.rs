@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::args::DevicesCommand;
 use crate::devices::idcard::serial::{spawn_reader, ReaderConfig, ReaderStats};
-use crate::devices::idcard::simulator::PtyReader;
+use crate::devices::idcard::simulator::{PtyReader, SimulatedReader};
 use crate::devices::idcard::CardText;
 use crate::devices::InputEvent;
 use crate::domain::id_number::{mask_name, IdNumber};
@@ -85,20 +85,33 @@ fn simulate_reader(cards_file: Option<&Path>) -> anyhow::Result<()> {
     let sim = PtyReader::start().context("cannot open a pseudo-terminal")?;
     println!("{}", sim.path().display());
     std::io::stdout().flush()?;
+    serve_reader_commands(&sim.reader, &cards, std::io::stdin().lock())
+}
+
+/// Reads `place N`, `lift`, `list` and `quit` lines and acts them out on the simulator.
+pub(super) fn serve_reader_commands(
+    sim: &Mutex<SimulatedReader>,
+    cards: &[CardText],
+    input: impl BufRead,
+) -> anyhow::Result<()> {
     eprintln!("模拟读卡器已就绪。命令：place N（放第 N 张卡）、lift（拿走）、list、quit");
-    for line in std::io::stdin().lock().lines() {
+    for line in input.lines() {
         let line = line?;
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
             ["place", n] => match n.parse::<usize>().ok().and_then(|n| cards.get(n.wrapping_sub(1))) {
                 Some(card) => {
-                    sim.place(card.clone());
+                    if let Ok(mut r) = sim.lock() {
+                        r.place(card.clone());
+                    }
                     eprintln!("已放卡：{:?}", card);
                 }
                 None => eprintln!("没有第 {n} 张卡（共 {} 张）", cards.len()),
             },
             ["lift"] => {
-                sim.lift();
+                if let Ok(mut r) = sim.lock() {
+                    r.lift();
+                }
                 eprintln!("已拿走卡");
             }
             ["list"] => {
@@ -152,7 +165,7 @@ fn read_cards(path: &Path) -> anyhow::Result<Vec<CardText>> {
 }
 
 /// The heads of the first demo households, so the demo kiosk recognises them.
-fn demo_cards() -> anyhow::Result<Vec<CardText>> {
+pub(super) fn demo_cards() -> anyhow::Result<Vec<CardText>> {
     (0..5)
         .map(|h| {
             let id = IdNumber::parse(&crate::app::demo::demo_id_number(h, 0))?;

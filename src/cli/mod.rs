@@ -10,6 +10,7 @@ mod devices;
 mod export;
 mod printing;
 mod text;
+mod touch_kiosk;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -24,6 +25,8 @@ use args::{Cli, Command, KioskArgs};
 
 /// Runs the `jifen` command line with the process arguments.
 pub fn run() -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    PROCESS_START.get_or_init(|| started);
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("JIFEN_LOG"))
@@ -49,7 +52,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
                 open(&dir)?
             };
             let device = printer.device(&dir)?;
-            console_kiosk::run(app, config.devices, device)
+            if k.console {
+                console_kiosk::run(app, config.devices, device)
+            } else {
+                touch_kiosk::run(app, &dir, config.devices, device, &k)
+            }
         }
         Command::Admin(a) => admin::run(&DataDir::resolve(cli.data_dir), &printer, a),
         Command::Print(p) => printing::run(&DataDir::resolve(cli.data_dir), &printer, p),
@@ -57,6 +64,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Bench(b) => bench::run(b),
     }
 }
+
+/// When `run` began: the start of the "first frame" figure.
+static PROCESS_START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
 fn open(dir: &DataDir) -> anyhow::Result<App> {
     Ok(App::open(dir, Arc::new(SystemClock))?)

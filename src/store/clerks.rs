@@ -24,4 +24,15 @@ impl Tx<'_> {
             )
             .optional()?)
     }
+
+    /// Every active clerk with their PIN hash: the touch UI's keypad knows only a PIN.
+    pub fn active_clerks(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .tx
+            .prepare("SELECT name, pin_hash FROM clerks WHERE active = 1 ORDER BY name")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
 }

@@ -1,0 +1,114 @@
+//! `jifen kiosk`: the touch screen. With `--demo` and no card reader configured, a
+//! simulated reader runs on a pty inside the process and takes `place N` / `lift` on the
+//! terminal; a household card's token typed in the window acts as a keyboard-wedge scan.
+//! `--screenshots DIR` draws every screen headless and prints the figures.
+
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context};
+
+use super::args::KioskArgs;
+use crate::app::{demo, App};
+use crate::devices::hub::InputHub;
+use crate::devices::idcard::simulator::PtyReader;
+use crate::installation::{DataDir, DevicesConfig};
+use crate::print::url::PrinterUrl;
+use crate::print::PrinterDevice;
+
+pub(super) fn run(
+    app: App,
+    dir: &DataDir,
+    mut devices: DevicesConfig,
+    printer: PrinterDevice,
+    args: &KioskArgs,
+) -> anyhow::Result<ExitCode> {
+    let lang: crate::ui::Language = args.lang.parse().map_err(|e: String| anyhow!(e))?;
+    if let Some(out) = &args.screenshots {
+        return screenshots(app, dir, out, args, lang);
+    }
+    // In the demo, a simulated reader stands in for the real one; the terminal places cards.
+    let _simulator = if args.demo && devices.idcard.is_none() {
+        let sim = PtyReader::start().context("cannot open a pseudo-terminal for the simulated reader")?;
+        devices.idcard = Some(sim.path().to_path_buf());
+        let cards = super::devices::demo_cards()?;
+        let commands = sim.reader.clone();
+        std::thread::spawn(move || {
+            let _ = super::devices::serve_reader_commands(&commands, &cards, std::io::stdin().lock());
+        });
+        Some(sim)
+    } else {
+        None
+    };
+    let mut hub = InputHub::start(&devices);
+    let events = std::mem::replace(&mut hub.events, std::sync::mpsc::channel().1);
+    crate::ui::run(app, printer, events, lang).context("the touch screen cannot start (is there a display?)")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn screenshots(
+    app: App,
+    dir: &DataDir,
+    out: &std::path::Path,
+    args: &KioskArgs,
+    lang: crate::ui::Language,
+) -> anyhow::Result<ExitCode> {
+    let (w, h) = args
+        .size
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+        .filter(|(w, h)| (640..=7680).contains(w) && (480..=4320).contains(h))
+        .with_context(|| format!("--size must look like 1920x1080, not '{}'", args.size))?;
+    // Work on a copy: the screenshots redeem and print, the village's data stays as it was.
+    drop(app);
+    let scratch = tempfile_dir()?;
+    let copy = DataDir {
+        root: scratch.join("data"),
+    };
+    copy_data_dir(dir, &copy)?;
+    let app = super::open(&copy)?;
+    let printer = PrinterDevice {
+        url: PrinterUrl::Preview(scratch.join("previews")),
+        mode: Default::default(),
+        width: Default::default(),
+        templates: None,
+    };
+    let started = *super::PROCESS_START.get_or_init(std::time::Instant::now);
+    let token = demo::demo_qr_token(57);
+    let figures = crate::ui::screenshots::capture(app, printer, out, (w, h), lang, &token, started);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let figures = figures?;
+    println!(
+        "{} screens at {w}x{h} ({}) in {}",
+        figures.screens.len(),
+        args.lang,
+        out.display()
+    );
+    println!(
+        "first frame drawn {:.0} ms after start; card to account screen drawn {:.1} ms; resident memory {:.1} MB",
+        figures.first_frame_ms, figures.card_to_account_ms, figures.resident_memory_mb
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let p = std::env::temp_dir().join(format!("jifen-screens-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&p).with_context(|| format!("cannot create {}", p.display()))?;
+    Ok(p)
+}
+
+/// Copies the database (with its WAL) and the keys.
+fn copy_data_dir(from: &DataDir, to: &DataDir) -> anyhow::Result<()> {
+    for sub in ["", "keys"] {
+        let src = from.root.join(sub);
+        let dst = to.root.join(sub);
+        std::fs::create_dir_all(&dst).with_context(|| format!("cannot create {}", dst.display()))?;
+        for entry in std::fs::read_dir(&src).with_context(|| format!("cannot read {}", src.display()))? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                std::fs::copy(entry.path(), dst.join(entry.file_name()))
+                    .with_context(|| format!("cannot copy {}", entry.path().display()))?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! `jifen kiosk --screenshots DIR`: every screen drawn by the software renderer (the one
+//! the appliance uses) into PNGs named after the screen, with no display. The journey is
+//! driven through the real adapter and worker on a copy of the data, so nothing the
+//! screenshots do (a redemption, a deduction) touches the village's own database.
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::mpsc::{channel, Sender};
+use std::time::{Duration, Instant};
+
+use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
+use slint::platform::{Platform, WindowAdapter};
+use slint::{ComponentHandle, PhysicalSize, Rgb8Pixel};
+
+use super::{Kiosk, KioskUi, Problem, Screen};
+use crate::app::{App, Printer};
+use crate::devices::InputEvent;
+
+/// What a screenshot run measured, for the closing note and the README.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Figures {
+    pub screens: Vec<String>,
+    /// From `started` (the process's first instruction in `main`) to the first frame drawn.
+    pub first_frame_ms: f64,
+    /// From a card event arriving to the account screen drawn.
+    pub card_to_account_ms: f64,
+    pub resident_memory_mb: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScreenshotError {
+    #[error(transparent)]
+    Platform(#[from] slint::PlatformError),
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("the screen did not reach {0} in time")]
+    Stuck(String),
+    #[error(transparent)]
+    App(#[from] crate::app::AppError),
+}
+
+struct HeadlessPlatform(Rc<MinimalSoftwareWindow>);
+
+impl Platform for HeadlessPlatform {
+    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, slint::PlatformError> {
+        Ok(self.0.clone())
+    }
+}
+
+/// Draws every screen at `size` into `dir`. `household` is a demo household with history,
+/// `card` a card read for it; `started` is when the process started.
+pub fn capture(
+    app: App,
+    printer: impl Printer + Send + 'static,
+    dir: &Path,
+    size: (u32, u32),
+    lang: super::Language,
+    household: &str,
+    started: Instant,
+) -> Result<Figures, ScreenshotError> {
+    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+    slint::platform::set_platform(Box::new(HeadlessPlatform(window.clone())))
+        .map_err(|e| slint::PlatformError::Other(e.to_string()))?;
+    let (device_tx, devices) = channel();
+    let ui = KioskUi::new(app, printer, devices)?;
+    super::apply_language(lang)?;
+    window.set_size(PhysicalSize::new(size.0, size.1));
+    ui.window.show()?;
+    let mut shot = Shooter {
+        window,
+        ui,
+        devices: device_tx,
+        dir: dir.to_path_buf(),
+        size,
+        taken: Vec::new(),
+    };
+    std::fs::create_dir_all(dir).map_err(|source| ScreenshotError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    // The home screen once the honour roll has arrived.
+    shot.wait(|ui| !ui.window.global::<Kiosk>().get_village_name().is_empty(), "home")?;
+    shot.frame();
+    let first_frame_ms = started.elapsed().as_secs_f64() * 1000.0;
+    shot.save("home")?;
+
+    let t = Instant::now();
+    shot.send(InputEvent::HouseholdCard {
+        token: household.to_string(),
+    });
+    shot.wait(|ui| ui.screen() == Screen::Account, "account")?;
+    shot.frame();
+    let card_to_account_ms = t.elapsed().as_secs_f64() * 1000.0;
+    shot.save("account")?;
+
+    let ui = shot.ui.clone();
+    let k = || ui.window.global::<Kiosk>();
+    k().invoke_redeem_start();
+    shot.save("catalogue")?;
+    let items = k().get_items();
+    let affordable = (0..slint::Model::row_count(&items))
+        .filter_map(|i| slint::Model::row_data(&items, i))
+        .find(|i| i.affordable && i.in_stock);
+    if let Some(item) = affordable {
+        k().invoke_choose(item);
+        shot.save("confirm")?;
+        k().set_screen(Screen::Printing);
+        shot.save("printing")?;
+        k().set_screen(Screen::Confirm);
+        k().invoke_confirm();
+        shot.wait(|ui| matches!(ui.screen(), Screen::Done | Screen::Problem), "done")?;
+        shot.save("done")?;
+    }
+    for (name, problem, detail) in [
+        ("problem-unknown-card", Problem::UnknownCard, ""),
+        ("problem-printer", Problem::Printer, "缺纸，请联系管理员"),
+        ("problem-reader", Problem::ReaderUnplugged, "/dev/jifen-idcard"),
+        (
+            "problem-below-zero",
+            Problem::BelowZero,
+            "积分为 -5 分，是因为 2026-10 乱堆放（-10）。积分转正后就可以兑换。",
+        ),
+    ] {
+        k().set_problem(problem);
+        k().set_problem_detail(detail.into());
+        k().set_screen(Screen::Problem);
+        shot.save(name)?;
+    }
+    k().invoke_go_home();
+    k().invoke_clerk_start();
+    for d in ["2", "0"] {
+        k().invoke_pin_digit(d.into());
+    }
+    shot.save("clerk-pin")?;
+    for d in ["1", "9"] {
+        k().invoke_pin_digit(d.into());
+    }
+    k().invoke_pin_enter();
+    shot.wait(|ui| ui.screen() == Screen::ClerkMenu, "clerk menu")?;
+    shot.settle_replies();
+    shot.save("clerk-menu")?;
+    for (name, screen) in [
+        ("clerk-items", Screen::ClerkItems),
+        ("clerk-vouchers", Screen::ClerkVouchers),
+        ("clerk-settle", Screen::ClerkSettle),
+        ("clerk-statement", Screen::ClerkStatement),
+        ("clerk-today", Screen::ClerkToday),
+    ] {
+        k().invoke_clerk_open(screen);
+        shot.settle_replies();
+        shot.save(name)?;
+    }
+    let resident_memory_mb = resident_memory_mb();
+    Ok(Figures {
+        screens: shot.taken,
+        first_frame_ms,
+        card_to_account_ms,
+        resident_memory_mb,
+    })
+}
+
+struct Shooter {
+    window: Rc<MinimalSoftwareWindow>,
+    ui: Rc<KioskUi>,
+    devices: Sender<InputEvent>,
+    dir: PathBuf,
+    size: (u32, u32),
+    taken: Vec<String>,
+}
+
+impl Shooter {
+    fn send(&self, event: InputEvent) {
+        let _ = self.devices.send(event);
+    }
+
+    /// Pumps replies until `done` holds, for at most five seconds.
+    fn wait(&self, done: impl Fn(&KioskUi) -> bool, what: &str) -> Result<(), ScreenshotError> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            self.ui.pump();
+            if done(&self.ui) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        Err(ScreenshotError::Stuck(what.to_string()))
+    }
+
+    /// Lets the worker answer what the last action asked for.
+    fn settle_replies(&self) {
+        std::thread::sleep(Duration::from_millis(150));
+        self.ui.pump();
+    }
+
+    fn frame(&self) -> Vec<Rgb8Pixel> {
+        slint::platform::update_timers_and_animations();
+        let (w, h) = self.size;
+        let mut buffer = vec![Rgb8Pixel::new(0, 0, 0); (w * h) as usize];
+        self.window.request_redraw();
+        self.window.draw_if_needed(|renderer| {
+            renderer.render(&mut buffer, w as usize);
+        });
+        buffer
+    }
+
+    fn save(&mut self, name: &str) -> Result<(), ScreenshotError> {
+        let buffer = self.frame();
+        let path = self.dir.join(format!("{name}.png"));
+        let failed = |source| ScreenshotError::Write {
+            path: path.clone(),
+            source,
+        };
+        let file = std::fs::File::create(&path).map_err(failed)?;
+        let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), self.size.0, self.size.1);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let bytes: Vec<u8> = buffer.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
+        encoder
+            .write_header()
+            .and_then(|mut w| w.write_image_data(&bytes))
+            .map_err(|e| failed(std::io::Error::other(e.to_string())))?;
+        self.taken.push(name.to_string());
+        Ok(())
+    }
+}
+
+/// VmRSS of this process, from /proc.
+fn resident_memory_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}

@@ -1,0 +1,240 @@
+//! The thread that owns the app and the printer. The UI thread only sends it commands and
+//! shows its replies, so a slow printer or a busy database never freezes the screen.
+
+use std::sync::mpsc::{Receiver, Sender};
+use std::thread::JoinHandle;
+
+use crate::app::{
+    AccountView, App, AppError, CatalogueItemView, Identity, ItemChanges, PrintReport, Printer, RankingRow,
+    RedemptionReceipt, SettlementReceipt, VoucherView,
+};
+
+/// What the UI asks for.
+#[derive(Debug)]
+pub enum Command {
+    /// The idle screen's honour roll and rules.
+    Home,
+    Identify(Identity),
+    Redeem {
+        household: String,
+        item: String,
+    },
+    UnlockClerk(String),
+    /// Catalogue, unconfirmed vouchers, today's vouchers and the sync backlog for clerk mode.
+    ClerkData,
+    Restock {
+        code: String,
+        add: i64,
+        clerk: String,
+    },
+    SetActive {
+        code: String,
+        active: bool,
+    },
+    Reprint(String),
+    Settle {
+        presented: String,
+        clerk: String,
+    },
+    PrintSlip {
+        settled: Vec<SettlementReceipt>,
+        clerk: String,
+    },
+    TestPage,
+    Statement(Identity),
+}
+
+/// What the worker answers; errors are already in words for the screen.
+#[derive(Debug)]
+pub enum Reply {
+    Home {
+        village: String,
+        quarter: String,
+        top: Vec<RankingRow>,
+        grid_leaders: Vec<RankingRow>,
+        rules: Vec<String>,
+    },
+    Account(Box<AccountView>, Vec<CatalogueItemView>),
+    UnknownCard,
+    Redeemed(Box<(RedemptionReceipt, PrintReport)>),
+    ClerkIn(String),
+    ClerkRefused {
+        words: String,
+        locked: bool,
+    },
+    ClerkData {
+        items: Vec<CatalogueItemView>,
+        pending: Vec<VoucherView>,
+        today: Vec<VoucherView>,
+        events_waiting: i64,
+    },
+    Settled(SettlementReceipt),
+    /// Done; the words say what happened (printed, restocked…).
+    Done(String),
+    /// Refused or failed; the words say why.
+    Failed(String),
+}
+
+/// Starts the worker; it stops when the command channel closes.
+pub fn spawn<P: Printer + Send + 'static>(
+    mut app: App,
+    mut printer: P,
+    commands: Receiver<Command>,
+    replies: Sender<Reply>,
+) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name("kiosk-worker".into())
+        .spawn(move || {
+            // Vouchers left unconfirmed by a crash or a printer fault come out first.
+            match app.reprint_unconfirmed(&mut printer) {
+                Ok(reports) if !reports.is_empty() => tracing::info!(?reports, "start-up reprint"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "start-up reprint failed"),
+            }
+            for command in commands {
+                let reply = handle(&mut app, &mut printer, command).unwrap_or_else(|e| Reply::Failed(words(&e)));
+                if replies.send(reply).is_err() {
+                    return;
+                }
+            }
+        })
+        .expect("the worker thread starts")
+}
+
+fn handle(app: &mut App, printer: &mut dyn Printer, command: Command) -> Result<Reply, AppError> {
+    Ok(match command {
+        Command::Home => {
+            let quarter = app.this_month().quarter();
+            let ranking = app.ranking(quarter, None)?;
+            let mut grid_leaders: Vec<RankingRow> = Vec::new();
+            for row in &ranking.rows {
+                if !grid_leaders.iter().any(|g| g.grid == row.grid) {
+                    grid_leaders.push(row.clone());
+                }
+            }
+            let rules = app
+                .rules()?
+                .into_iter()
+                .filter(|r| r.kind == crate::domain::rules::RuleKind::Bonus)
+                .map(|r| format!("{}：{}（加 {} 分）", r.area.label(), r.text, r.points))
+                .collect();
+            Reply::Home {
+                village: app.village().name.clone(),
+                quarter: quarter.to_string(),
+                top: ranking.rows.into_iter().take(5).collect(),
+                grid_leaders,
+                rules,
+            }
+        }
+        Command::Identify(who) => match app.account_view(&who) {
+            Ok(view) => Reply::Account(Box::new(view), app.catalogue()?),
+            Err(AppError::UnknownIdNumber | AppError::UnknownQrToken | AppError::UnknownHousehold(_)) => {
+                Reply::UnknownCard
+            }
+            Err(e) => return Err(e),
+        },
+        Command::Redeem { household, item } => {
+            let receipt = app.redeem(&household, &item, 1, "kiosk")?;
+            let report = app.print_voucher(&receipt.serial, printer)?;
+            Reply::Redeemed(Box::new((receipt, report)))
+        }
+        Command::UnlockClerk(pin) => match app.unlock_clerk_mode(&pin) {
+            Ok(name) => Reply::ClerkIn(name),
+            Err(AppError::WrongPin) => Reply::ClerkRefused {
+                words: "密码不对，请再试一次".into(),
+                locked: false,
+            },
+            Err(AppError::ClerkModeLocked { minutes }) => Reply::ClerkRefused {
+                words: format!("密码连续输错，{minutes} 分钟后再试"),
+                locked: true,
+            },
+            Err(e) => return Err(e),
+        },
+        Command::ClerkData => {
+            let today = app.today().to_string();
+            let mut today_vouchers = app.vouchers(None)?;
+            today_vouchers.retain(|v| v.issued_at.starts_with(&today));
+            Reply::ClerkData {
+                items: app.catalogue()?,
+                pending: app.unconfirmed_vouchers()?,
+                today: today_vouchers,
+                events_waiting: app.unpushed_event_count()?,
+            }
+        }
+        Command::Restock { code, add, clerk } => {
+            let item = app.restock(&code, add, &clerk)?;
+            Reply::Done(format!("{} 已补 {add}，现有 {}", item.name, stock_words(item.stock)))
+        }
+        Command::SetActive { code, active } => {
+            let changes = ItemChanges {
+                active: Some(active),
+                ..ItemChanges::default()
+            };
+            let item = app.edit_item(&code, changes)?;
+            Reply::Done(format!("{} 已{}", item.name, if active { "上架" } else { "下架" }))
+        }
+        Command::Reprint(serial) => {
+            let report = app.print_voucher(&serial, printer)?;
+            match report.error {
+                None => Reply::Done(format!("已重印兑换券 {serial}，券号不变")),
+                Some(words) => Reply::Failed(format!("兑换券 {serial} 没有打印出来：{words}")),
+            }
+        }
+        Command::Settle { presented, clerk } => Reply::Settled(app.settle(&presented, None, &clerk)?),
+        Command::PrintSlip { settled, clerk } => {
+            for slip in app.settlement_printouts(&settled, &clerk) {
+                if let Err(f) = printer.print(&slip) {
+                    return Ok(Reply::Failed(format!("结算单没有打印出来：{}（核销已记录）", f.words)));
+                }
+            }
+            Reply::Done("结算单已打印".into())
+        }
+        Command::TestPage => {
+            let page = app.test_page_printout("kiosk", 384);
+            match printer.print(&page) {
+                Ok(()) => Reply::Done("测试页已打印".into()),
+                Err(f) => Reply::Failed(format!("测试页没有打印出来：{}", f.words)),
+            }
+        }
+        Command::Statement(who) => {
+            let household = match app.identify(&who) {
+                Ok(h) => h,
+                Err(AppError::UnknownIdNumber | AppError::UnknownQrToken | AppError::UnknownHousehold(_)) => {
+                    return Ok(Reply::Failed("没有找到这张卡对应的户".into()))
+                }
+                Err(e) => return Err(e),
+            };
+            let statement = app.statement_printout(&household)?;
+            match printer.print(&statement) {
+                Ok(()) => Reply::Done(format!("{household} 户的积分证明已打印")),
+                Err(f) => Reply::Failed(format!("积分证明没有打印出来：{}", f.words)),
+            }
+        }
+    })
+}
+
+/// A refusal in words for the screen; the technical text stays in the log.
+fn words(e: &AppError) -> String {
+    tracing::info!(error = %e, "refused at the kiosk");
+    match e {
+        AppError::AlreadySettled { serial, .. } => format!("兑换券 {serial} 已经核销过了，不能再用"),
+        AppError::VoucherVoid { serial, .. } => format!("兑换券 {serial} 已作废"),
+        AppError::VoucherExpired { serial, on } => format!("兑换券 {serial} 已于 {on} 过期"),
+        AppError::ForgedVoucher(_) | AppError::PayloadMismatch(_) => "这张兑换券不是本村一体机开出的，不能核销".into(),
+        AppError::UnknownVoucher(s) => format!("没有开出过券号 {s} 的兑换券"),
+        AppError::BadSerial(_) => "券号不对，请再扫一次".into(),
+        AppError::WrongMerchant { .. } => "这张兑换券要到别的商家使用".into(),
+        AppError::InsufficientPoints { balance, cost, .. } => format!("积分不足：有 {balance} 分，需要 {cost} 分"),
+        AppError::OutOfStock { .. } => "这个物品已经兑完了".into(),
+        AppError::ItemInactive { .. } => "这个物品已下架".into(),
+        AppError::NegativeBalance { balance } => format!("积分为 {balance} 分，转正后才能兑换"),
+        other => format!("没有办成：{other}"),
+    }
+}
+
+pub fn stock_words(stock: Option<i64>) -> String {
+    match stock {
+        None => "不限量".into(),
+        Some(n) => format!("库存 {n}"),
+    }
+}

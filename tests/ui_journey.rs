@@ -1,0 +1,306 @@
+//! The touch kiosk, headless, through Slint's testing backend: a villager's whole journey
+//! and the clerk's, driven by card and scan events and by pressing the buttons a villager
+//! would press (found by their accessible labels, as a screen reader would find them).
+//! One test function: the testing backend can be set up once per process.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::channel;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::fake_printer::{Condition, FakePrinter};
+use common::*;
+use i_slint_backend_testing::ElementHandle;
+use jifen::app::{App, PrintFailure, Printer, Printout};
+use jifen::devices::InputEvent;
+use jifen::domain::id_number::IdNumber;
+use jifen::print::url::PrinterUrl;
+use jifen::print::{PrintMode, PrinterDevice};
+use jifen::ui::{Kiosk, KioskUi, Problem, Screen};
+use slint::{ComponentHandle, Model};
+
+/// The preview printer, or a fake ESC/POS printer on TCP once `use_fake` is set.
+struct SwitchPrinter {
+    preview: PrinterDevice,
+    fake: PrinterDevice,
+    use_fake: Arc<AtomicBool>,
+}
+
+impl Printer for SwitchPrinter {
+    fn print(&mut self, p: &Printout) -> Result<(), PrintFailure> {
+        if self.use_fake.load(Ordering::SeqCst) {
+            self.fake.print(p)
+        } else {
+            self.preview.print(p)
+        }
+    }
+}
+
+fn device(url: PrinterUrl) -> PrinterDevice {
+    PrinterDevice {
+        url,
+        mode: PrintMode::Raster,
+        width: Default::default(),
+        templates: None,
+    }
+}
+
+/// Pumps the kiosk, letting mock time run, until `done` or five real seconds.
+fn until(ui: &KioskUi, what: &str, done: impl Fn(&KioskUi) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        ui.pump();
+        if done(ui) {
+            return;
+        }
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(10));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("{what}: still on {:?}", ui.screen());
+}
+
+/// Lets mock time pass a second at a time, as the countdown sees it.
+fn wait_seconds(n: u64) {
+    for _ in 0..n {
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
+    }
+}
+
+fn press(ui: &KioskUi, label: &str) {
+    let buttons: Vec<_> = ElementHandle::find_by_accessible_label(&ui.window, label).collect();
+    let button = buttons
+        .iter()
+        .find(|b| b.accessible_enabled() != Some(false))
+        .unwrap_or_else(|| panic!("no enabled button labelled {label} on {:?}", ui.screen()));
+    button.invoke_accessible_default_action();
+    ui.pump();
+}
+
+fn shows(ui: &KioskUi, label: &str) -> bool {
+    ElementHandle::find_by_accessible_label(&ui.window, label)
+        .next()
+        .is_some()
+}
+
+#[test]
+fn the_villager_and_the_clerk_journeys() {
+    i_slint_backend_testing::init_integration_test_with_mock_time();
+    let mut v = village();
+    v.households(3);
+    v.award("H1", 50);
+    v.award("H2", 100);
+    v.award("H3", 5);
+    v.award("H3", -20);
+    v.item("NOODLE", 20, Some(5));
+    v.item("RICE", 500, None);
+    v.app.add_clerk("值班干部", "2019").unwrap();
+    let TestVillage { tmp, dir, clock, app } = v;
+    let previews = tmp.path().join("previews");
+    let fake = FakePrinter::tcp();
+    let use_fake = Arc::new(AtomicBool::new(false));
+    let printer = SwitchPrinter {
+        preview: device(PrinterUrl::Preview(previews.clone())),
+        fake: device(fake.url.parse().unwrap()),
+        use_fake: use_fake.clone(),
+    };
+    let (devices, device_rx) = channel();
+    let ui = KioskUi::new(app, printer, device_rx).unwrap();
+    let k = || ui.window.global::<Kiosk>();
+    let ledger = || App::open(&dir, clock.clone()).unwrap();
+    until(&ui, "home", |ui| {
+        ui.window.global::<Kiosk>().get_village_name() == "堰头村"
+    });
+    assert_eq!(ui.screen(), Screen::Home);
+    assert!(
+        k().get_honour_village().row_count() >= 3,
+        "the honour roll is on the idle screen"
+    );
+
+    // An ID card: the account with the right balance and the entries' reasons.
+    let card = IdNumber::parse(&id_number(1)).unwrap();
+    devices
+        .send(InputEvent::CardRead {
+            id_number: card,
+            name: "户主1".into(),
+        })
+        .unwrap();
+    until(&ui, "account", |ui| ui.screen() == Screen::Account);
+    assert_eq!(k().get_balance(), 50);
+    assert!(shows(&ui, "积分余额 50 分"));
+    assert!(k().get_entries().row_count() >= 1);
+
+    // Catalogue: the noodle coupon can be taken, the rice is greyed with the words 积分不足.
+    press(&ui, "兑换物品");
+    assert_eq!(ui.screen(), Screen::Catalogue);
+    let rice = ElementHandle::find_by_accessible_label(&ui.window, "物品RICE，500 分，积分不足")
+        .next()
+        .expect("the unaffordable item says why");
+    assert_eq!(rice.accessible_enabled(), Some(false));
+    press(&ui, "物品NOODLE，20 分");
+    assert_eq!(ui.screen(), Screen::Confirm);
+    assert_eq!(k().get_idle_left(), 30, "a visible countdown on the confirm screen");
+    press(&ui, "确认兑换");
+    until(&ui, "done", |ui| ui.screen() == Screen::Done);
+    let serial = k().get_serial().to_string();
+    assert!(
+        previews.join(format!("{serial}.png")).exists(),
+        "the voucher was printed"
+    );
+    assert_eq!(k().get_balance_after(), 30);
+    assert_eq!(
+        ledger()
+            .account_view(&jifen::app::Identity::HouseholdCode("H1".into()))
+            .unwrap()
+            .balance,
+        30
+    );
+
+    // Left alone, the screen goes home by itself and forgets the household.
+    wait_seconds(21);
+    until(&ui, "idle home", |ui| ui.screen() == Screen::Home);
+    assert_eq!(k().get_household(), "");
+
+    // A household QR card works the same way.
+    devices
+        .send(InputEvent::HouseholdCard { token: "QR-H2".into() })
+        .unwrap();
+    until(&ui, "account by QR", |ui| ui.screen() == Screen::Account);
+    assert_eq!(k().get_balance(), 100);
+
+    // Printer out of paper: the points are kept, the words say so.
+    fake.set(Condition::PaperOut);
+    use_fake.store(true, Ordering::SeqCst);
+    press(&ui, "兑换物品");
+    press(&ui, "物品NOODLE，20 分");
+    press(&ui, "确认兑换");
+    until(&ui, "printer problem", |ui| ui.screen() == Screen::Problem);
+    assert_eq!(k().get_problem(), Problem::Printer);
+    assert_eq!(k().get_problem_detail(), "缺纸，请联系管理员");
+    assert!(fake.jobs().is_empty());
+    let pending_serial = k().get_serial().to_string();
+    assert_eq!(ledger().voucher(&pending_serial).unwrap().status, "pending");
+    press(&ui, "返回首页");
+
+    // Below zero after a deduction: explained, with the entry that caused it.
+    devices
+        .send(InputEvent::HouseholdCard { token: "QR-H3".into() })
+        .unwrap();
+    until(&ui, "account below zero", |ui| ui.screen() == Screen::Account);
+    assert!(!k().get_can_redeem());
+    assert!(
+        k().get_below_zero_cause().contains("-20"),
+        "{}",
+        k().get_below_zero_cause()
+    );
+    press(&ui, "返回");
+
+    // An unknown card is sent to the counter.
+    devices
+        .send(InputEvent::HouseholdCard { token: "NOBODY".into() })
+        .unwrap();
+    until(&ui, "unknown card", |ui| ui.screen() == Screen::Problem);
+    assert_eq!(k().get_problem(), Problem::UnknownCard);
+    press(&ui, "返回首页");
+
+    // Clerk: three wrong PINs lock the keypad; after the lock the right PIN opens it.
+    press(&ui, "工作人员");
+    assert_eq!(ui.screen(), Screen::ClerkPin);
+    for attempt in 1..=3 {
+        for d in ["1", "1", "1", "1"] {
+            press(&ui, d);
+        }
+        press(&ui, "确定");
+        if attempt < 3 {
+            until(&ui, "wrong PIN", |ui| {
+                ui.window.global::<Kiosk>().get_clerk_message().contains("密码不对")
+            });
+        }
+    }
+    until(&ui, "locked", |ui| ui.screen() == Screen::Problem);
+    assert_eq!(k().get_problem(), Problem::PinLocked);
+    press(&ui, "返回首页");
+    press(&ui, "工作人员");
+    for d in ["2", "0", "1", "9"] {
+        press(&ui, d);
+    }
+    press(&ui, "确定");
+    until(&ui, "still locked", |ui| ui.screen() == Screen::Problem);
+    press(&ui, "返回首页");
+    clock.set(test_now() + chrono::Duration::minutes(6));
+    press(&ui, "工作人员");
+    for d in ["2", "0", "1", "9"] {
+        press(&ui, d);
+    }
+    press(&ui, "确定");
+    until(&ui, "clerk menu", |ui| ui.screen() == Screen::ClerkMenu);
+    assert_eq!(k().get_clerk_name(), "值班干部");
+
+    // The paper is back: the clerk reprints the pending voucher under its serial.
+    fake.set(Condition::Ready);
+    press(&ui, "补打兑换券");
+    until(&ui, "pending list", |ui| {
+        ui.window.global::<Kiosk>().get_pending_vouchers().row_count() == 1
+    });
+    press(&ui, "重印");
+    until(&ui, "reprinted", |ui| {
+        ui.window.global::<Kiosk>().get_clerk_message().contains("已重印")
+    });
+    assert_eq!(fake.jobs().len(), 1);
+    assert_eq!(ledger().voucher(&pending_serial).unwrap().reprint_count, 1);
+    use_fake.store(false, Ordering::SeqCst);
+
+    // Settlement by scanning: the first scan settles, the same voucher again is refused.
+    press(&ui, "返回菜单");
+    press(&ui, "核销兑换券");
+    let qr = ledger().voucher(&serial).unwrap().qr_payload;
+    devices
+        .send(InputEvent::VoucherScanned { payload: qr.clone() })
+        .unwrap();
+    until(&ui, "settled", |ui| {
+        ui.window.global::<Kiosk>().get_settled_now().row_count() == 1
+    });
+    assert_eq!(k().get_settled_total(), 20);
+    devices.send(InputEvent::VoucherScanned { payload: qr }).unwrap();
+    until(&ui, "refused", |ui| {
+        ui.window.global::<Kiosk>().get_clerk_message().contains("已经核销")
+    });
+    assert_eq!(k().get_settled_now().row_count(), 1, "counted once");
+    press(&ui, "打印结算单");
+    until(&ui, "slip", |ui| {
+        ui.window.global::<Kiosk>().get_clerk_message().contains("结算单已打印")
+    });
+    let slips = std::fs::read_dir(&previews)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("settlement-")
+        })
+        .count();
+    assert_eq!(slips, 2, "the slip's png and bin");
+
+    // Clerk mode locks itself after two minutes without a touch.
+    wait_seconds(121);
+    until(&ui, "clerk lock", |ui| ui.screen() == Screen::Home);
+    press(&ui, "工作人员");
+    assert_eq!(ui.screen(), Screen::ClerkPin, "locked again: the PIN is asked");
+
+    // Every button on every screen visited is at least 96 × 96 and labelled.
+    for b in i_slint_backend_testing::ElementQuery::from_root(&ui.window)
+        .match_descendants()
+        .match_accessible_role(i_slint_backend_testing::AccessibleRole::Button)
+        .find_all()
+    {
+        let size = b.size();
+        assert!(
+            size.width >= 96.0 && size.height >= 96.0,
+            "{:?} is {size:?}",
+            b.accessible_label()
+        );
+        assert!(!b.accessible_label().unwrap_or_default().is_empty());
+    }
+}
