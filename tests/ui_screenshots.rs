@@ -58,7 +58,7 @@ fn every_screen_is_drawn_with_its_chinese_text_at_both_sizes() {
             "problem-unknown-card",
             "problem-printer",
             "problem-reader",
-            "problem-below-zero",
+            "account-below-zero",
             "clerk-pin",
             "clerk-menu",
             "clerk-items",

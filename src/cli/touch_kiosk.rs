@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{anyhow, Context};
 
 use super::args::KioskArgs;
-use crate::app::{demo, App};
+use crate::app::App;
 use crate::devices::hub::InputHub;
 use crate::devices::idcard::simulator::PtyReader;
 use crate::installation::{DataDir, DevicesConfig};
@@ -73,8 +73,31 @@ fn screenshots(
         templates: None,
     };
     let started = *super::PROCESS_START.get_or_init(std::time::Instant::now);
-    let token = demo::demo_qr_token(57);
-    let figures = crate::ui::screenshots::capture(app, printer, out, (w, h), lang, &token, started);
+    // The quarter's top household has the fullest history to show.
+    let mut app = app;
+    let quarter = app.this_month().quarter();
+    let ranking = app.ranking(quarter, None)?.rows;
+    let (Some(rich), Some(poor)) = (ranking.first(), ranking.last()) else {
+        anyhow::bail!("the village has no households to show");
+    };
+    // On the scratch copy: a deduction takes the last household below zero, to show how
+    // the account screen explains it.
+    let balance = app
+        .account_view(&crate::app::Identity::HouseholdCode(poor.household_code.clone()))?
+        .balance;
+    app.award(
+        &poor.household_code,
+        "D11",
+        Some(balance + 5),
+        None,
+        None,
+        "screenshots",
+    )?;
+    let households = crate::ui::screenshots::ShownHouseholds {
+        rich: rich.household_code.clone(),
+        below_zero: poor.household_code.clone(),
+    };
+    let figures = crate::ui::screenshots::capture(app, printer, out, (w, h), lang, households, started);
     let _ = std::fs::remove_dir_all(&scratch);
     let figures = figures?;
     println!(

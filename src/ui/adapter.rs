@@ -208,14 +208,7 @@ impl Adapter {
                     k.set_items(model(items.iter().map(|i| item(i, i64::MAX))));
                     k.set_pending_vouchers(model(pending.iter().map(voucher_row)));
                     k.set_today(model(today.iter().map(voucher_row)));
-                    k.set_sync_status(
-                        if events_waiting == 0 {
-                            "所有记录都已同步。".to_string()
-                        } else {
-                            format!("有 {events_waiting} 条记录等待同步到乡镇。")
-                        }
-                        .into(),
-                    );
+                    k.set_events_waiting(events_waiting as i32);
                 });
             }
             Reply::Settled(receipt) => {
@@ -301,24 +294,14 @@ impl Adapter {
 
     fn show_account(&self, view: &AccountView, items: Vec<CatalogueItemView>) {
         let can_redeem = view.can_redeem;
-        let cause = if can_redeem {
-            String::new()
-        } else {
-            match view.entries.iter().find(|e| e.delta < 0 && e.kind != "redemption") {
-                Some(e) => format!(
-                    "积分为 {} 分，是因为 {} {}（{}）。积分转正后就可以兑换。",
-                    view.balance, e.month, e.reason, e.delta
-                ),
-                None => format!("积分为 {} 分，积分转正后就可以兑换。", view.balance),
-            }
-        };
+        // The deduction that explains a balance below zero.
+        let cause = view
+            .entries
+            .iter()
+            .find(|e| !can_redeem && e.delta < 0 && e.kind != "redemption");
         let active: Vec<CatalogueItemView> = items.into_iter().filter(|i| i.active).collect();
         self.with_kiosk(|k| {
-            let greeting = match &view.head {
-                Some(head) => format!("{head}，您好！"),
-                None => "您好！".to_string(),
-            };
-            k.set_greeting(greeting.into());
+            k.set_head_name(view.head.clone().unwrap_or_default().into());
             k.set_household(view.household_code.clone().into());
             k.set_grid(view.grid.clone().into());
             k.set_balance(view.balance as i32);
@@ -329,7 +312,9 @@ impl Adapter {
             k.set_households(view.households_in_village as i32);
             k.set_households_in_grid(view.households_in_grid as i32);
             k.set_can_redeem(can_redeem);
-            k.set_below_zero_cause(cause.into());
+            k.set_cause_month(cause.map(|e| e.month.clone()).unwrap_or_default().into());
+            k.set_cause_reason(cause.map(|e| e.reason.clone()).unwrap_or_default().into());
+            k.set_cause_delta(cause.map_or(0, |e| e.delta as i32));
             k.set_entries(model(view.entries.iter().map(|e| Entry {
                 month: e.month.clone().into(),
                 delta: e.delta as i32,
@@ -373,7 +358,8 @@ impl Adapter {
         }
         self.with_kiosk(|k| {
             k.set_entries(model(std::iter::empty()));
-            k.set_greeting(SharedString::new());
+            k.set_head_name(SharedString::new());
+            k.set_cause_reason(SharedString::new());
             k.set_household(SharedString::new());
             k.set_balance(0);
         });

@@ -47,15 +47,22 @@ impl Platform for HeadlessPlatform {
     }
 }
 
-/// Draws every screen at `size` into `dir`. `household` is a demo household with history,
-/// `card` a card read for it; `started` is when the process started.
+/// The households whose accounts the screenshots show (by code, as a scanned label).
+pub struct ShownHouseholds {
+    /// One with a full history, which redeems.
+    pub rich: String,
+    /// One taken below zero by a deduction.
+    pub below_zero: String,
+}
+
+/// Draws every screen at `size` into `dir`; `started` is when the process started.
 pub fn capture(
     app: App,
     printer: impl Printer + Send + 'static,
     dir: &Path,
     size: (u32, u32),
     lang: super::Language,
-    household: &str,
+    households: ShownHouseholds,
     started: Instant,
 ) -> Result<Figures, ScreenshotError> {
     let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
@@ -86,7 +93,7 @@ pub fn capture(
 
     let t = Instant::now();
     shot.send(InputEvent::HouseholdCard {
-        token: household.to_string(),
+        token: households.rich.clone(),
     });
     shot.wait(|ui| ui.screen() == Screen::Account, "account")?;
     shot.frame();
@@ -111,15 +118,15 @@ pub fn capture(
         shot.wait(|ui| matches!(ui.screen(), Screen::Done | Screen::Problem), "done")?;
         shot.save("done")?;
     }
+    shot.send(InputEvent::HouseholdCard {
+        token: households.below_zero.clone(),
+    });
+    shot.wait(|ui| !ui.window.global::<Kiosk>().get_can_redeem(), "account below zero")?;
+    shot.save("account-below-zero")?;
     for (name, problem, detail) in [
         ("problem-unknown-card", Problem::UnknownCard, ""),
         ("problem-printer", Problem::Printer, "缺纸，请联系管理员"),
         ("problem-reader", Problem::ReaderUnplugged, "/dev/jifen-idcard"),
-        (
-            "problem-below-zero",
-            Problem::BelowZero,
-            "积分为 -5 分，是因为 2026-10 乱堆放（-10）。积分转正后就可以兑换。",
-        ),
     ] {
         k().set_problem(problem);
         k().set_problem_detail(detail.into());

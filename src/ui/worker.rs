@@ -126,7 +126,13 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command) -> Result<
                 rules,
             }
         }
-        Command::Identify(who) => match app.account_view(&who) {
+        Command::Identify(who) => match app.account_view(&who).or_else(|e| match (&e, &who) {
+            // A scan that is no household card may be a household code (a printed label).
+            (AppError::UnknownQrToken, Identity::QrToken(text)) => {
+                app.account_view(&Identity::HouseholdCode(text.clone()))
+            }
+            _ => Err(e),
+        }) {
             Ok(view) => Reply::Account(Box::new(view), app.catalogue()?),
             Err(AppError::UnknownIdNumber | AppError::UnknownQrToken | AppError::UnknownHousehold(_)) => {
                 Reply::UnknownCard
