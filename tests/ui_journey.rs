@@ -14,7 +14,7 @@ use common::fake_printer::{Condition, FakePrinter};
 use common::*;
 use i_slint_backend_testing::ElementHandle;
 use jifen::app::{App, PrintFailure, Printer, Printout};
-use jifen::devices::InputEvent;
+use jifen::devices::{DeviceKind, InputEvent};
 use jifen::domain::id_number::IdNumber;
 use jifen::print::url::PrinterUrl;
 use jifen::print::{PrintMode, PrinterDevice};
@@ -200,6 +200,31 @@ fn the_villager_and_the_clerk_journeys() {
     until(&ui, "unknown card", |ui| ui.screen() == Screen::Problem);
     assert_eq!(k().get_problem(), Problem::UnknownCard);
     press(&ui, "返回首页");
+
+    // The card reader unplugged: said in words; plugged back, the kiosk goes home. A lost
+    // QR scanner does not interrupt anyone.
+    let reader = "/dev/jifen-idcard".to_string();
+    devices
+        .send(InputEvent::DeviceLost {
+            kind: DeviceKind::QrScanner,
+            device: "/dev/jifen-qr".into(),
+        })
+        .unwrap();
+    devices
+        .send(InputEvent::DeviceLost {
+            kind: DeviceKind::CardReader,
+            device: reader.clone(),
+        })
+        .unwrap();
+    until(&ui, "reader lost", |ui| ui.screen() == Screen::Problem);
+    assert_eq!(k().get_problem(), Problem::ReaderUnplugged);
+    devices
+        .send(InputEvent::DeviceBack {
+            kind: DeviceKind::CardReader,
+            device: reader,
+        })
+        .unwrap();
+    until(&ui, "reader back", |ui| ui.screen() == Screen::Home);
 
     // Clerk: three wrong PINs lock the keypad; after the lock the right PIN opens it.
     press(&ui, "工作人员");

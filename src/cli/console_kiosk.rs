@@ -10,7 +10,7 @@ use std::sync::mpsc::{channel, Receiver};
 
 use crate::app::{App, AppError, Identity, Printer};
 use crate::devices::hub::InputHub;
-use crate::devices::InputEvent;
+use crate::devices::{DeviceKind, InputEvent};
 use crate::domain::voucher::looks_like_voucher;
 use crate::installation::DevicesConfig;
 
@@ -181,8 +181,12 @@ fn next_line(inputs: &Receiver<Input>) -> Option<String> {
 
 fn device_notice(e: &InputEvent) {
     match e {
-        InputEvent::DeviceLost { .. } => say("读卡设备已断开，请联系管理员。您也可以扫描户卡二维码。"),
-        InputEvent::DeviceBack { .. } => say("读卡设备已恢复。"),
+        InputEvent::DeviceLost {
+            kind: DeviceKind::CardReader,
+            ..
+        } => say("读卡器已断开，请联系管理员。您也可以扫描户卡二维码。"),
+        InputEvent::DeviceLost { .. } => say("扫码器已断开，请联系管理员。您也可以刷身份证。"),
+        InputEvent::DeviceBack { .. } => say("设备已恢复。"),
         InputEvent::Error { message, .. } => say(&format!("{message}，请重新放卡。")),
         InputEvent::VoucherScanned { .. } => say("这是一张兑换券，请交给管理员或商家核销。"),
         InputEvent::CardRead { .. } | InputEvent::HouseholdCard { .. } => say("请先完成当前操作，或回车返回后再刷卡。"),

@@ -64,7 +64,9 @@ fn screenshots(
     let copy = DataDir {
         root: scratch.join("data"),
     };
+    let copying = std::time::Instant::now();
     copy_data_dir(dir, &copy)?;
+    let copy_ms = copying.elapsed().as_secs_f64() * 1000.0;
     let app = super::open(&copy)?;
     let printer = PrinterDevice {
         url: PrinterUrl::Preview(scratch.join("previews")),
@@ -107,8 +109,12 @@ fn screenshots(
         out.display()
     );
     println!(
-        "first frame drawn {:.0} ms after start; card to account screen drawn {:.1} ms; resident memory {:.1} MB",
-        figures.first_frame_ms, figures.card_to_account_ms, figures.resident_memory_mb
+        "first frame drawn {:.0} ms after start ({:.0} ms without copying the data to the scratch directory, \
+         which the kiosk itself does not do); card to account screen drawn {:.1} ms; resident memory {:.1} MB",
+        figures.first_frame_ms,
+        figures.first_frame_ms - copy_ms,
+        figures.card_to_account_ms,
+        figures.resident_memory_mb
     );
     Ok(ExitCode::SUCCESS)
 }

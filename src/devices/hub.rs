@@ -37,6 +37,7 @@ impl InputHub {
         }
         if let Some(path) = &config.qr {
             let link = SerialLink {
+                kind: super::DeviceKind::QrScanner,
                 path: path.clone(),
                 baud: config.qr_baud.unwrap_or(9600),
             };

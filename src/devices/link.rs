@@ -12,6 +12,7 @@ use super::InputEvent;
 /// Where a serial device is and how fast it talks.
 #[derive(Debug, Clone)]
 pub struct SerialLink {
+    pub kind: super::DeviceKind,
     pub path: PathBuf,
     pub baud: u32,
 }
@@ -41,7 +42,10 @@ pub fn run_reconnecting(
                 if !lost {
                     lost = true;
                     tracing::warn!("{device} cannot be opened: {e}");
-                    let _ = events.send(InputEvent::DeviceLost { device: device.clone() });
+                    let _ = events.send(InputEvent::DeviceLost {
+                        kind: link.kind,
+                        device: device.clone(),
+                    });
                 }
                 sleep_unless_stopped(backoff, stop);
                 backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -49,7 +53,10 @@ pub fn run_reconnecting(
             }
         };
         if lost {
-            let _ = events.send(InputEvent::DeviceBack { device: device.clone() });
+            let _ = events.send(InputEvent::DeviceBack {
+                kind: link.kind,
+                device: device.clone(),
+            });
         }
         lost = false;
         backoff = FIRST_BACKOFF;
@@ -57,7 +64,10 @@ pub fn run_reconnecting(
         if !stop.load(Ordering::Relaxed) {
             tracing::warn!("{device} lost: {reason}");
             lost = true;
-            let _ = events.send(InputEvent::DeviceLost { device: device.clone() });
+            let _ = events.send(InputEvent::DeviceLost {
+                kind: link.kind,
+                device: device.clone(),
+            });
         }
     }
 }

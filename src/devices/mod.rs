@@ -10,6 +10,14 @@ pub mod qr;
 
 use crate::domain::id_number::IdNumber;
 
+/// Which input device an event is about: the screen says different things when the card
+/// reader is gone (scan the household card instead) and when the scanner is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceKind {
+    CardReader,
+    QrScanner,
+}
+
 /// What the kiosk learns from its input devices.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputEvent {
@@ -26,10 +34,13 @@ pub enum InputEvent {
     VoucherScanned {
         payload: String,
     },
+    /// A device stopped answering or was unplugged; said once per loss.
     DeviceLost {
+        kind: DeviceKind,
         device: String,
     },
     DeviceBack {
+        kind: DeviceKind,
         device: String,
     },
     Error {

@@ -8,11 +8,11 @@ use std::sync::mpsc::{Receiver, Sender};
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-use super::worker::{stock_words, Command, Reply};
+use super::worker::{Command, Reply};
 use super::{Entry, HonourRow, Item, Kiosk, KioskWindow, Problem, Screen, VoucherRow};
 use crate::app::{AccountView, CatalogueItemView, Identity, RankingRow, SettlementReceipt, VoucherView};
 use crate::devices::qr::LineAssembler;
-use crate::devices::InputEvent;
+use crate::devices::{DeviceKind, InputEvent};
 
 /// What the UI thread remembers between events.
 #[derive(Default)]
@@ -250,9 +250,12 @@ impl Adapter {
                 }
                 None
             }
-            InputEvent::DeviceLost { device } => {
-                if device.contains("idcard") || device.contains("reader") {
+            InputEvent::DeviceLost { kind, device } => {
+                // A lost scanner does not stop anyone: the card reader still works.
+                if kind == DeviceKind::CardReader && !is_clerk(screen) {
                     self.problem(Problem::ReaderUnplugged, &device);
+                } else {
+                    tracing::warn!(%device, "input device lost");
                 }
                 None
             }
@@ -438,7 +441,7 @@ fn item(i: &CatalogueItemView, balance: i64) -> Item {
         code: i.code.clone().into(),
         name: i.name.clone().into(),
         points: i.points_cost as i32,
-        stock_text: stock_words(i.stock).into(),
+        stock: i.stock.map_or(-1, |n| n.min(i64::from(i32::MAX)) as i32),
         merchant: i.merchant.clone().unwrap_or_default().into(),
         affordable: i.points_cost <= balance,
         in_stock: i.stock != Some(0),

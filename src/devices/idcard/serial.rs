@@ -59,6 +59,7 @@ pub fn spawn_reader(
         // Lives as long as the thread so its counters add up across reconnects.
         let mut decoder = FrameDecoder::default();
         let link = SerialLink {
+            kind: crate::devices::DeviceKind::CardReader,
             path: config.path.clone(),
             baud: config.baud,
         };
