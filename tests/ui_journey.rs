@@ -78,6 +78,11 @@ fn press(ui: &KioskUi, label: &str) {
     ui.pump();
 }
 
+/// The catalogue is on its second page.
+fn k_page_two(ui: &KioskUi) -> bool {
+    shows(ui, "下一页（2/2）")
+}
+
 fn shows(ui: &KioskUi, label: &str) -> bool {
     ElementHandle::find_by_accessible_label(&ui.window, label)
         .next()
@@ -95,6 +100,9 @@ fn the_villager_and_the_clerk_journeys() {
     v.award("H3", -20);
     v.item("NOODLE", 20, Some(5));
     v.item("RICE", 500, None);
+    for extra in ["TEA", "SOAP", "EGGS", "OIL", "SALT"] {
+        v.item(extra, 30, None);
+    }
     v.app.add_clerk("值班干部", "2019").unwrap();
     let TestVillage { tmp, dir, clock, app } = v;
     let previews = tmp.path().join("previews");
@@ -134,10 +142,29 @@ fn the_villager_and_the_clerk_journeys() {
     // Catalogue: the noodle coupon can be taken, the rice is greyed with the words 积分不足.
     press(&ui, "兑换物品");
     assert_eq!(ui.screen(), Screen::Catalogue);
+    // Seven items: six tiles a page, the seventh on the next.
+    press(&ui, "下一页（1/2）");
+    assert!(shows(&ui, "下一页（2/2）"));
+    press(&ui, "上一页");
+    assert!(shows(&ui, "下一页（1/2）"));
+    // Only the tiles of the page shown can be found (and touched).
+    if !shows(&ui, "物品RICE，500 分，积分不足") {
+        press(&ui, "下一页（1/2）");
+    }
     let rice = ElementHandle::find_by_accessible_label(&ui.window, "物品RICE，500 分，积分不足")
         .next()
         .expect("the unaffordable item says why");
     assert_eq!(rice.accessible_enabled(), Some(false));
+    if !shows(&ui, "物品NOODLE，20 分") {
+        press(
+            &ui,
+            if shows(&ui, "上一页") && k_page_two(&ui) {
+                "上一页"
+            } else {
+                "下一页（1/2）"
+            },
+        );
+    }
     press(&ui, "物品NOODLE，20 分");
     assert_eq!(ui.screen(), Screen::Confirm);
     assert_eq!(k().get_idle_left(), 30, "a visible countdown on the confirm screen");

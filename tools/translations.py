@@ -41,6 +41,8 @@ ENGLISH = {
     "打印测试页": "Print a test page",
     "锁定并退出": "Lock and leave",
     "{}（{} 分）": "{} ({} pts)",
+    "上一页": "Previous",
+    "下一页（{}/{}）": "Next ({}/{})",
     "不限量": "unlimited",
     "不限量，已下架": "unlimited, switched off",
     "库存 {}": "{} left",
