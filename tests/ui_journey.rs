@@ -137,6 +137,11 @@ fn the_villager_and_the_clerk_journeys() {
     until(&ui, "account", |ui| ui.screen() == Screen::Account);
     assert_eq!(k().get_balance(), 50);
     assert!(shows(&ui, "积分余额 50 分"));
+    assert_eq!(
+        k().get_head_name(),
+        "户大爷",
+        "greeted by surname, as an elder (born 1941, male)"
+    );
     assert!(k().get_entries().row_count() >= 1);
 
     // Catalogue: the noodle coupon can be taken, the rice is greyed with the words 积分不足.

@@ -174,7 +174,7 @@ pub(super) fn demo_cards() -> anyhow::Result<Vec<CardText>> {
         .collect()
 }
 
-fn card(name: &str, id: IdNumber) -> CardText {
+pub(super) fn card(name: &str, id: IdNumber) -> CardText {
     let birth = id
         .birth_date()
         .map(|d| d.format("%Y%m%d").to_string())

@@ -16,7 +16,7 @@ use crate::print::url::PrinterUrl;
 use crate::print::PrinterDevice;
 
 pub(super) fn run(
-    app: App,
+    mut app: App,
     dir: &DataDir,
     mut devices: DevicesConfig,
     printer: PrinterDevice,
@@ -30,7 +30,7 @@ pub(super) fn run(
     let _simulator = if args.demo && devices.idcard.is_none() {
         let sim = PtyReader::start().context("cannot open a pseudo-terminal for the simulated reader")?;
         devices.idcard = Some(sim.path().to_path_buf());
-        let cards = super::devices::demo_cards()?;
+        let cards = demo_cards(&mut app)?;
         let commands = sim.reader.clone();
         std::thread::spawn(move || {
             let _ = super::devices::serve_reader_commands(&commands, &cards, std::io::stdin().lock());
@@ -43,6 +43,19 @@ pub(super) fn run(
     let events = std::mem::replace(&mut hub.events, std::sync::mpsc::channel().1);
     crate::ui::run(app, printer, events, lang).context("the touch screen cannot start (is there a display?)")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The demo's five cards, in the names of the first five households' heads (masked: the
+/// greeting uses only the surname).
+fn demo_cards(app: &mut App) -> anyhow::Result<Vec<crate::devices::idcard::CardText>> {
+    (0..5)
+        .map(|h| {
+            let id = crate::domain::id_number::IdNumber::parse(&crate::app::demo::demo_id_number(h, 0))?;
+            let code = format!("YT-{:03}", h + 1);
+            let view = app.account_view(&crate::app::Identity::HouseholdCode(code))?;
+            Ok(super::devices::card(&view.head.unwrap_or_else(|| "村民".into()), id))
+        })
+        .collect()
 }
 
 fn screenshots(

@@ -83,6 +83,11 @@ impl IdNumber {
         NaiveDate::parse_from_str(&self.0[6..14], "%Y%m%d").ok()
     }
 
+    /// GB 11643: the 17th character (the sequence code's last digit) is odd for men.
+    pub fn is_male(&self) -> bool {
+        self.0.as_bytes()[16] % 2 == 1
+    }
+
     /// The number in clear, for the one place that needs it: handing it to the hash.
     /// Deliberately long-named so it stands out in review.
     pub fn expose_in_clear(&self) -> &str {
@@ -133,9 +138,42 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
+/// How the kiosk greets the person whose card it read: the surname and a respectful form
+/// of address, as villagers are spoken to (张大爷, 李阿姨; 张先生, 李女士 under sixty).
+/// Only the surname is shown, so nothing more of the name reaches the screen.
+pub fn form_of_address(name: &str, id: &IdNumber, today: NaiveDate) -> String {
+    let surname: String = name.trim().chars().take(1).collect();
+    let elder = id
+        .birth_date()
+        .and_then(|b| today.years_since(b))
+        .is_some_and(|age| age >= 60);
+    let title = match (elder, id.is_male()) {
+        (true, true) => "大爷",
+        (true, false) => "阿姨",
+        (false, true) => "先生",
+        (false, false) => "女士",
+    };
+    format!("{surname}{title}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn villagers_are_greeted_by_surname_age_and_sex() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let with = |body: &str| {
+            let c = check_character(body).unwrap();
+            IdNumber::parse(&format!("{body}{c}")).unwrap()
+        };
+        assert_eq!(form_of_address("张三丰", &with("33048319460101001"), today), "张大爷");
+        assert_eq!(form_of_address("李秀英", &with("33048319500101002"), today), "李阿姨");
+        assert_eq!(form_of_address("王强", &with("33048319900101003"), today), "王先生");
+        assert_eq!(form_of_address("陈芳", &with("33048319900101004"), today), "陈女士");
+        // Sixty on the birthday, not the year before.
+        assert_eq!(form_of_address("赵一", &with("33048319661129005"), today), "赵先生");
+    }
 
     #[test]
     fn the_standard_example_has_check_character_x() {

@@ -163,7 +163,7 @@ impl Adapter {
                     k.set_rules_plain(model(rules.into_iter().map(SharedString::from)));
                 });
             }
-            Reply::Account(view, items) => self.show_account(&view, items),
+            Reply::Account(view, items, greeting) => self.show_account(&view, items, greeting),
             Reply::UnknownCard => self.problem(Problem::UnknownCard, ""),
             Reply::Redeemed(done) => {
                 let (receipt, report) = *done;
@@ -235,8 +235,12 @@ impl Adapter {
     /// A card, a scan or a device notice, on the UI thread.
     pub fn on_device(&self, event: InputEvent) {
         let screen = self.with_kiosk(|k| k.get_screen()).unwrap_or(Screen::Home);
+        let mut card_name = None;
         let identity = match event {
-            InputEvent::CardRead { id_number, .. } => Some(Identity::Card(id_number)),
+            InputEvent::CardRead { id_number, name } => {
+                card_name = Some(name);
+                Some(Identity::Card(id_number))
+            }
             InputEvent::HouseholdCard { token } => Some(Identity::QrToken(token)),
             InputEvent::VoucherScanned { payload } => {
                 if screen == Screen::ClerkSettle {
@@ -275,7 +279,7 @@ impl Adapter {
             self.with_kiosk(|k| k.set_clerk_message("正在打印积分证明……".into()));
             self.send(Command::Statement(who));
         } else if !is_clerk(screen) && screen != Screen::Printing && screen != Screen::Confirm {
-            self.send(Command::Identify(who));
+            self.send(Command::Identify { who, card_name });
         }
     }
 
@@ -295,7 +299,7 @@ impl Adapter {
         });
     }
 
-    fn show_account(&self, view: &AccountView, items: Vec<CatalogueItemView>) {
+    fn show_account(&self, view: &AccountView, items: Vec<CatalogueItemView>, greeting: Option<String>) {
         let can_redeem = view.can_redeem;
         // The deduction that explains a balance below zero.
         let cause = view
@@ -304,7 +308,8 @@ impl Adapter {
             .find(|e| !can_redeem && e.delta < 0 && e.kind != "redemption");
         let active: Vec<CatalogueItemView> = items.into_iter().filter(|i| i.active).collect();
         self.with_kiosk(|k| {
-            k.set_head_name(view.head.clone().unwrap_or_default().into());
+            let name = greeting.or_else(|| view.head.clone()).unwrap_or_default();
+            k.set_head_name(name.into());
             k.set_household(view.household_code.clone().into());
             k.set_grid(view.grid.clone().into());
             k.set_balance(view.balance as i32);

@@ -8,13 +8,18 @@ use crate::app::{
     AccountView, App, AppError, CatalogueItemView, Identity, ItemChanges, PrintReport, Printer, RankingRow,
     RedemptionReceipt, SettlementReceipt, VoucherView,
 };
+use crate::domain::id_number::form_of_address;
 
 /// What the UI asks for.
 #[derive(Debug)]
 pub enum Command {
     /// The idle screen's honour roll and rules.
     Home,
-    Identify(Identity),
+    /// A card or scan; `card_name` is the name read from an ID card, for the greeting.
+    Identify {
+        who: Identity,
+        card_name: Option<String>,
+    },
     Redeem {
         household: String,
         item: String,
@@ -54,7 +59,8 @@ pub enum Reply {
         grid_leaders: Vec<RankingRow>,
         rules: Vec<String>,
     },
-    Account(Box<AccountView>, Vec<CatalogueItemView>),
+    /// The account, the catalogue, and how to greet whoever swiped their card (张大爷).
+    Account(Box<AccountView>, Vec<CatalogueItemView>, Option<String>),
     UnknownCard,
     Redeemed(Box<(RedemptionReceipt, PrintReport)>),
     ClerkIn(String),
@@ -126,14 +132,20 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command) -> Result<
                 rules,
             }
         }
-        Command::Identify(who) => match app.account_view(&who).or_else(|e| match (&e, &who) {
+        Command::Identify { who, card_name } => match app.account_view(&who).or_else(|e| match (&e, &who) {
             // A scan that is no household card may be a household code (a printed label).
             (AppError::UnknownQrToken, Identity::QrToken(text)) => {
                 app.account_view(&Identity::HouseholdCode(text.clone()))
             }
             _ => Err(e),
         }) {
-            Ok(view) => Reply::Account(Box::new(view), app.catalogue()?),
+            Ok(view) => {
+                let greeting = match (&who, card_name) {
+                    (Identity::Card(id), Some(name)) => Some(form_of_address(&name, id, app.today())),
+                    _ => None,
+                };
+                Reply::Account(Box::new(view), app.catalogue()?, greeting)
+            }
             Err(AppError::UnknownIdNumber | AppError::UnknownQrToken | AppError::UnknownHousehold(_)) => {
                 Reply::UnknownCard
             }
