@@ -90,19 +90,7 @@ impl Document {
     }
 
     pub fn fields(self) -> &'static [&'static str] {
-        const VOUCHER: &[&str] = &[
-            "village",
-            "household",
-            "item",
-            "qty",
-            "points",
-            "serial",
-            "issued",
-            "expires",
-            "merchant",
-            "sponsor",
-            "qr",
-        ];
+        // A reprint has every field of the voucher, and its count last.
         const REPRINT: &[&str] = &[
             "village",
             "household",
@@ -118,7 +106,7 @@ impl Document {
             "reprint_count",
         ];
         match self {
-            Document::Voucher => VOUCHER,
+            Document::Voucher => &REPRINT[..REPRINT.len() - 1],
             Document::Reprint => REPRINT,
             Document::Settlement => &["village", "merchant", "date", "clerk", "count", "total_points"],
             Document::Statement => &[
