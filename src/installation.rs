@@ -16,6 +16,8 @@ pub struct Keys {
     pub id_number_secret: [u8; 32],
     /// Signs voucher QR payloads (DESIGN.md §5.5).
     pub voucher_signing: SigningKey,
+    /// Signs every request to the township; its public half is registered there.
+    pub device_signing: SigningKey,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +34,8 @@ pub enum InstallationError {
     BadConfig { path: PathBuf, message: String },
 }
 
+const DEVICE_KEY: &str = "device.key";
+
 /// Paths inside a data directory.
 #[derive(Debug, Clone)]
 pub struct DataDir {
@@ -44,6 +48,17 @@ pub struct DataDir {
 pub struct Config {
     pub printer: PrinterConfig,
     pub devices: DevicesConfig,
+    pub sync: SyncConfig,
+}
+
+/// `[sync]`: where the township server is and how often to talk to it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncConfig {
+    /// e.g. `https://jifen.tongxiang.example/`; no sync when not set.
+    pub url: Option<String>,
+    /// Seconds between rounds while all is well (default 60).
+    pub interval_secs: Option<u64>,
 }
 
 /// `[devices]`: serial paths of the input devices (stable udev names on the appliance).
@@ -111,22 +126,50 @@ impl DataDir {
             path: keys_dir.clone(),
             source,
         })?;
-        for name in ["id-number.key", "voucher-signing.key"] {
-            let path = self.key_path(name);
-            if !path.exists() {
-                let mut bytes = [0u8; 32];
-                rand::rngs::OsRng.fill_bytes(&mut bytes);
-                write_secret(&path, &hex::encode(bytes))?;
-            }
+        for name in ["id-number.key", "voucher-signing.key", DEVICE_KEY] {
+            self.ensure_key(name)?;
         }
         self.load_keys()
     }
 
     pub fn load_keys(&self) -> Result<Keys, InstallationError> {
+        // Installations made before sync existed get their device key on first use.
+        self.ensure_key(DEVICE_KEY)?;
         Ok(Keys {
             id_number_secret: read_key(&self.key_path("id-number.key"))?,
             voucher_signing: SigningKey::from_bytes(&read_key(&self.key_path("voucher-signing.key"))?),
+            device_signing: SigningKey::from_bytes(&read_key(&self.key_path(DEVICE_KEY))?),
         })
+    }
+
+    /// The file holding the ID-number key (the township serves its village's key; an
+    /// operator may copy a kiosk's to `jifen township village add --id-key-file`).
+    pub fn id_number_key_path(&self) -> PathBuf {
+        self.key_path("id-number.key")
+    }
+
+    /// Replaces the ID-number key with the township's, for a kiosk that has registered
+    /// nobody yet (every stored hash would be orphaned otherwise; the caller checks).
+    pub fn replace_id_number_key(&self, key: &[u8; 32]) -> Result<(), InstallationError> {
+        let path = self.key_path("id-number.key");
+        let tmp = self.key_path("id-number.key.new");
+        let _ = fs::remove_file(&tmp);
+        write_secret(&tmp, &hex::encode(key))?;
+        fs::rename(&tmp, &path).map_err(|source| InstallationError::Io {
+            action: "replace",
+            path,
+            source,
+        })
+    }
+
+    fn ensure_key(&self, name: &str) -> Result<(), InstallationError> {
+        let path = self.key_path(name);
+        if !path.exists() {
+            let mut bytes = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            write_secret(&path, &hex::encode(bytes))?;
+        }
+        Ok(())
     }
 }
 

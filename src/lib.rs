@@ -4,7 +4,7 @@
 //!
 //! Arrows point inward: `domain` depends on nothing else in the crate; `store` and
 //! `app` depend on `domain`; `print` implements the app's printer port; the front ends
-//! (`cli`, `ui`, later `sync`) depend on `app`.
+//! (`cli`, `ui`, `sync`) depend on `app`; `township` holds the server's use cases.
 //!
 //! - [`domain`]: households, ID numbers, rules, ledger, catalogue, vouchers, rankings.
 //!   Pure functions; time from a `Clock`.
@@ -13,6 +13,9 @@
 //!   settle, void, restock, award, imports, ranking, verify, demo village.
 //! - [`devices`]: the ID card reader (GA/T 467) and QR scanner codecs, as `InputEvent`s.
 //! - [`print`]: templates, the CJK font, 1-bit rendering, ESC/POS, printer transports.
+//! - [`sync`]: the `/v1` wire format, request signing, the kiosk's sync client and the
+//!   township's HTTP server.
+//! - [`township`]: the township's use cases behind a storage trait (SQLite engine).
 //! - [`ui`]: the Slint touch kiosk; the only module that names Slint.
 //! - [`installation`]: the data directory, its key files and the config file.
 //! - [`cli`]: the `jifen` command line (clap), the binary's edge.
@@ -24,4 +27,6 @@ pub mod domain;
 pub mod installation;
 pub mod print;
 pub mod store;
+pub mod sync;
+pub mod township;
 pub mod ui;

@@ -87,6 +87,9 @@ pub enum AppError {
     ImportRejected { file: String, errors: Vec<LineError> },
     #[error("{0}")]
     Invalid(String),
+    /// A synced event that cannot be applied here; the reason names the record.
+    #[error("event {seq} ({kind}) cannot be applied: {reason}")]
+    SyncRefused { seq: i64, kind: String, reason: String },
     /// Internal: carries a dry run's report out of the transaction so it rolls back.
     #[error("dry run")]
     DryRun(Box<super::ImportReport>),

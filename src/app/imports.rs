@@ -323,6 +323,19 @@ impl App {
     }
 }
 
+/// Checks a rules file without importing it (the township checks once for all villages).
+pub fn check_rules_csv(file: &str, bytes: &[u8]) -> Result<Vec<RuleItem>> {
+    parse_rules_csv(bytes).map_err(|e| AppError::rejected(file, e))
+}
+
+/// The standard rule set every new village starts from.
+pub fn standard_rules() -> Result<Vec<RuleItem>> {
+    check_rules_csv(
+        "standard-rules.csv",
+        crate::domain::rules::STANDARD_RULES_CSV.as_bytes(),
+    )
+}
+
 /// Parses a rules CSV (the embedded standard set uses this too).
 pub(super) fn parse_rules_csv(bytes: &[u8]) -> std::result::Result<Vec<RuleItem>, Vec<LineError>> {
     let (rows, mut errors) = read_csv(bytes, &RULES_HEADER, |rec| {

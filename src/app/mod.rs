@@ -17,6 +17,7 @@ mod printing;
 mod printouts;
 mod ranking;
 mod redeem;
+mod sync;
 mod verify;
 mod vouchers;
 
@@ -35,11 +36,12 @@ pub use account::{AccountView, EntryView, Identity, MemberView};
 pub use catalogue::{CatalogueItemView, ItemChanges, NewItem};
 pub use demo::DemoSummary;
 pub use error::{AppError, LineError};
-pub use imports::ImportReport;
+pub use imports::{check_rules_csv, standard_rules, ImportReport};
 pub use points::AwardReceipt;
 pub use printing::{Document, PrintFailure, PrintJob, PrintReport, Printer, Printout};
 pub use ranking::{RankingRow, RankingView};
 pub use redeem::RedemptionReceipt;
+pub use sync::{ChangePage, IncomingEvent, ReceiveOutcome, Refusal, SyncStatus};
 pub use verify::VerifyReport;
 pub use vouchers::{SettlementReceipt, VoucherView};
 
@@ -177,5 +179,16 @@ fn new_entry(clock: &dyn Clock, household: &str, kind: EntryKind, delta: i64, re
         recorded_by: "system".to_string(),
         created_at: clock.now(),
         corrects: None,
+    }
+}
+
+/// Lets the crash tests stop the process at a step of the print order or of a sync round: with
+/// `JIFEN_FAILPOINT=<step>` the process says so on stderr and waits to be killed.
+pub fn failpoint(step: &str) {
+    if std::env::var("JIFEN_FAILPOINT").is_ok_and(|s| s == step) {
+        eprintln!("failpoint {step} reached");
+        loop {
+            std::thread::park();
+        }
     }
 }

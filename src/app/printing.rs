@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::vouchers::{unusable_refusal, voucher_view};
-use super::{App, AppError, Result, VoucherView};
+use super::{failpoint, App, AppError, Result, VoucherView};
 use crate::domain::voucher::{Serial, VoucherStatus};
 
 /// The documents the kiosk prints. Their layouts are templates in `print/`; the app only
@@ -163,16 +163,5 @@ impl App {
         pending.retain(|v| v.status == "pending");
         pending.reverse();
         Ok(pending)
-    }
-}
-
-/// Lets the crash tests stop the process at a step of the print order: with
-/// `JIFEN_FAILPOINT=<step>` the process says so on stderr and waits to be killed.
-fn failpoint(step: &str) {
-    if std::env::var("JIFEN_FAILPOINT").is_ok_and(|s| s == step) {
-        eprintln!("failpoint {step} reached");
-        loop {
-            std::thread::park();
-        }
     }
 }

@@ -58,3 +58,11 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// Points by area over the quarter: (area, points, entries), largest first.
+    pub fn merit_by_area(&mut self, quarter: Quarter) -> Result<Vec<(String, i64, i64)>> {
+        let [from, _, to] = quarter.months();
+        self.store.read(|tx| Ok(tx.merit_by_area(from, to)?))
+    }
+}

@@ -49,6 +49,7 @@ pub(super) fn run(dir: &DataDir, printer: &PrinterChoice, args: AdminArgs) -> an
             emit(json, &summary, text::demo_summary)?;
         }
         AdminCommand::Household(cmd) => household(dir, cmd)?,
+        AdminCommand::Device(DeviceCommand::Show { json }) => super::sync::device_show(dir, json)?,
         AdminCommand::Rules(RulesCommand::Import { file, json }) => {
             let mut app = open(dir)?;
             let report = app.import_rules(&file.display().to_string(), &read_file(&file)?)?;

@@ -37,8 +37,164 @@ pub enum Command {
     /// Card readers and scanners: list ports, read a card, simulate a reader.
     #[command(subcommand)]
     Devices(DevicesCommand),
-    /// Measure the figures the issues ask for (account view, redemption commit, printing).
+    /// Measure the figures the issues ask for (account view, redemption commit, printing, sync).
     Bench(BenchArgs),
+    /// Sync with the township server.
+    #[command(subcommand)]
+    Sync(SyncCommand),
+    /// The township server and its staff's commands (villages, kiosks, imports, reports).
+    Township(TownshipArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// One round: push waiting events, pull the township's changes. Exit 1 on failure.
+    Once {
+        /// The township server; `[sync] url` from the config when omitted.
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Last success, events waiting, last error.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TownshipArgs {
+    /// The township database (SQLite); village databases go beside it in `<name>.villages/`.
+    #[arg(long, env = "JIFEN_TOWNSHIP_DB", global = true)]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: TownshipCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TownshipCommand {
+    /// Run the sync server.
+    Serve {
+        /// Address to listen on, e.g. 0.0.0.0:8080 (port 0 picks a free port and prints it).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+    },
+    #[command(subcommand)]
+    Village(TownshipVillageCommand),
+    #[command(subcommand)]
+    Device(TownshipDeviceCommand),
+    #[command(subcommand)]
+    Households(TownshipImportCommand),
+    #[command(subcommand)]
+    Points(TownshipImportCommand),
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    #[command(subcommand)]
+    Household(TownshipHouseholdCommand),
+    /// Reports across villages.
+    Report {
+        #[command(subcommand)]
+        report: TownshipReport,
+    },
+    /// Integrity check of every village database (exit 2 when a problem is found).
+    Verify {
+        #[arg(long)]
+        village: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TownshipVillageCommand {
+    /// Register a village (with the standard rule set and the township's rule imports).
+    Add {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// A kiosk's `keys/id-number.key`, for a village whose kiosk registered residents
+        /// before the township did; a new key is made otherwise.
+        #[arg(long)]
+        id_key_file: Option<PathBuf>,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TownshipDeviceCommand {
+    /// Register a kiosk by its public key (`jifen admin device show` prints it).
+    Add {
+        #[arg(long)]
+        village: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        public_key: String,
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TownshipImportCommand {
+    /// Import a CSV (same columns as the admin import) for one village; it flows to its kiosks.
+    Import {
+        #[arg(long)]
+        village: String,
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TownshipHouseholdCommand {
+    /// A household's balance and entries as the township sees them (same JSON as admin).
+    Show {
+        #[arg(long)]
+        village: String,
+        code: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TownshipReport {
+    /// Households of every village (or one) ranked together by points earned in the quarter.
+    Ranking {
+        #[arg(long)]
+        village: Option<String>,
+        #[arg(long)]
+        quarter: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Points by area per village: villages where only the easy items get scored stand out.
+    Areas {
+        #[arg(long)]
+        village: Option<String>,
+        #[arg(long)]
+        quarter: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Households taken below zero by synced entries (offline redemption meeting a deduction).
+    Overdrafts {
+        #[arg(long)]
+        village: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,6 +277,21 @@ pub struct BenchArgs {
     /// Keep the benchmark database here instead of a temporary directory.
     #[arg(long)]
     pub keep: Option<PathBuf>,
+    /// Measure township sync over loopback instead (push, pull, many kiosks at once).
+    #[arg(long)]
+    pub sync: bool,
+    /// Events one kiosk pushes in the sync benchmark.
+    #[arg(long, default_value_t = 10_000)]
+    pub sync_events: usize,
+    /// Ledger entries a fresh kiosk pulls in the sync benchmark.
+    #[arg(long, default_value_t = 300_000)]
+    pub sync_entries: usize,
+    /// Kiosks (each its own village) pushing at once.
+    #[arg(long, default_value_t = 50)]
+    pub sync_kiosks: usize,
+    /// Events each of those kiosks pushes.
+    #[arg(long, default_value_t = 1_000)]
+    pub sync_kiosk_events: usize,
     #[arg(long)]
     pub json: bool,
 }
@@ -190,6 +361,17 @@ pub enum AdminCommand {
     Export {
         #[arg(long)]
         out: PathBuf,
+    },
+    #[command(subcommand)]
+    Device(DeviceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// This kiosk's device id and public key, to register at the township.
+    Show {
+        #[arg(long)]
+        json: bool,
     },
 }
 

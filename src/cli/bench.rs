@@ -37,6 +37,9 @@ struct Figures {
 }
 
 pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    if args.sync {
+        return super::bench_sync::run(&args);
+    }
     let tmp;
     let root = match &args.keep {
         Some(p) => p.clone(),
@@ -204,7 +207,7 @@ pub(super) fn median_p99(samples: &mut [Duration]) -> (u128, u128) {
 }
 
 /// Synthetic ID numbers with valid check characters, one per benchmark household.
-fn bench_id_number(h: usize) -> String {
+pub(super) fn bench_id_number(h: usize) -> String {
     let body = format!(
         "330483{:04}{:02}{:02}{:03}",
         1940 + h % 60,
@@ -216,10 +219,10 @@ fn bench_id_number(h: usize) -> String {
 }
 
 /// A temporary directory removed on drop (the benchmark leaves nothing behind).
-struct TempDir(std::path::PathBuf);
+pub(super) struct TempDir(pub(super) std::path::PathBuf);
 
 impl TempDir {
-    fn new() -> anyhow::Result<TempDir> {
+    pub(super) fn new() -> anyhow::Result<TempDir> {
         let p = std::env::temp_dir().join(format!("jifen-bench-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&p).with_context(|| format!("cannot create {}", p.display()))?;
         Ok(TempDir(p))

@@ -5,12 +5,15 @@ mod admin;
 pub mod args;
 mod bench;
 mod bench_print;
+mod bench_sync;
 mod console_kiosk;
 mod devices;
 mod export;
 mod printing;
+mod sync;
 mod text;
 mod touch_kiosk;
+mod township;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -28,8 +31,15 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     PROCESS_START.get_or_init(|| started);
     let cli = Cli::parse();
+    // The township server logs each request at info unless told otherwise.
+    let serving =
+        matches!(&cli.command, Some(Command::Township(t)) if matches!(t.command, args::TownshipCommand::Serve { .. }));
+    let filter = match std::env::var("JIFEN_LOG") {
+        Err(_) if serving => tracing_subscriber::EnvFilter::new("info"),
+        _ => tracing_subscriber::EnvFilter::from_env("JIFEN_LOG"),
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("JIFEN_LOG"))
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
     let config = Config::load(cli.config.as_deref())?;
@@ -55,13 +65,15 @@ pub fn run() -> anyhow::Result<ExitCode> {
             if k.console {
                 console_kiosk::run(app, config.devices, device)
             } else {
-                touch_kiosk::run(app, &dir, config.devices, device, &k)
+                touch_kiosk::run(app, &dir, config.devices, config.sync, device, &k)
             }
         }
         Command::Admin(a) => admin::run(&DataDir::resolve(cli.data_dir), &printer, a),
         Command::Print(p) => printing::run(&DataDir::resolve(cli.data_dir), &printer, p),
         Command::Devices(d) => devices::run(d),
         Command::Bench(b) => bench::run(b),
+        Command::Sync(s) => sync::run(&DataDir::resolve(cli.data_dir), &config, s),
+        Command::Township(t) => township::run(t),
     }
 }
 

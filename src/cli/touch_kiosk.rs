@@ -11,7 +11,7 @@ use super::args::KioskArgs;
 use crate::app::App;
 use crate::devices::hub::InputHub;
 use crate::devices::idcard::simulator::PtyReader;
-use crate::installation::{DataDir, DevicesConfig};
+use crate::installation::{DataDir, DevicesConfig, SyncConfig};
 use crate::print::url::PrinterUrl;
 use crate::print::PrinterDevice;
 
@@ -19,6 +19,7 @@ pub(super) fn run(
     mut app: App,
     dir: &DataDir,
     mut devices: DevicesConfig,
+    sync: SyncConfig,
     printer: PrinterDevice,
     args: &KioskArgs,
 ) -> anyhow::Result<ExitCode> {
@@ -39,6 +40,16 @@ pub(super) fn run(
     } else {
         None
     };
+    // Sync in the background when a township is configured; the screen never waits for it.
+    let _sync = sync.url.clone().map(|url| {
+        let interval = std::time::Duration::from_secs(sync.interval_secs.unwrap_or(60).max(5));
+        crate::sync::SyncLoop::start(
+            dir.clone(),
+            url,
+            interval,
+            std::sync::Arc::new(crate::domain::clock::SystemClock),
+        )
+    });
     let mut hub = InputHub::start(&devices);
     let events = std::mem::replace(&mut hub.events, std::sync::mpsc::channel().1);
     crate::ui::run(app, printer, events, lang).context("the touch screen cannot start (is there a display?)")?;

@@ -10,6 +10,7 @@ pub mod id_number;
 pub mod ledger;
 pub mod period;
 pub mod ranking;
+pub mod records;
 pub mod rules;
 pub mod signed;
 pub mod statement;

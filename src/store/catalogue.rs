@@ -33,7 +33,7 @@ impl Tx<'_> {
             Stock::Limited(n) => Some(n),
             Stock::Unlimited => None,
         };
-        self.tx.execute(
+        self.exec(
             "INSERT INTO catalogue (code, name, points_cost, stock, merchant, sponsor, valid_days, active, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
@@ -58,7 +58,7 @@ impl Tx<'_> {
     /// Stock only moves through [`Tx::move_stock`].
     pub fn update_item_details(&self, item: &CatalogueItem, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
         self.ensure_merchant(item.merchant.as_deref())?;
-        self.tx.execute(
+        self.exec(
             "UPDATE catalogue SET name = ?2, points_cost = ?3, merchant = ?4, sponsor = ?5,
                  valid_days = ?6, active = ?7, updated_at = ?8 WHERE code = ?1",
             params![
@@ -77,7 +77,7 @@ impl Tx<'_> {
 
     pub fn item(&self, code: &str) -> Result<Option<CatalogueItem>> {
         let sql = format!("SELECT {ITEM_COLS} FROM catalogue WHERE code = ?1");
-        Ok(self.tx.query_row(&sql, [code], item_row).optional()?)
+        Ok(self.row(&sql, [code], item_row).optional()?)
     }
 
     pub fn items(&self) -> Result<Vec<CatalogueItem>> {
@@ -97,7 +97,7 @@ impl Tx<'_> {
         reference: Option<&str>,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
-        let n = self.tx.execute(
+        let n = self.exec(
             "UPDATE catalogue SET stock = stock + ?2 WHERE code = ?1 AND stock IS NOT NULL",
             params![code, delta],
         )?;
@@ -111,8 +111,7 @@ impl Tx<'_> {
 
     fn ensure_merchant(&self, merchant: Option<&str>) -> Result<()> {
         if let Some(m) = merchant {
-            self.tx
-                .execute("INSERT OR IGNORE INTO merchants (name) VALUES (?1)", [m])?;
+            self.exec("INSERT OR IGNORE INTO merchants (name) VALUES (?1)", [m])?;
         }
         Ok(())
     }
@@ -125,7 +124,7 @@ impl Tx<'_> {
         reference: Option<&str>,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "INSERT INTO stock_moves (item_code, delta, reason, ref, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![code, delta, reason.key(), reference, time_text(at)],
         )?;

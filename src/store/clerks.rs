@@ -5,7 +5,7 @@ use super::{time_text, Result, Tx};
 impl Tx<'_> {
     /// Adds a clerk or replaces their PIN hash (a new PIN re-activates them).
     pub fn upsert_clerk(&self, name: &str, pin_hash: &str, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "INSERT INTO clerks (name, pin_hash, active, created_at) VALUES (?1, ?2, 1, ?3)
              ON CONFLICT (name) DO UPDATE SET pin_hash = excluded.pin_hash, active = 1",
             params![name, pin_hash, time_text(at)],
@@ -16,8 +16,7 @@ impl Tx<'_> {
     /// The PIN hash of an active clerk.
     pub fn clerk_pin_hash(&self, name: &str) -> Result<Option<String>> {
         Ok(self
-            .tx
-            .query_row(
+            .row(
                 "SELECT pin_hash FROM clerks WHERE name = ?1 AND active = 1",
                 [name],
                 |r| r.get(0),

@@ -15,8 +15,7 @@ pub struct HouseholdRow {
 
 impl Tx<'_> {
     pub fn ensure_grid(&self, name: &str) -> Result<()> {
-        self.tx
-            .execute("INSERT OR IGNORE INTO grids (name) VALUES (?1)", [name])?;
+        self.exec("INSERT OR IGNORE INTO grids (name) VALUES (?1)", [name])?;
         Ok(())
     }
 
@@ -28,7 +27,7 @@ impl Tx<'_> {
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
         self.ensure_grid(grid)?;
-        self.tx.execute(
+        self.exec(
             "INSERT INTO households (code, grid, qr_token, balance, created_at) VALUES (?1, ?2, ?3, 0, ?4)",
             params![code, grid, qr_token, time_text(at)],
         )?;
@@ -36,7 +35,7 @@ impl Tx<'_> {
     }
 
     pub fn set_household_qr_token(&self, code: &str, token: &str) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "UPDATE households SET qr_token = ?2 WHERE code = ?1",
             params![code, token],
         )?;
@@ -44,7 +43,7 @@ impl Tx<'_> {
     }
 
     pub fn insert_resident(&self, household: &str, resident: &Resident, id_hash: &str) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "INSERT INTO residents (id_hash, household_code, name, role, id_last4) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 id_hash,
@@ -60,8 +59,7 @@ impl Tx<'_> {
     /// The household a resident belongs to, found by the keyed hash of their ID number.
     pub fn household_of_resident(&self, id_hash: &str) -> Result<Option<String>> {
         Ok(self
-            .tx
-            .query_row(
+            .row(
                 "SELECT household_code FROM residents WHERE id_hash = ?1",
                 [id_hash],
                 |r| r.get(0),
@@ -71,15 +69,13 @@ impl Tx<'_> {
 
     pub fn household_by_qr_token(&self, token: &str) -> Result<Option<String>> {
         Ok(self
-            .tx
-            .query_row("SELECT code FROM households WHERE qr_token = ?1", [token], |r| r.get(0))
+            .row("SELECT code FROM households WHERE qr_token = ?1", [token], |r| r.get(0))
             .optional()?)
     }
 
     pub fn household_row(&self, code: &str) -> Result<Option<HouseholdRow>> {
         Ok(self
-            .tx
-            .query_row(
+            .row(
                 "SELECT h.code, h.grid, h.balance, h.qr_token,
                         (SELECT name FROM residents r WHERE r.household_code = h.code
                           ORDER BY r.role = 'head' DESC, r.rowid LIMIT 1)
@@ -133,7 +129,7 @@ impl Tx<'_> {
     }
 
     pub fn household_count(&self) -> Result<i64> {
-        Ok(self.tx.query_row("SELECT count(*) FROM households", [], |r| r.get(0))?)
+        Ok(self.row("SELECT count(*) FROM households", [], |r| r.get(0))?)
     }
 }
 

@@ -20,7 +20,7 @@ impl Tx<'_> {
     /// Appends an entry and moves the household's cached balance by its delta, in the
     /// caller's transaction. This is the only way points move.
     pub fn append_entry(&self, e: &LedgerEntry, dedupe_key: Option<&str>) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "INSERT INTO ledger (id, household_code, delta, kind, rule_code, reason, month, source,
                                  recorded_by, created_at, corrects, dedupe_key)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -39,7 +39,7 @@ impl Tx<'_> {
                 dedupe_key,
             ],
         )?;
-        self.tx.execute(
+        self.exec(
             "UPDATE households SET balance = balance + ?2 WHERE code = ?1",
             params![e.household, e.delta],
         )?;
@@ -49,14 +49,13 @@ impl Tx<'_> {
     /// The delta of the entry recorded under an import key, if any.
     pub fn entry_delta_by_dedupe_key(&self, key: &str) -> Result<Option<i64>> {
         Ok(self
-            .tx
-            .query_row("SELECT delta FROM ledger WHERE dedupe_key = ?1", [key], |r| r.get(0))
+            .row("SELECT delta FROM ledger WHERE dedupe_key = ?1", [key], |r| r.get(0))
             .optional()?)
     }
 
     pub fn entry(&self, id: Uuid) -> Result<Option<LedgerEntry>> {
         let sql = format!("SELECT {ENTRY_COLS} FROM ledger WHERE id = ?1");
-        let row = self.tx.query_row(&sql, [id.to_string()], entry_cols).optional()?;
+        let row = self.row(&sql, [id.to_string()], entry_cols).optional()?;
         row.map(entry_from_cols).transpose()
     }
 
@@ -103,7 +102,7 @@ impl Tx<'_> {
 
     /// Points one household earned between two months inclusive.
     pub fn merit_of(&self, household: &str, from: Month, to: Month) -> Result<i64> {
-        Ok(self.tx.query_row(
+        Ok(self.row(
             "SELECT coalesce(sum(earned), 0) FROM merit_monthly
              WHERE household_code = ?1 AND month BETWEEN ?2 AND ?3",
             params![household, from.to_string(), to.to_string()],
@@ -137,7 +136,7 @@ impl Tx<'_> {
     /// Changes whenever any process appends to the ledger or registers a household:
     /// the key for caching derived figures such as the quarter's merit table.
     pub fn merit_version(&self) -> Result<(i64, i64)> {
-        Ok(self.tx.query_row(
+        Ok(self.row(
             "SELECT (SELECT coalesce(max(seq), 0) FROM ledger), (SELECT count(*) FROM households)",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -146,8 +145,7 @@ impl Tx<'_> {
 
     pub fn household_balance(&self, household: &str) -> Result<Option<i64>> {
         Ok(self
-            .tx
-            .query_row("SELECT balance FROM households WHERE code = ?1", [household], |r| {
+            .row("SELECT balance FROM households WHERE code = ?1", [household], |r| {
                 r.get(0)
             })
             .optional()?)
@@ -201,4 +199,34 @@ fn entry_from_cols(c: EntryCols) -> Result<LedgerEntry> {
             .map(|c| parse_col(c, "corrected id", |s| Uuid::parse_str(s).ok()))
             .transpose()?,
     })
+}
+
+impl Tx<'_> {
+    /// An entry with its import key, in one lookup (sync expands thousands of these).
+    pub fn entry_with_key(&self, id: Uuid) -> Result<Option<(LedgerEntry, Option<String>)>> {
+        let sql = format!("SELECT {ENTRY_COLS}, dedupe_key FROM ledger WHERE id = ?1");
+        let row = self
+            .row(&sql, [id.to_string()], |r| {
+                Ok((entry_cols(r)?, r.get::<_, Option<String>>(11)?))
+            })
+            .optional()?;
+        row.map(|(cols, key)| Ok((entry_from_cols(cols)?, key))).transpose()
+    }
+
+    /// Merit by area over a range of months, every area that has entries: (area, points,
+    /// entries). A village scoring only the easy areas shows here.
+    pub fn merit_by_area(&self, from: Month, to: Month) -> Result<Vec<(String, i64, i64)>> {
+        let mut stmt = self.tx.prepare(
+            "SELECT coalesce(r.area, '其他'), sum(l.delta), count(*) FROM ledger l
+             LEFT JOIN rules r ON r.code = l.rule_code
+             WHERE l.kind IN ('award', 'deduction', 'correction') AND l.month BETWEEN ?1 AND ?2
+             GROUP BY 1 ORDER BY 2 DESC, 1",
+        )?;
+        let rows = stmt
+            .query_map(params![from.to_string(), to.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
 }

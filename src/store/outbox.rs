@@ -6,10 +6,8 @@ use super::{time_text, Result, Tx};
 impl Tx<'_> {
     /// Appends an event with the next gapless sequence number, in the caller's transaction.
     pub fn append_event(&self, kind: &str, subject: &str, at: chrono::DateTime<chrono::Utc>) -> Result<i64> {
-        let seq: i64 = self
-            .tx
-            .query_row("SELECT coalesce(max(seq), 0) + 1 FROM outbox", [], |r| r.get(0))?;
-        self.tx.execute(
+        let seq: i64 = self.row("SELECT coalesce(max(seq), 0) + 1 FROM outbox", [], |r| r.get(0))?;
+        self.exec(
             "INSERT INTO outbox (seq, id, kind, subject, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![seq, Uuid::now_v7().to_string(), kind, subject, time_text(at)],
         )?;
@@ -17,8 +15,6 @@ impl Tx<'_> {
     }
 
     pub fn unpushed_count(&self) -> Result<i64> {
-        Ok(self
-            .tx
-            .query_row("SELECT count(*) FROM outbox WHERE pushed_at IS NULL", [], |r| r.get(0))?)
+        Ok(self.row("SELECT count(*) FROM outbox WHERE pushed_at IS NULL", [], |r| r.get(0))?)
     }
 }

@@ -7,7 +7,7 @@ impl Tx<'_> {
     /// Adds or updates a rule by code. Returns true when the rule is new.
     pub fn upsert_rule(&self, rule: &RuleItem, at: chrono::DateTime<chrono::Utc>) -> Result<bool> {
         let existed = self.rule(&rule.code)?.is_some();
-        self.tx.execute(
+        self.exec(
             "INSERT INTO rules (code, area, kind, points, text, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (code) DO UPDATE SET area = excluded.area, kind = excluded.kind,
                  points = excluded.points, text = excluded.text, updated_at = excluded.updated_at",
@@ -25,8 +25,7 @@ impl Tx<'_> {
 
     pub fn rule(&self, code: &str) -> Result<Option<RuleItem>> {
         let row = self
-            .tx
-            .query_row(
+            .row(
                 "SELECT code, area, kind, points, text FROM rules WHERE code = ?1",
                 [code],
                 rule_cols,

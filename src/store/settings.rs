@@ -5,13 +5,12 @@ use super::{Result, Tx};
 impl Tx<'_> {
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self
-            .tx
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
             .optional()?)
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "INSERT INTO settings (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [key, value],
@@ -21,14 +20,12 @@ impl Tx<'_> {
 
     /// Takes the next value of a named counter (voucher serials), starting at 1.
     pub fn next_counter(&self, name: &str) -> Result<u64> {
-        self.tx.execute(
+        self.exec(
             "INSERT INTO counters (name, value) VALUES (?1, 1)
              ON CONFLICT (name) DO UPDATE SET value = value + 1",
             [name],
         )?;
-        let v: i64 = self
-            .tx
-            .query_row("SELECT value FROM counters WHERE name = ?1", [name], |r| r.get(0))?;
+        let v: i64 = self.row("SELECT value FROM counters WHERE name = ?1", [name], |r| r.get(0))?;
         Ok(v as u64)
     }
 
@@ -41,7 +38,7 @@ impl Tx<'_> {
         rows: usize,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "INSERT OR IGNORE INTO imports (digest, kind, file_name, rows, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             rusqlite::params![digest, kind, file_name, rows as i64, super::time_text(at)],
         )?;

@@ -104,7 +104,7 @@ impl Tx<'_> {
     /// Runs every check and returns what failed; an empty list means the data is sound.
     pub fn integrity_problems(&self) -> Result<Vec<Problem>> {
         let mut problems = Vec::new();
-        let status: String = self.tx.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        let status: String = self.row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if status != "ok" {
             problems.push(Problem {
                 check: "sqlite_integrity",

@@ -55,7 +55,18 @@ const VOUCHER_SELECT: &str = "SELECT v.serial, v.redemption_id, r.household_code
 impl Tx<'_> {
     pub fn insert_redemption_and_voucher(&self, v: &NewVoucher) -> Result<()> {
         let at = time_text(v.issued_at);
-        self.tx.execute(
+        self.insert_redemption_row(v, &at)?;
+        self.exec(
+            "INSERT INTO vouchers (serial, redemption_id, status, qr_payload, issued_at, expires_on)
+             VALUES (?1, ?2, 'pending', ?3, ?4, ?5)",
+            params![v.serial, v.redemption_id, v.qr_payload, at, v.expires_on.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// The redemption row alone; the voucher row follows (new, or as received by sync).
+    pub(super) fn insert_redemption_row(&self, v: &NewVoucher, at: &str) -> Result<()> {
+        self.exec(
             "INSERT INTO redemptions (id, household_code, item_code, qty, points, ledger_id, recorded_by, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
@@ -69,17 +80,12 @@ impl Tx<'_> {
                 at
             ],
         )?;
-        self.tx.execute(
-            "INSERT INTO vouchers (serial, redemption_id, status, qr_payload, issued_at, expires_on)
-             VALUES (?1, ?2, 'pending', ?3, ?4, ?5)",
-            params![v.serial, v.redemption_id, v.qr_payload, at, v.expires_on.to_string()],
-        )?;
         Ok(())
     }
 
     pub fn voucher(&self, serial: &str) -> Result<Option<VoucherRow>> {
         let sql = format!("{VOUCHER_SELECT} WHERE v.serial = ?1");
-        let row = self.tx.query_row(&sql, [serial], voucher_cols).optional()?;
+        let row = self.row(&sql, [serial], voucher_cols).optional()?;
         row.map(voucher_from_cols).transpose()
     }
 
@@ -95,7 +101,7 @@ impl Tx<'_> {
     }
 
     pub fn mark_voucher_settled(&self, serial: &str, merchant: &str, clerk: &str, at: DateTime<Utc>) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "UPDATE vouchers SET status = 'settled', settled_at = ?2, settled_merchant = ?3, settled_by = ?4
              WHERE serial = ?1",
             params![serial, time_text(at), merchant, clerk],
@@ -107,12 +113,10 @@ impl Tx<'_> {
     /// Written (and committed) before any byte goes to the printer, so after a crash the
     /// next print knows paper may already exist and marks itself a reprint.
     pub fn record_print_attempt(&self, serial: &str) -> Result<i64> {
-        let before: i64 =
-            self.tx
-                .query_row("SELECT print_attempts FROM vouchers WHERE serial = ?1", [serial], |r| {
-                    r.get(0)
-                })?;
-        self.tx.execute(
+        let before: i64 = self.row("SELECT print_attempts FROM vouchers WHERE serial = ?1", [serial], |r| {
+            r.get(0)
+        })?;
+        self.exec(
             "UPDATE vouchers SET print_attempts = print_attempts + 1,
                  reprint_count = reprint_count + (CASE WHEN print_attempts > 0 THEN 1 ELSE 0 END)
              WHERE serial = ?1",
@@ -122,7 +126,7 @@ impl Tx<'_> {
     }
 
     pub fn mark_voucher_printed(&self, serial: &str) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "UPDATE vouchers SET status = 'printed', last_print_error = NULL
              WHERE serial = ?1 AND status IN ('pending', 'printed')",
             [serial],
@@ -131,7 +135,7 @@ impl Tx<'_> {
     }
 
     pub fn record_print_failure(&self, serial: &str, reason: &str) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "UPDATE vouchers SET last_print_error = ?2 WHERE serial = ?1",
             params![serial, reason],
         )?;
@@ -139,7 +143,7 @@ impl Tx<'_> {
     }
 
     pub fn mark_voucher_void(&self, serial: &str, reason: &str, refund_ledger_id: &str) -> Result<()> {
-        self.tx.execute(
+        self.exec(
             "UPDATE vouchers SET status = 'void', void_reason = ?2, refund_ledger_id = ?3 WHERE serial = ?1",
             params![serial, reason, refund_ledger_id],
         )?;

@@ -203,8 +203,10 @@ impl Adapter {
                 pending,
                 today,
                 events_waiting,
+                sync_note,
             } => {
                 self.with_kiosk(|k| {
+                    k.set_sync_note(sync_note.into());
                     k.set_items(model(items.iter().map(|i| item(i, i64::MAX))));
                     k.set_pending_vouchers(model(pending.iter().map(voucher_row)));
                     k.set_today(model(today.iter().map(voucher_row)));

@@ -73,6 +73,8 @@ pub enum Reply {
         pending: Vec<VoucherView>,
         today: Vec<VoucherView>,
         events_waiting: i64,
+        /// Last successful sync and the last problem, in words.
+        sync_note: String,
     },
     Settled(SettlementReceipt),
     /// Done; the words say what happened (printed, restocked…).
@@ -177,6 +179,7 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command) -> Result<
                 pending: app.unconfirmed_vouchers()?,
                 today: today_vouchers,
                 events_waiting: app.unpushed_event_count()?,
+                sync_note: sync_note(&app.sync_status()?),
             }
         }
         Command::Restock { code, add, clerk } => {
@@ -254,5 +257,17 @@ pub fn stock_words(stock: Option<i64>) -> String {
     match stock {
         None => "不限量".into(),
         Some(n) => format!("库存 {n}"),
+    }
+}
+
+/// What clerk mode says about the link to the township, below the waiting count.
+fn sync_note(s: &crate::app::SyncStatus) -> String {
+    let last = match &s.last_success {
+        Some(t) => format!("上次同步成功：{}", t.replace('T', " ").trim_end_matches('Z')),
+        None => "还没有与乡镇同步过".to_string(),
+    };
+    match &s.last_error {
+        Some(e) => format!("{last}。最近一次：{e}"),
+        None => last,
     }
 }

@@ -5,6 +5,7 @@
 pub mod escpos;
 pub mod fake_printer;
 pub mod printouts;
+pub mod township;
 
 use std::path::Path;
 use std::process::{Command, Output};

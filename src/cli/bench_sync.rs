@@ -1,0 +1,213 @@
+//! `jifen bench --sync`: township sync over loopback with real SQLite files on both
+//! ends. Figures: one kiosk pushing 10,000 events, a fresh kiosk pulling 300,000
+//! ledger entries, and the server's ingest rate with 50 kiosks pushing at once.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use serde::Serialize;
+
+use super::args::BenchArgs;
+use super::bench::{bench_id_number, TempDir};
+use crate::app::{App, Village};
+use crate::domain::clock::{Clock, SystemClock};
+use crate::installation::DataDir;
+use crate::sync::server::{start_in_background, ServerState};
+use crate::sync::{auth, sync_once, SyncClient};
+use crate::township::{SqliteTownship, TownshipStorage};
+
+#[derive(Serialize)]
+struct SyncFigures {
+    push_events: usize,
+    push_seconds: f64,
+    push_events_per_second: f64,
+    pull_entries: usize,
+    pull_seconds: f64,
+    pull_entries_per_second: f64,
+    concurrent_kiosks: usize,
+    concurrent_events: usize,
+    concurrent_seconds: f64,
+    concurrent_events_per_second: f64,
+    setup_seconds: f64,
+}
+
+/// Rule codes the generated sheets use (all in the standard set).
+const RULES: [&str; 5] = ["B01", "B03", "B16", "D16", "B20"];
+
+pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let tmp = TempDir::new()?;
+    let setup = Instant::now();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let township = Arc::new(SqliteTownship::open(&tmp.0.join("township.sqlite3"), clock.clone())?);
+    let (url, _runtime) = start_in_background(ServerState {
+        storage: township.clone(),
+        clock: clock.clone(),
+    })?;
+
+    // 1. One kiosk with `sync_events` events waiting (households, then scores).
+    let households = (args.sync_events / 20).max(1);
+    let mut kiosk = village_kiosk(&tmp.0, "PU", households, args.sync_events - households, &clock)?;
+    register(&township, "PU", Some(&kiosk.0))?;
+    let mut setup_secs = setup.elapsed().as_secs_f64();
+    let client = kiosk_client(&url, &kiosk.0);
+    let started = Instant::now();
+    let report = sync_once(&mut kiosk.0, &kiosk.1, &client)?;
+    let push_seconds = started.elapsed().as_secs_f64();
+    anyhow::ensure!(report.events_waiting == 0, "the push left events waiting");
+
+    // 2. The township scores `sync_entries` entries; a fresh kiosk pulls them all.
+    let setup2 = Instant::now();
+    let pull_households = (args.sync_entries / 60).max(1);
+    township.add_village("PL", "拉取村", None)?;
+    township.import_households("PL", "households.csv", households_csv("PL", pull_households).as_bytes())?;
+    let sheet = points_csv("PL", pull_households, args.sync_entries);
+    township.import_points("PL", "sheet.csv", sheet.as_bytes())?;
+    let mut fresh = new_kiosk(&tmp.0, "PL", &clock)?;
+    let key = auth::public_key_text(&fresh.0.device_signing_key().verifying_key());
+    township.add_device("PL", "新机", &key)?;
+    setup_secs += setup2.elapsed().as_secs_f64();
+    let client = SyncClient::new(&url, fresh.0.device_signing_key(), "PL", Duration::from_secs(120));
+    let started = Instant::now();
+    let report = sync_once(&mut fresh.0, &fresh.1, &client)?;
+    let pull_seconds = started.elapsed().as_secs_f64();
+    let pulled_entries = report.pulled.saturating_sub(pull_households);
+
+    // 3. Many kiosks, each its own village, pushing at once.
+    let setup3 = Instant::now();
+    let mut kiosks = Vec::new();
+    for i in 0..args.sync_kiosks {
+        let code = format!("K{i:02}");
+        let h = (args.sync_kiosk_events / 20).max(1);
+        let k = village_kiosk(&tmp.0, &code, h, args.sync_kiosk_events - h, &clock)?;
+        register(&township, &code, Some(&k.0))?;
+        kiosks.push(k);
+    }
+    setup_secs += setup3.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let handles: Vec<_> = kiosks
+        .into_iter()
+        .map(|(mut app, dir)| {
+            let client = kiosk_client(&url, &app);
+            std::thread::spawn(move || sync_once(&mut app, &dir, &client).map(|r| r.pushed))
+        })
+        .collect();
+    let mut concurrent_events = 0;
+    for h in handles {
+        concurrent_events += h.join().map_err(|_| anyhow::anyhow!("a kiosk thread panicked"))??;
+    }
+    let concurrent_seconds = started.elapsed().as_secs_f64();
+
+    let f = SyncFigures {
+        push_events: args.sync_events,
+        push_seconds,
+        push_events_per_second: args.sync_events as f64 / push_seconds,
+        pull_entries: pulled_entries,
+        pull_seconds,
+        pull_entries_per_second: pulled_entries as f64 / pull_seconds,
+        concurrent_kiosks: args.sync_kiosks,
+        concurrent_events,
+        concurrent_seconds,
+        concurrent_events_per_second: concurrent_events as f64 / concurrent_seconds,
+        setup_seconds: setup_secs,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&f)?);
+    } else {
+        println!(
+            "push   {} events in {:.2} s ({:.0} events/s; goal under 2 s)",
+            f.push_events, f.push_seconds, f.push_events_per_second
+        );
+        println!(
+            "pull   {} ledger entries in {:.2} s ({:.0} entries/s; goal under 10 s)",
+            f.pull_entries, f.pull_seconds, f.pull_entries_per_second
+        );
+        println!(
+            "ingest {} kiosks pushing {} events at once in {:.2} s ({:.0} events/s)",
+            f.concurrent_kiosks, f.concurrent_events, f.concurrent_seconds, f.concurrent_events_per_second
+        );
+        println!("(setup {:.1} s, not counted)", f.setup_seconds);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A kiosk of its own village with `households` households and `entries` scores waiting.
+fn village_kiosk(
+    root: &std::path::Path,
+    code: &str,
+    households: usize,
+    entries: usize,
+    clock: &Arc<dyn Clock>,
+) -> anyhow::Result<(App, DataDir)> {
+    let (mut app, dir) = new_kiosk(root, code, clock)?;
+    app.import_households("households.csv", households_csv(code, households).as_bytes(), false)?;
+    app.import_points("sheet.csv", points_csv(code, households, entries).as_bytes(), false)?;
+    Ok((app, dir))
+}
+
+fn new_kiosk(root: &std::path::Path, code: &str, clock: &Arc<dyn Clock>) -> anyhow::Result<(App, DataDir)> {
+    let dir = DataDir {
+        root: root.join("kiosks").join(code),
+    };
+    let app = App::init(
+        &dir,
+        Village {
+            code: code.into(),
+            name: format!("{code}村"),
+        },
+        clock.clone(),
+    )
+    .with_context(|| format!("cannot create kiosk {code}"))?;
+    Ok((app, dir))
+}
+
+fn register(township: &SqliteTownship, code: &str, kiosk: Option<&App>) -> anyhow::Result<()> {
+    let Some(app) = kiosk else { return Ok(()) };
+    township.add_village(code, &format!("{code}村"), Some(app.id_number_secret()))?;
+    let key = auth::public_key_text(&app.device_signing_key().verifying_key());
+    township.add_device(code, "大厅", &key)?;
+    Ok(())
+}
+
+fn kiosk_client(url: &str, app: &App) -> SyncClient {
+    SyncClient::new(
+        url,
+        app.device_signing_key(),
+        &app.village().code,
+        Duration::from_secs(120),
+    )
+}
+
+fn households_csv(code: &str, n: usize) -> String {
+    let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
+    for h in 0..n {
+        csv.push_str(&format!(
+            "{code}-{h:05},{},户主{h},{},head,\n",
+            h % 5 + 1,
+            bench_id_number(h)
+        ));
+    }
+    csv
+}
+
+/// `entries` scoring rows over the households: every (month, rule) pair once per household.
+fn points_csv(code: &str, households: usize, entries: usize) -> String {
+    let mut csv = String::from("month,household_code,rule_code,points,note,recorded_by\n");
+    let months: Vec<String> = (0..48)
+        .map(|i| format!("{}-{:02}", 2022 + i / 12, i % 12 + 1))
+        .collect();
+    let mut written = 0;
+    'outer: for month in &months {
+        for rule in RULES {
+            for h in 0..households {
+                if written == entries {
+                    break 'outer;
+                }
+                csv.push_str(&format!("{month},{code}-{h:05},{rule},,,网格员\n"));
+                written += 1;
+            }
+        }
+    }
+    csv
+}

@@ -1,0 +1,291 @@
+//! `jifen township …`: the township server and its staff's commands.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use serde::Serialize;
+
+use super::args::*;
+use super::{emit, text};
+use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::period::Quarter;
+use crate::store::{DeviceRow, OverdraftRow, VillageRow};
+use crate::sync::server::{run_blocking, ServerState};
+use crate::township::{ranking_across, AreaPoints, SqliteTownship, TownshipRankRow, TownshipStorage};
+
+pub(super) fn run(args: TownshipArgs) -> anyhow::Result<ExitCode> {
+    let db = args
+        .db
+        .context("name the township database with --db PATH (or JIFEN_TOWNSHIP_DB)")?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let township = SqliteTownship::open(&db, clock.clone())?;
+    match args.command {
+        TownshipCommand::Serve { listen } => {
+            let state = ServerState {
+                storage: Arc::new(township),
+                clock,
+            };
+            run_blocking(listen, state).with_context(|| format!("cannot serve on {listen}"))?;
+        }
+        TownshipCommand::Village(TownshipVillageCommand::Add {
+            code,
+            name,
+            id_key_file,
+        }) => {
+            let key = id_key_file.map(read_key_file).transpose()?;
+            let v = township.add_village(&code, &name, key)?;
+            println!("已登记 {}（{}）", v.name, v.code);
+        }
+        TownshipCommand::Village(TownshipVillageCommand::List { json }) => {
+            let list = township.villages()?;
+            emit(json, &list.iter().map(VillageView::from).collect::<Vec<_>>(), |l| {
+                l.iter().map(|v| format!("{}  {}\n", v.code, v.name)).collect()
+            })?;
+        }
+        TownshipCommand::Device(TownshipDeviceCommand::Add {
+            village,
+            name,
+            public_key,
+            json,
+        }) => {
+            let d = township.add_device(&village.to_ascii_uppercase(), &name, &public_key)?;
+            emit(json, &DeviceView::from(&d), |d| {
+                format!("已登记设备 {}（{}，{}村）\n", d.id, d.name, d.village)
+            })?;
+        }
+        TownshipCommand::Device(TownshipDeviceCommand::List { json }) => {
+            let list: Vec<DeviceView> = township.devices()?.iter().map(DeviceView::from).collect();
+            emit(json, &list, |l| {
+                l.iter()
+                    .map(|d| format!("{}  {}  {}  {}\n", d.id, d.village, d.name, d.public_key))
+                    .collect()
+            })?;
+        }
+        TownshipCommand::Households(TownshipImportCommand::Import { village, file, json }) => {
+            let report = township.import_households(&village.to_ascii_uppercase(), &name_of(&file), &read(&file)?)?;
+            emit(json, &report, text::import_report)?;
+        }
+        TownshipCommand::Points(TownshipImportCommand::Import { village, file, json }) => {
+            let report = township.import_points(&village.to_ascii_uppercase(), &name_of(&file), &read(&file)?)?;
+            emit(json, &report, text::import_report)?;
+        }
+        TownshipCommand::Rules(RulesCommand::Import { file, json }) => {
+            let report = township.import_rules(&name_of(&file), &read(&file)?)?;
+            emit(json, &report, text::import_report)?;
+        }
+        TownshipCommand::Rules(RulesCommand::List { json }) => {
+            let rules = township.rules()?;
+            let views: Vec<_> = rules.iter().map(text::RuleView::from).collect();
+            emit(json, &views, |v| text::rules(v))?;
+        }
+        TownshipCommand::Household(TownshipHouseholdCommand::Show { village, code, json }) => {
+            let view = township.household(&village.to_ascii_uppercase(), &code)?;
+            emit(json, &view, text::account)?;
+        }
+        TownshipCommand::Report { report } => report_cmd(&township, report)?,
+        TownshipCommand::Verify { village, json } => {
+            let villages = chosen(&township, village)?;
+            let mut problems = Vec::new();
+            for v in &villages {
+                problems.extend(
+                    township
+                        .verify(&v.code)?
+                        .into_iter()
+                        .map(|p| format!("{}: {p}", v.code)),
+                );
+            }
+            let report = VerifyView {
+                ok: problems.is_empty(),
+                villages: villages.len(),
+                problems,
+            };
+            emit(json, &report, |r| {
+                if r.ok {
+                    format!("{} 个村的数据完好\n", r.villages)
+                } else {
+                    r.problems.iter().map(|p| format!("{p}\n")).collect()
+                }
+            })?;
+            if !report.ok {
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report_cmd(township: &SqliteTownship, report: TownshipReport) -> anyhow::Result<()> {
+    let this_quarter = || crate::domain::clock::SystemClock.this_month().quarter();
+    let quarter = |q: Option<String>| -> anyhow::Result<Quarter> {
+        Ok(match q {
+            Some(q) => q.parse()?,
+            None => this_quarter(),
+        })
+    };
+    match report {
+        TownshipReport::Ranking {
+            village,
+            quarter: q,
+            json,
+        } => {
+            let q = quarter(q)?;
+            let rows = ranking_across(township, &chosen(township, village)?, q)?;
+            emit(json, &rows, |rows| ranking_text(q, rows))?;
+        }
+        TownshipReport::Areas {
+            village,
+            quarter: q,
+            json,
+        } => {
+            let q = quarter(q)?;
+            let mut rows: Vec<AreaPoints> = Vec::new();
+            for v in chosen(township, village)? {
+                rows.extend(township.areas(&v.code, q)?);
+            }
+            emit(json, &rows, |rows| {
+                let mut s = format!("{q} 各村分领域积分\n");
+                for r in rows {
+                    let _ = writeln!(s, "{}  {}  {:+} 分  {} 条", r.village, r.area, r.points, r.entries);
+                }
+                s
+            })?;
+        }
+        TownshipReport::Overdrafts { village, json } => {
+            let mut rows = Vec::new();
+            for v in chosen(township, village)? {
+                rows.extend(
+                    township
+                        .overdrafts(&v.code)?
+                        .iter()
+                        .map(|o| OverdraftView::new(&v.code, o)),
+                );
+            }
+            emit(json, &rows, |rows| {
+                if rows.is_empty() {
+                    return "没有透支的农户\n".to_string();
+                }
+                let mut s = String::new();
+                for r in rows {
+                    let _ = writeln!(
+                        s,
+                        "{} {}  透支到 {} 分（现在 {} 分）  因：{}",
+                        r.village, r.household_code, r.balance_after, r.balance_now, r.reason
+                    );
+                }
+                s
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn ranking_text(q: Quarter, rows: &[TownshipRankRow]) -> String {
+    let mut s = format!("{q} 全镇积分排名\n");
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "第 {:>3} 名  {} {}  {}  {:+} 分",
+            r.rank,
+            r.village,
+            r.household_code,
+            r.head.as_deref().unwrap_or("—"),
+            r.earned
+        );
+    }
+    s
+}
+
+fn chosen(township: &SqliteTownship, village: Option<String>) -> anyhow::Result<Vec<VillageRow>> {
+    match village {
+        None => Ok(township.villages()?),
+        Some(code) => match township.village(&code.to_ascii_uppercase())? {
+            Some(v) => Ok(vec![v]),
+            None => bail!("no village with code {code} is registered at the township"),
+        },
+    }
+}
+
+fn read(file: &PathBuf) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
+}
+
+fn name_of(file: &std::path::Path) -> String {
+    file.display().to_string()
+}
+
+fn read_key_file(path: PathBuf) -> anyhow::Result<[u8; 32]> {
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    hex::decode(text.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .with_context(|| format!("{} is not a key file (64 hex characters)", path.display()))
+}
+
+#[derive(Serialize)]
+struct VillageView {
+    code: String,
+    name: String,
+}
+
+impl From<&VillageRow> for VillageView {
+    fn from(v: &VillageRow) -> Self {
+        VillageView {
+            code: v.code.clone(),
+            name: v.name.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct DeviceView {
+    id: String,
+    village: String,
+    name: String,
+    public_key: String,
+}
+
+impl From<&DeviceRow> for DeviceView {
+    fn from(d: &DeviceRow) -> Self {
+        DeviceView {
+            id: d.id.clone(),
+            village: d.village.clone(),
+            name: d.name.clone(),
+            public_key: d.public_key.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct OverdraftView {
+    village: String,
+    household_code: String,
+    entry_id: String,
+    reason: String,
+    balance_after: i64,
+    balance_now: i64,
+    flagged_at: String,
+}
+
+impl OverdraftView {
+    fn new(village: &str, o: &OverdraftRow) -> Self {
+        OverdraftView {
+            village: village.to_string(),
+            household_code: o.household.clone(),
+            entry_id: o.entry_id.clone(),
+            reason: o.reason.clone(),
+            balance_after: o.balance_after,
+            balance_now: o.balance_now,
+            flagged_at: o.flagged_at.to_rfc3339(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct VerifyView {
+    ok: bool,
+    villages: usize,
+    problems: Vec<String>,
+}

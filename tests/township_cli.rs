@@ -1,0 +1,196 @@
+//! The `jifen township …` commands and `jifen sync once` / `admin device show`, on the
+//! real binary: a township set up from the command line, served on loopback, and a
+//! kiosk syncing with it.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use common::{id_number, jifen, json, stderr, stdout};
+
+fn township(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jifen"))
+        .arg("township")
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `township serve --listen 127.0.0.1:0`, returning the URL it printed.
+fn serve(db: &Path) -> (Server, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jifen"))
+        .args(["township", "--db"])
+        .arg(db)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    (Server(child), url)
+}
+
+#[test]
+fn a_township_set_up_from_the_command_line_serves_a_kiosk() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("township.sqlite3");
+    let ok = |o: Output| {
+        assert!(o.status.success(), "{}", stderr(&o));
+        o
+    };
+    ok(township(&db, &["village", "add", "--code", "YT", "--name", "堰头村"]));
+    let dup = township(&db, &["village", "add", "--code", "YT", "--name", "堰头村"]);
+    assert!(!dup.status.success());
+    assert!(stderr(&dup).contains("already registered"), "{}", stderr(&dup));
+
+    // Households and a month's scores, same columns as the admin imports.
+    let households = tmp.path().join("households.csv");
+    let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
+    for i in 1..=4 {
+        csv.push_str(&format!(
+            "H{i},{},户主{i},{},head,QR-H{i}\n",
+            (i - 1) % 2 + 1,
+            id_number(i)
+        ));
+    }
+    std::fs::write(&households, csv).unwrap();
+    ok(township(
+        &db,
+        &["households", "import", "--village", "YT", households.to_str().unwrap()],
+    ));
+    let sheet = tmp.path().join("2026-10.csv");
+    std::fs::write(
+        &sheet,
+        "month,household_code,rule_code,points,note,recorded_by\n2026-10,H1,B16,5,,网格员\n2026-10,H2,D16,3,,网格员\n2026-10,H9,B16,5,,网格员\n",
+    )
+    .unwrap();
+    let bad = township(&db, &["points", "import", "--village", "YT", sheet.to_str().unwrap()]);
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("line 4: unknown household H9"),
+        "{}",
+        stderr(&bad)
+    );
+    std::fs::write(
+        &sheet,
+        "month,household_code,rule_code,points,note,recorded_by\n2026-10,H1,B16,5,,网格员\n2026-10,H2,D16,3,,网格员\n",
+    )
+    .unwrap();
+    ok(township(
+        &db,
+        &["points", "import", "--village", "YT", sheet.to_str().unwrap()],
+    ));
+
+    let rules = json(&township(&db, &["rules", "list", "--json"]));
+    assert_eq!(rules.as_array().unwrap().len(), 51, "the standard 26 + 25 items");
+
+    // A kiosk set up on its own, registered by its public key, syncs.
+    let kiosk_dir = tmp.path().join("kiosk");
+    ok(jifen(
+        &kiosk_dir,
+        &["admin", "init", "--village-code", "YT", "--village-name", "堰头村"],
+    ));
+    let device = json(&jifen(&kiosk_dir, &["admin", "device", "show", "--json"]));
+    let key = device["public_key"].as_str().unwrap();
+    let added = json(&township(
+        &db,
+        &[
+            "device",
+            "add",
+            "--village",
+            "YT",
+            "--name",
+            "大厅",
+            "--public-key",
+            key,
+            "--json",
+        ],
+    ));
+    assert_eq!(added["id"], device["device_id"]);
+    let bad_key = township(
+        &db,
+        &[
+            "device",
+            "add",
+            "--village",
+            "YT",
+            "--name",
+            "x",
+            "--public-key",
+            "AAAA",
+        ],
+    );
+    assert!(stderr(&bad_key).contains("32 bytes"), "{}", stderr(&bad_key));
+
+    let (_server, url) = serve(&db);
+    let health: serde_json::Value = serde_json::from_str(
+        &ureq::get(&format!("{url}/v1/health"))
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(health["status"], "ok");
+    let report = json(&jifen(&kiosk_dir, &["sync", "once", "--url", &url, "--json"]));
+    assert_eq!(report["pulled"], 4 + 2);
+
+    // The kiosk and the township show the same household with the same JSON keys.
+    let here = json(&jifen(&kiosk_dir, &["admin", "household", "show", "H2", "--json"]));
+    let there = json(&township(
+        &db,
+        &["household", "show", "--village", "YT", "H2", "--json"],
+    ));
+    assert_eq!(here, there);
+    assert_eq!(here["balance"], -3);
+
+    // Reports.
+    let ranking = json(&township(&db, &["report", "ranking", "--quarter", "2026Q4", "--json"]));
+    assert_eq!(ranking[0]["household_code"], "H1");
+    assert_eq!(ranking[0]["earned"], 5);
+    let areas = json(&township(&db, &["report", "areas", "--quarter", "2026Q4", "--json"]));
+    let areas = areas.as_array().unwrap();
+    let total: i64 = areas.iter().map(|a| a["points"].as_i64().unwrap()).sum();
+    let entries: i64 = areas.iter().map(|a| a["entries"].as_i64().unwrap()).sum();
+    assert_eq!((total, entries), (5 - 3, 2), "{areas:?}");
+    assert!(areas.iter().all(|a| a["village"] == "YT"));
+    let overdrafts = json(&township(&db, &["report", "overdrafts", "--json"]));
+    assert_eq!(
+        overdrafts.as_array().unwrap().len(),
+        0,
+        "a deduction at the township is not an overdraft"
+    );
+    let verify = township(&db, &["verify"]);
+    assert!(verify.status.success(), "{}", stdout(&verify));
+
+    // With the server gone, `sync once` fails in words and the status says so.
+    drop(_server);
+    let down = jifen(&kiosk_dir, &["sync", "once", "--url", &url]);
+    assert!(!down.status.success());
+    assert!(
+        stderr(&down).contains("cannot reach the township server"),
+        "{}",
+        stderr(&down)
+    );
+    let status = json(&jifen(&kiosk_dir, &["sync", "status", "--json"]));
+    assert!(status["last_error"].as_str().unwrap().contains("连不上乡镇服务器"));
+    assert!(status["last_success"].is_string());
+}
