@@ -294,3 +294,26 @@ fn a_deduction_after_an_offline_redemption_is_kept_and_flagged() {
     assert_eq!((flagged[0].household.as_str(), flagged[0].balance_now), ("H1", -10));
     assert_converged(&township, &mut k);
 }
+
+#[test]
+fn one_scoring_sheet_imported_at_the_kiosk_and_at_the_township_counts_once() {
+    let township = TestTownship::start();
+    let mut k = kiosk("YT", 3);
+    township.village("YT", "堰头村", Some(&k));
+    township.register(&k, "大厅");
+    let client = township.client(&k);
+    sync(&mut k, &client).unwrap();
+    let sheet = points_csv("2026-10", 1..=3, "B16", 5);
+    k.app.import_points("2026-10.csv", sheet.as_bytes(), false).unwrap();
+    township
+        .storage
+        .import_points("YT", "2026-10.csv", sheet.as_bytes())
+        .unwrap();
+    sync(&mut k, &client).unwrap();
+    assert_eq!(k.balance("H1"), 105, "the sheet's 5 points once, not twice");
+    let mut village = township.village_app("YT");
+    let h1 = village.account_view(&Identity::HouseholdCode("H1".into())).unwrap();
+    assert_eq!(h1.balance, 105);
+    let v = k.app.verify().unwrap();
+    assert!(v.ok, "{:?}", v.problems);
+}

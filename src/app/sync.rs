@@ -457,10 +457,6 @@ fn apply_household(tx: &Tx, h: &HouseholdRecord, now: DateTime<Utc>) -> Result<b
 
 fn apply_entry(tx: &Tx, r: &EntryRecord, now: DateTime<Utc>, known: &mut Known) -> Result<bool> {
     let e = &r.entry;
-    // Known by id, or the same sheet row imported on both sides under different ids.
-    if tx.entry_known(e.id, r.dedupe_key.as_deref())? {
-        return Ok(false);
-    }
     if !known.households.contains(&e.household) {
         if !tx.household_exists(&e.household)? {
             return Err(AppError::Invalid(format!("unknown household {}", e.household)));
@@ -473,7 +469,11 @@ fn apply_entry(tx: &Tx, r: &EntryRecord, now: DateTime<Utc>, known: &mut Known) 
         }
         known.rules.insert(rule.clone());
     }
-    tx.append_entry(e, r.dedupe_key.as_deref())?;
+    // Skipped when known by id, or as the same sheet row imported on both sides under
+    // different ids.
+    if !tx.append_entry_if_new(e, r.dedupe_key.as_deref())? {
+        return Ok(false);
+    }
     if e.delta < 0 {
         let balance = tx.household_balance(&e.household)?.unwrap_or(0);
         if balance < 0 {

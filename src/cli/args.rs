@@ -292,6 +292,21 @@ pub struct BenchArgs {
     /// Events each of those kiosks pushes.
     #[arg(long, default_value_t = 1_000)]
     pub sync_kiosk_events: usize,
+    /// Load test instead: simulated kiosks syncing for a while, each its own village.
+    #[arg(long)]
+    pub sync_load: bool,
+    #[arg(long, default_value_t = 200)]
+    pub load_kiosks: usize,
+    #[arg(long, default_value_t = 60)]
+    pub load_seconds: u64,
+    /// Time the township's ingest of a county-month of scoring instead (villages ×
+    /// households × 3 entries, imported as each village's sheet).
+    #[arg(long)]
+    pub county_ingest: bool,
+    #[arg(long, default_value_t = 200)]
+    pub county_villages: usize,
+    #[arg(long, default_value_t = 1000)]
+    pub county_households: usize,
     #[arg(long)]
     pub json: bool,
 }

@@ -37,6 +37,12 @@ struct Figures {
 }
 
 pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    if args.county_ingest {
+        return super::bench_load::county_ingest(&args);
+    }
+    if args.sync_load {
+        return super::bench_load::run(&args);
+    }
     if args.sync {
         return super::bench_sync::run(&args);
     }

@@ -133,7 +133,7 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// A kiosk of its own village with `households` households and `entries` scores waiting.
-fn village_kiosk(
+pub(super) fn village_kiosk(
     root: &std::path::Path,
     code: &str,
     households: usize,
@@ -162,7 +162,7 @@ fn new_kiosk(root: &std::path::Path, code: &str, clock: &Arc<dyn Clock>) -> anyh
     Ok((app, dir))
 }
 
-fn register(township: &SqliteTownship, code: &str, kiosk: Option<&App>) -> anyhow::Result<()> {
+pub(super) fn register(township: &SqliteTownship, code: &str, kiosk: Option<&App>) -> anyhow::Result<()> {
     let Some(app) = kiosk else { return Ok(()) };
     township.add_village(code, &format!("{code}村"), Some(app.id_number_secret()))?;
     let key = auth::public_key_text(&app.device_signing_key().verifying_key());
@@ -170,7 +170,7 @@ fn register(township: &SqliteTownship, code: &str, kiosk: Option<&App>) -> anyho
     Ok(())
 }
 
-fn kiosk_client(url: &str, app: &App) -> SyncClient {
+pub(super) fn kiosk_client(url: &str, app: &App) -> SyncClient {
     SyncClient::new(
         url,
         app.device_signing_key(),
@@ -179,7 +179,7 @@ fn kiosk_client(url: &str, app: &App) -> SyncClient {
     )
 }
 
-fn households_csv(code: &str, n: usize) -> String {
+pub(super) fn households_csv(code: &str, n: usize) -> String {
     let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
     for h in 0..n {
         csv.push_str(&format!(
@@ -192,7 +192,7 @@ fn households_csv(code: &str, n: usize) -> String {
 }
 
 /// `entries` scoring rows over the households: every (month, rule) pair once per household.
-fn points_csv(code: &str, households: usize, entries: usize) -> String {
+pub(super) fn points_csv(code: &str, households: usize, entries: usize) -> String {
     let mut csv = String::from("month,household_code,rule_code,points,note,recorded_by\n");
     let months: Vec<String> = (0..48)
         .map(|i| format!("{}-{:02}", 2022 + i / 12, i % 12 + 1))

@@ -4,6 +4,7 @@
 mod admin;
 pub mod args;
 mod bench;
+mod bench_load;
 mod bench_print;
 mod bench_sync;
 mod console_kiosk;

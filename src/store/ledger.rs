@@ -13,6 +13,10 @@ pub struct MeritRow {
     pub earned: i64,
 }
 
+const INSERT_ENTRY: &str = "INSERT INTO ledger (id, household_code, delta, kind, rule_code, reason, month, source,
+                                 recorded_by, created_at, corrects, dedupe_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
 const ENTRY_COLS: &str =
     "id, household_code, delta, kind, rule_code, reason, month, source, recorded_by, created_at, corrects";
 
@@ -20,10 +24,25 @@ impl Tx<'_> {
     /// Appends an entry and moves the household's cached balance by its delta, in the
     /// caller's transaction. This is the only way points move.
     pub fn append_entry(&self, e: &LedgerEntry, dedupe_key: Option<&str>) -> Result<()> {
-        self.exec(
-            "INSERT INTO ledger (id, household_code, delta, kind, rule_code, reason, month, source,
-                                 recorded_by, created_at, corrects, dedupe_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        self.insert_entry(e, dedupe_key, INSERT_ENTRY)?;
+        self.move_balance(e)
+    }
+
+    /// Appends an entry received by sync unless one with its id or import key is already
+    /// here; true if it was new. The unique indexes decide, so a page of thousands of
+    /// entries costs one statement each rather than a lookup and an insert.
+    pub fn append_entry_if_new(&self, e: &LedgerEntry, dedupe_key: Option<&str>) -> Result<bool> {
+        let sql = format!("{INSERT_ENTRY} ON CONFLICT DO NOTHING");
+        let inserted = self.insert_entry(e, dedupe_key, &sql)? == 1;
+        if inserted {
+            self.move_balance(e)?;
+        }
+        Ok(inserted)
+    }
+
+    fn insert_entry(&self, e: &LedgerEntry, dedupe_key: Option<&str>, sql: &str) -> Result<usize> {
+        Ok(self.exec(
+            sql,
             params![
                 e.id.to_string(),
                 e.household,
@@ -38,7 +57,10 @@ impl Tx<'_> {
                 e.corrects.map(|u| u.to_string()),
                 dedupe_key,
             ],
-        )?;
+        )?)
+    }
+
+    fn move_balance(&self, e: &LedgerEntry) -> Result<()> {
         self.exec(
             "UPDATE households SET balance = balance + ?2 WHERE code = ?1",
             params![e.household, e.delta],

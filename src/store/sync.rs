@@ -127,18 +127,6 @@ impl Tx<'_> {
         Ok(self.row("SELECT count(*) FROM residents", [], |r| r.get(0))?)
     }
 
-    /// Whether an entry is already here under its id or (for a sheet row) its key.
-    pub fn entry_known(&self, id: Uuid, dedupe_key: Option<&str>) -> Result<bool> {
-        Ok(self
-            .row(
-                "SELECT 1 FROM ledger WHERE id = ?1 UNION ALL SELECT 1 FROM ledger WHERE dedupe_key = ?2 LIMIT 1",
-                params![id.to_string(), dedupe_key],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
-    }
-
     pub fn household_exists(&self, code: &str) -> Result<bool> {
         Ok(self
             .row("SELECT 1 FROM households WHERE code = ?1", [code], |_| Ok(()))

@@ -76,12 +76,17 @@ pub struct SyncReport {
     pub events_waiting: i64,
 }
 
+/// Where a load test collects each request's duration and whether it succeeded.
+pub type RequestTimings = Arc<std::sync::Mutex<Vec<(Duration, bool)>>>;
+
 /// A signed HTTP client for one kiosk.
 pub struct SyncClient {
     base: String,
     agent: ureq::Agent,
     key: SigningKey,
     village: String,
+    /// Each request's duration and whether it succeeded, when a load test asks.
+    timings: Option<RequestTimings>,
 }
 
 impl SyncClient {
@@ -95,7 +100,14 @@ impl SyncClient {
             agent,
             key,
             village: village.to_string(),
+            timings: None,
         }
+    }
+
+    /// Records every request's duration and outcome into `sink` (load tests).
+    pub fn with_timings(mut self, sink: RequestTimings) -> SyncClient {
+        self.timings = Some(sink);
+        self
     }
 
     pub fn url(&self) -> &str {
@@ -134,6 +146,28 @@ impl SyncClient {
     }
 
     fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+    ) -> Result<T, SyncError> {
+        let started = std::time::Instant::now();
+        let result = self.call_untimed(method, path, body);
+        if let Some(sink) = &self.timings {
+            // Refusals by rule (403, 409, 422) are answers; transport failures, 401 and 5xx are errors.
+            let ok = match &result {
+                Ok(_) => true,
+                Err(SyncError::Refused { status, .. }) => *status != 401 && *status < 500,
+                Err(_) => false,
+            };
+            sink.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((started.elapsed(), ok));
+        }
+        result
+    }
+
+    fn call_untimed<T: serde::de::DeserializeOwned>(
         &self,
         method: &str,
         path: &str,
@@ -314,7 +348,7 @@ pub fn backoff(interval: Duration, failures: u32, jitter: f64) -> Duration {
     let base = if failures == 0 {
         interval
     } else {
-        Duration::from_secs(5u64.saturating_mul(1 << failures.min(7).saturating_sub(1))).min(Duration::from_secs(600))
+        Duration::from_secs(5u64 << (failures.min(8) - 1)).min(Duration::from_secs(600))
     };
     base.mul_f64(1.0 + 0.25 * jitter.clamp(-1.0, 1.0))
 }
@@ -356,5 +390,21 @@ fn run_loop(
         while !stop.load(Ordering::Relaxed) && std::time::Instant::now() < until {
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_doubles_from_five_seconds_to_ten_minutes_with_a_quarter_of_jitter() {
+        let minute = Duration::from_secs(60);
+        assert_eq!(backoff(minute, 0, 0.0), minute, "all well: the interval");
+        let waits: Vec<u64> = (1..=9).map(|f| backoff(minute, f, 0.0).as_secs()).collect();
+        assert_eq!(waits, [5, 10, 20, 40, 80, 160, 320, 600, 600]);
+        assert_eq!(backoff(minute, 1, 1.0), Duration::from_millis(6250));
+        assert_eq!(backoff(minute, 1, -1.0), Duration::from_millis(3750));
+        assert!(backoff(minute, 40, 1.0) <= Duration::from_secs(750));
     }
 }

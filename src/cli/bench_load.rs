@@ -1,0 +1,207 @@
+//! `jifen bench --sync-load`: many simulated kiosks, each its own village, redeeming and
+//! syncing against one township server on loopback for a while. Reports requests/s,
+//! events/s, p50/p99 request latency and errors (issue 7's load test, SQLite engine).
+
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use serde::Serialize;
+
+use super::args::BenchArgs;
+use super::bench::TempDir;
+use super::bench_sync::{households_csv, kiosk_client, points_csv, register, village_kiosk};
+use crate::domain::clock::{Clock, SystemClock};
+use crate::sync::server::{start_in_background, ServerState};
+use crate::sync::sync_once;
+use crate::township::{SqliteTownship, TownshipStorage};
+
+/// Households per simulated village, and the local events a kiosk makes per round.
+const HOUSEHOLDS: usize = 20;
+const EVENTS_PER_ROUND: usize = 3;
+
+#[derive(Serialize)]
+struct LoadFigures {
+    engine: &'static str,
+    kiosks: usize,
+    seconds: f64,
+    rounds: usize,
+    requests: usize,
+    requests_per_second: f64,
+    events_pushed: usize,
+    events_per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: usize,
+    setup_seconds: f64,
+}
+
+pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let tmp = TempDir::new()?;
+    let setup = Instant::now();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let township = Arc::new(SqliteTownship::open(&tmp.0.join("township.sqlite3"), clock.clone())?);
+    let (url, _runtime) = start_in_background(ServerState {
+        storage: township.clone(),
+        clock: clock.clone(),
+    })?;
+    let mut kiosks = Vec::with_capacity(args.load_kiosks);
+    for i in 0..args.load_kiosks {
+        let code = format!("L{i:03}");
+        let (mut app, dir) = village_kiosk(&tmp.0, &code, HOUSEHOLDS, HOUSEHOLDS, &clock)?;
+        app.add_item(crate::app::NewItem {
+            code: "MQ".into(),
+            name: "面券".into(),
+            points_cost: 1,
+            stock: crate::domain::catalogue::Stock::Unlimited,
+            merchant: None,
+            sponsor: None,
+            valid_days: 30,
+        })?;
+        register(&township, &code, Some(&app))?;
+        // The first round (everything set up so far) is not part of the figures.
+        let client = kiosk_client(&url, &app);
+        sync_once(&mut app, &dir, &client)?;
+        kiosks.push((app, dir));
+    }
+    let setup_seconds = setup.elapsed().as_secs_f64();
+
+    let timings = Arc::new(Mutex::new(Vec::new()));
+    let deadline = Instant::now() + Duration::from_secs(args.load_seconds);
+    let started = Instant::now();
+    let handles: Vec<_> = kiosks
+        .into_iter()
+        .map(|(mut app, dir)| {
+            let client = kiosk_client(&url, &app).with_timings(timings.clone());
+            std::thread::spawn(move || {
+                let (mut rounds, mut pushed) = (0usize, 0usize);
+                let mut rng = rand::thread_rng();
+                // Spread the kiosks' first rounds over a second, as real ones would be.
+                std::thread::sleep(Duration::from_millis(rng.gen_range(0..1000)));
+                while Instant::now() < deadline {
+                    for _ in 0..EVENTS_PER_ROUND {
+                        let h = format!("{}-{:05}", app.village().code, rng.gen_range(0..HOUSEHOLDS));
+                        let _ = app.award(&h, "B16", Some(1), None, None, "网格员");
+                    }
+                    if let Ok(r) = sync_once(&mut app, &dir, &client) {
+                        pushed += r.pushed;
+                    }
+                    rounds += 1;
+                    std::thread::sleep(Duration::from_millis(rng.gen_range(500..1500)));
+                }
+                (rounds, pushed)
+            })
+        })
+        .collect();
+    let (mut rounds, mut pushed) = (0, 0);
+    for h in handles {
+        let (r, p) = h.join().map_err(|_| anyhow::anyhow!("a kiosk thread panicked"))?;
+        rounds += r;
+        pushed += p;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let samples = std::mem::take(&mut *timings.lock().unwrap_or_else(|p| p.into_inner()));
+    let errors = samples.iter().filter(|(_, ok)| !ok).count();
+    let mut durations: Vec<Duration> = samples.iter().map(|(d, _)| *d).collect();
+    durations.sort();
+    let pct = |p: f64| {
+        durations
+            .get(((durations.len() as f64 * p) as usize).min(durations.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    let f = LoadFigures {
+        engine: "sqlite",
+        kiosks: args.load_kiosks,
+        seconds,
+        rounds,
+        requests: samples.len(),
+        requests_per_second: samples.len() as f64 / seconds,
+        events_pushed: pushed,
+        events_per_second: pushed as f64 / seconds,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+        errors,
+        setup_seconds,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&f)?);
+    } else {
+        println!(
+            "{} kiosks for {:.0} s on {}: {} requests ({:.0}/s), {} events pushed ({:.0}/s), \
+             latency p50 {:.1} ms p99 {:.1} ms, {} errors (setup {:.0} s)",
+            f.kiosks,
+            f.seconds,
+            f.engine,
+            f.requests,
+            f.requests_per_second,
+            f.events_pushed,
+            f.events_per_second,
+            f.p50_ms,
+            f.p99_ms,
+            f.errors,
+            f.setup_seconds
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct IngestFigures {
+    engine: &'static str,
+    villages: usize,
+    households: usize,
+    entries: usize,
+    households_seconds: f64,
+    entries_seconds: f64,
+    entries_per_second: f64,
+}
+
+/// One county-month: every village's register, then every village's scoring sheet of
+/// three entries per household, through the same import the township staff use.
+pub(super) fn county_ingest(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let tmp = TempDir::new()?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let township = SqliteTownship::open(&tmp.0.join("township.sqlite3"), clock)?;
+    let codes: Vec<String> = (0..args.county_villages).map(|i| format!("C{i:03}")).collect();
+    for code in &codes {
+        township.add_village(code, &format!("{code}村"), None)?;
+    }
+    let started = Instant::now();
+    for code in &codes {
+        township.import_households(
+            code,
+            "households.csv",
+            households_csv(code, args.county_households).as_bytes(),
+        )?;
+    }
+    let households_seconds = started.elapsed().as_secs_f64();
+    let sheets: Vec<String> = codes
+        .iter()
+        .map(|c| points_csv(c, args.county_households, args.county_households * 3))
+        .collect();
+    let started = Instant::now();
+    for (code, sheet) in codes.iter().zip(&sheets) {
+        township.import_points(code, "sheet.csv", sheet.as_bytes())?;
+    }
+    let entries_seconds = started.elapsed().as_secs_f64();
+    let entries = args.county_villages * args.county_households * 3;
+    let f = IngestFigures {
+        engine: "sqlite",
+        villages: args.county_villages,
+        households: args.county_villages * args.county_households,
+        entries,
+        households_seconds,
+        entries_seconds,
+        entries_per_second: entries as f64 / entries_seconds,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&f)?);
+    } else {
+        println!(
+            "county-month on {}: {} households registered in {:.1} s; {} entries ingested in {:.1} s ({:.0}/s)",
+            f.engine, f.households, f.households_seconds, f.entries, f.entries_seconds, f.entries_per_second
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
