@@ -33,8 +33,6 @@ pub struct ReceiveOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub seq: i64,
-    /// A different event under an id or sequence number already used (HTTP 422).
-    pub conflict: bool,
     pub reason: String,
 }
 
@@ -163,11 +161,7 @@ impl App {
                         ReceiveError::App(e) => e,
                         ReceiveError::Apply { reason, .. } => AppError::Invalid(reason),
                     })?;
-                outcome.refused = Some(Refusal {
-                    seq,
-                    conflict: false,
-                    reason,
-                });
+                outcome.refused = Some(Refusal { seq, reason });
                 Ok(outcome)
             }
             Err(ReceiveError::App(e)) => Err(e),
@@ -238,11 +232,7 @@ fn receive_prefix(
             return Ok(ReceiveOutcome {
                 acked_through: acked,
                 applied,
-                refused: Some(Refusal {
-                    seq: e.seq,
-                    conflict: true,
-                    reason,
-                }),
+                refused: Some(Refusal { seq: e.seq, reason }),
             });
         }
         if e.seq != acked + 1 {
