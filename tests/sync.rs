@@ -6,7 +6,6 @@ mod common;
 use common::township::{assert_converged, sync, sync_until_ok, Fault, Route, TestTownship};
 use common::{id_number, village, TestVillage};
 use jifen::app::{App, Identity, Village};
-use jifen::township::TownshipStorage;
 
 /// A kiosk of village `code` with households H1..Hn, 100 points each and a noodle coupon.
 fn kiosk(code: &str, n: u32) -> TestVillage {
@@ -130,10 +129,9 @@ fn redemptions_made_offline_reach_the_township_when_the_link_returns() {
     assert_eq!(report.events_waiting, 0);
     let status = k.app.sync_status().unwrap();
     assert_eq!(status.last_error, None, "a success clears the error");
-    let mut village = township.village_app("YT");
-    let h1 = village.account_view(&Identity::HouseholdCode("H1".into())).unwrap();
+    let h1 = township.storage.household("YT", "H1").unwrap();
     assert_eq!(h1.balance, 80, "100 earned, 20 spent at the kiosk");
-    assert_eq!(village.vouchers(None).unwrap().len(), 3);
+    assert_eq!(township.storage.summary("YT").unwrap().vouchers, 3);
     assert_converged(&township, &mut k);
 }
 
@@ -311,8 +309,7 @@ fn one_scoring_sheet_imported_at_the_kiosk_and_at_the_township_counts_once() {
         .unwrap();
     sync(&mut k, &client).unwrap();
     assert_eq!(k.balance("H1"), 105, "the sheet's 5 points once, not twice");
-    let mut village = township.village_app("YT");
-    let h1 = village.account_view(&Identity::HouseholdCode("H1".into())).unwrap();
+    let h1 = township.storage.household("YT", "H1").unwrap();
     assert_eq!(h1.balance, 105);
     let v = k.app.verify().unwrap();
     assert!(v.ok, "{:?}", v.problems);

@@ -9,7 +9,6 @@ use std::process::{Command, Stdio};
 use common::township::{assert_converged, TestTownship};
 
 use common::{jifen, stderr, village};
-use jifen::township::TownshipStorage;
 
 fn killed_mid_sync(step: &str) {
     let township = TestTownship::start();

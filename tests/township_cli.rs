@@ -4,17 +4,45 @@
 
 mod common;
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
 use common::{id_number, jifen, json, stderr, stdout};
+use jifen::store::pg::ScratchDatabase;
 
-fn township(db: &Path, args: &[&str]) -> Output {
+/// The engine every command names: `--db PATH` (SQLite), or `--database-url` with a
+/// scratch database when `JIFEN_TEST_DATABASE_URL` names a PostgreSQL server.
+struct Engine {
+    flag: &'static str,
+    value: OsString,
+    _scratch: Option<ScratchDatabase>,
+}
+
+fn engine(dir: &Path) -> Engine {
+    match std::env::var(common::township::POSTGRES_ENV) {
+        Ok(admin) => {
+            let scratch = ScratchDatabase::create(&admin, "jifen_test").unwrap();
+            Engine {
+                flag: "--database-url",
+                value: scratch.url.clone().into(),
+                _scratch: Some(scratch),
+            }
+        }
+        Err(_) => Engine {
+            flag: "--db",
+            value: dir.join("township.sqlite3").into(),
+            _scratch: None,
+        },
+    }
+}
+
+fn township(db: &Engine, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_jifen"))
         .arg("township")
-        .arg("--db")
-        .arg(db)
+        .arg(db.flag)
+        .arg(&db.value)
         .args(args)
         .output()
         .unwrap()
@@ -30,10 +58,10 @@ impl Drop for Server {
 }
 
 /// `township serve --listen 127.0.0.1:0`, returning the URL it printed.
-fn serve(db: &Path) -> (Server, String) {
+fn serve(db: &Engine) -> (Server, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_jifen"))
-        .args(["township", "--db"])
-        .arg(db)
+        .args(["township", db.flag])
+        .arg(&db.value)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -51,7 +79,7 @@ fn serve(db: &Path) -> (Server, String) {
 #[test]
 fn a_township_set_up_from_the_command_line_serves_a_kiosk() {
     let tmp = tempfile::tempdir().unwrap();
-    let db = tmp.path().join("township.sqlite3");
+    let db = engine(tmp.path());
     let ok = |o: Output| {
         assert!(o.status.success(), "{}", stderr(&o));
         o

@@ -67,15 +67,68 @@ pub struct EntryView {
     pub corrects: Option<String>,
 }
 
+/// What an account view is made of, read by either engine (the kiosk's SQLite or the
+/// township's PostgreSQL), so `household show` prints the same view from both.
+pub struct AccountParts<'a> {
+    pub village_name: String,
+    pub household: Household,
+    pub balance: i64,
+    /// Merit of every household of the village in the current quarter.
+    pub merit: &'a [crate::store::MeritRow],
+    pub earned_month: i64,
+    /// Newest first, at most [`ENTRIES_SHOWN`].
+    pub entries: Vec<crate::domain::ledger::LedgerEntry>,
+    pub month: crate::domain::period::Month,
+}
+
+/// How many entries the account view carries; the screen scrolls through them.
+pub const ENTRIES_SHOWN: usize = 50;
+
+pub fn account_view_from(p: AccountParts) -> AccountView {
+    let code = p.household.code.clone();
+    let village_rank = rank(p.merit.iter().map(|m| (m.household.clone(), m.earned)));
+    let grid_rank = rank(
+        p.merit
+            .iter()
+            .filter(|m| m.grid == p.household.grid)
+            .map(|m| (m.household.clone(), m.earned)),
+    );
+    let find = |r: &[crate::domain::ranking::Ranked<String>]| r.iter().find(|x| x.key == code).map_or(0, |x| x.rank);
+    AccountView {
+        village_name: p.village_name,
+        household_code: code.clone(),
+        grid: p.household.grid.clone(),
+        head: p.household.head().map(|h| mask_name(&h.name)),
+        members: p
+            .household
+            .members
+            .iter()
+            .map(|m| MemberView {
+                name: mask_name(&m.name),
+                role: m.role.key(),
+                id_last4: m.id_last4.clone(),
+            })
+            .collect(),
+        balance: p.balance,
+        earned_month: p.earned_month,
+        earned_quarter: p.merit.iter().find(|m| m.household == code).map_or(0, |m| m.earned),
+        month: p.month.to_string(),
+        quarter: p.month.quarter().to_string(),
+        rank: find(&village_rank),
+        rank_in_grid: find(&grid_rank),
+        households_in_village: village_rank.len(),
+        households_in_grid: grid_rank.len(),
+        can_redeem: p.balance > 0,
+        entries: p.entries.iter().map(entry_view).collect(),
+    }
+}
+
 /// The quarter's merit table with the ledger version it was read at.
 pub(super) struct MeritCache {
     quarter: crate::domain::period::Quarter,
     version: (i64, i64),
     rows: Vec<crate::store::MeritRow>,
 }
-
-/// How many entries the account view carries; the screen scrolls through them.
-const ENTRIES_SHOWN: usize = 50;
 
 impl App {
     /// Finds the household of a card, QR card or code.
@@ -108,42 +161,15 @@ impl App {
                 Some(c) if c.quarter == quarter && c.version == version => c.rows,
                 _ => tx.merit_by_household(q_from, q_to, None)?,
             };
-            let village_rank = rank(merit.iter().map(|m| (m.household.clone(), m.earned)));
-            let grid_rank = rank(
-                merit
-                    .iter()
-                    .filter(|m| m.grid == household.grid)
-                    .map(|m| (m.household.clone(), m.earned)),
-            );
-            let find =
-                |r: &[crate::domain::ranking::Ranked<String>]| r.iter().find(|x| x.key == code).map_or(0, |x| x.rank);
-            let entries = tx.entries_of(&code, ENTRIES_SHOWN)?;
-            let view = AccountView {
+            let view = account_view_from(AccountParts {
                 village_name,
-                household_code: code.clone(),
-                grid: household.grid.clone(),
-                head: household.head().map(|h| mask_name(&h.name)),
-                members: household
-                    .members
-                    .iter()
-                    .map(|m| MemberView {
-                        name: mask_name(&m.name),
-                        role: m.role.key(),
-                        id_last4: m.id_last4.clone(),
-                    })
-                    .collect(),
-                balance,
                 earned_month: tx.merit_of(&code, month, month)?,
-                earned_quarter: merit.iter().find(|m| m.household == code).map_or(0, |m| m.earned),
-                month: month.to_string(),
-                quarter: quarter.to_string(),
-                rank: find(&village_rank),
-                rank_in_grid: find(&grid_rank),
-                households_in_village: village_rank.len(),
-                households_in_grid: grid_rank.len(),
-                can_redeem: balance > 0,
-                entries: entries.iter().map(entry_view).collect(),
-            };
+                entries: tx.entries_of(&code, ENTRIES_SHOWN)?,
+                household,
+                balance,
+                merit: &merit,
+                month,
+            });
             let cache = MeritCache {
                 quarter,
                 version,

@@ -11,11 +11,13 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{new_entry, App, AppError, LineError, Result};
+use crate::domain::clock::Clock;
 use crate::domain::household::{Resident, Role};
 use crate::domain::id_number::IdNumber;
-use crate::domain::ledger::EntryKind;
+use crate::domain::ledger::{EntryKind, LedgerEntry};
 use crate::domain::period::Month;
 use crate::domain::rules::{is_code, RuleItem, RuleKind};
+use crate::store::Tx;
 
 /// What an import did (or, with `--dry-run`, would do).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -57,244 +59,325 @@ struct PointsLine {
     recorded_by: String,
 }
 
-impl App {
-    pub fn import_households(&mut self, file: &str, bytes: &[u8], dry_run: bool) -> Result<ImportReport> {
-        let (rows, mut errors) = read_csv(bytes, &HOUSEHOLD_HEADER, parse_household_line);
-        let rows: Vec<HouseholdLine> = rows.into_iter().map(|(line, r)| HouseholdLine { line, ..r }).collect();
-        let secret = self.keys.id_number_secret;
-        let now = self.clock.now();
-        let mut report = ImportReport {
+/// What an import checks against the village's data. The kiosk answers from its SQLite
+/// transaction; the township's PostgreSQL engine from tables it loads once per import, so
+/// both engines accept and refuse exactly the same rows.
+pub trait ImportLookup {
+    /// The household's grid and QR token, if it is registered.
+    fn household(&mut self, code: &str) -> Result<Option<(String, Option<String>)>>;
+    fn household_of_qr_token(&mut self, token: &str) -> Result<Option<String>>;
+    fn household_of_resident(&mut self, id_hash: &str) -> Result<Option<String>>;
+    fn has_head(&mut self, code: &str) -> Result<bool>;
+    fn rule(&mut self, code: &str) -> Result<Option<RuleItem>>;
+    /// The points already recorded under a scoring-sheet key.
+    fn sheet_delta(&mut self, key: &str) -> Result<Option<i64>>;
+}
+
+/// A households file checked and ready to write.
+#[derive(Debug, Default)]
+pub struct HouseholdPlan {
+    /// Households to create, with their grid.
+    pub new_households: Vec<(String, String)>,
+    /// (household, resident, keyed hash of the ID number).
+    pub residents: Vec<(String, Resident, String)>,
+    /// QR tokens for households that have none yet.
+    pub tokens: Vec<(String, String)>,
+    /// Households that gained a resident, in file order, each once.
+    pub touched: Vec<String>,
+    pub report: ImportReport,
+}
+
+/// A scoring sheet checked and ready to write.
+#[derive(Debug, Default)]
+pub struct PointsPlan {
+    /// Each entry with its scoring-sheet key.
+    pub entries: Vec<(LedgerEntry, String)>,
+    pub file_digest: String,
+    pub report: ImportReport,
+}
+
+/// Checks a households file, every row against the others and against the village.
+/// Any wrong row rejects the whole file, each wrong row named by its line.
+pub fn plan_households(file: &str, bytes: &[u8], secret: &[u8], db: &mut dyn ImportLookup) -> Result<HouseholdPlan> {
+    let (rows, mut errors) = read_csv(bytes, &HOUSEHOLD_HEADER, parse_household_line);
+    let rows: Vec<HouseholdLine> = rows.into_iter().map(|(line, r)| HouseholdLine { line, ..r }).collect();
+    let mut plan = HouseholdPlan {
+        report: ImportReport {
             file: file.to_string(),
-            dry_run,
             rows: rows.len() + errors.len(),
             ..ImportReport::default()
-        };
-        let report = self.store.write(|tx| {
-            // Checks among the rows of the file.
-            let mut seen_id: HashMap<String, u64> = HashMap::new();
-            let mut grid_of: HashMap<&str, (&str, u64)> = HashMap::new();
-            let mut head_of: HashMap<&str, u64> = HashMap::new();
-            let mut token_of: HashMap<&str, (&str, u64)> = HashMap::new();
-            let mut token_owner: HashMap<&str, (&str, u64)> = HashMap::new();
-            let mut plan: Vec<(&HouseholdLine, String)> = Vec::new();
-            for r in &rows {
-                let hash = r.id.keyed_hash(&secret);
-                let mut fail = |message: String| errors.push(LineError { line: r.line, message });
-                if let Some(first) = seen_id.insert(hash.clone(), r.line) {
-                    fail(format!("the same ID number is already on line {first}"));
+        },
+        ..HouseholdPlan::default()
+    };
+    let mut seen_id: HashMap<String, u64> = HashMap::new();
+    let mut grid_of: HashMap<&str, (&str, u64)> = HashMap::new();
+    let mut head_of: HashMap<&str, u64> = HashMap::new();
+    let mut token_of: HashMap<&str, (&str, u64)> = HashMap::new();
+    let mut token_owner: HashMap<&str, (&str, u64)> = HashMap::new();
+    let mut accepted: Vec<(&HouseholdLine, String)> = Vec::new();
+    for r in &rows {
+        let hash = r.id.keyed_hash(secret);
+        let mut fail = |message: String| errors.push(LineError { line: r.line, message });
+        if let Some(first) = seen_id.insert(hash.clone(), r.line) {
+            fail(format!("the same ID number is already on line {first}"));
+            continue;
+        }
+        match grid_of.get(r.code.as_str()) {
+            Some((g, l)) if *g != r.grid => {
+                fail(format!(
+                    "household {} is in grid '{g}' on line {l} but '{}' here",
+                    r.code, r.grid
+                ));
+                continue;
+            }
+            _ => {
+                grid_of.insert(&r.code, (&r.grid, r.line));
+            }
+        }
+        if r.role == Role::Head {
+            if let Some(l) = head_of.insert(&r.code, r.line) {
+                fail(format!("household {} already has a head on line {l}", r.code));
+                continue;
+            }
+        }
+        if let Some(t) = &r.qr_token {
+            if let Some((other, l)) = token_of.get(r.code.as_str()).filter(|(o, _)| *o != t) {
+                fail(format!(
+                    "household {} has QR token '{other}' on line {l}; one card per household",
+                    r.code
+                ));
+                continue;
+            }
+            if let Some((owner, l)) = token_owner.get(t.as_str()).filter(|(o, _)| *o != r.code) {
+                fail(format!(
+                    "QR token '{t}' is already given to household {owner} on line {l}"
+                ));
+                continue;
+            }
+            token_of.insert(&r.code, (t, r.line));
+            token_owner.insert(t, (&r.code, r.line));
+        }
+        // Checks against what is already registered.
+        if let Some((grid, qr_token)) = db.household(&r.code)? {
+            if grid != r.grid {
+                fail(format!(
+                    "household {} is registered in grid '{}', not '{}'",
+                    r.code, grid, r.grid
+                ));
+                continue;
+            }
+            if let (Some(old), Some(new)) = (&qr_token, &r.qr_token) {
+                if old != new {
+                    fail(format!("household {} already has a different QR card", r.code));
                     continue;
                 }
-                match grid_of.get(r.code.as_str()) {
-                    Some((g, l)) if *g != r.grid => {
-                        fail(format!(
-                            "household {} is in grid '{g}' on line {l} but '{}' here",
-                            r.code, r.grid
-                        ));
-                        continue;
-                    }
-                    _ => {
-                        grid_of.insert(&r.code, (&r.grid, r.line));
-                    }
-                }
-                if r.role == Role::Head {
-                    if let Some(l) = head_of.insert(&r.code, r.line) {
-                        fail(format!("household {} already has a head on line {l}", r.code));
-                        continue;
-                    }
-                }
-                if let Some(t) = &r.qr_token {
-                    if let Some((other, l)) = token_of.get(r.code.as_str()).filter(|(o, _)| *o != t) {
-                        fail(format!(
-                            "household {} has QR token '{other}' on line {l}; one card per household",
-                            r.code
-                        ));
-                        continue;
-                    }
-                    if let Some((owner, l)) = token_owner.get(t.as_str()).filter(|(o, _)| *o != r.code) {
-                        fail(format!(
-                            "QR token '{t}' is already given to household {owner} on line {l}"
-                        ));
-                        continue;
-                    }
-                    token_of.insert(&r.code, (t, r.line));
-                    token_owner.insert(t, (&r.code, r.line));
-                }
-                // Checks against what is already registered.
-                let existing = tx.household_row(&r.code)?;
-                if let Some(h) = &existing {
-                    if h.grid != r.grid {
-                        fail(format!(
-                            "household {} is registered in grid '{}', not '{}'",
-                            r.code, h.grid, r.grid
-                        ));
-                        continue;
-                    }
-                    if let (Some(old), Some(new)) = (&h.qr_token, &r.qr_token) {
-                        if old != new {
-                            fail(format!("household {} already has a different QR card", r.code));
-                            continue;
-                        }
-                    }
-                }
-                if let Some(t) = &r.qr_token {
-                    if let Some(owner) = tx.household_by_qr_token(t)?.filter(|o| *o != r.code) {
-                        fail(format!("QR token '{t}' belongs to household {owner}"));
-                        continue;
-                    }
-                }
-                match tx.household_of_resident(&hash)? {
-                    Some(h) if h == r.code => {
-                        report.unchanged += 1;
-                        continue;
-                    }
-                    Some(h) => {
-                        fail(format!(
-                            "this ID number ({}) is already registered in household {h}",
-                            r.id.masked()
-                        ));
-                        continue;
-                    }
-                    None => {}
-                }
-                if r.role == Role::Head {
-                    let has_head = tx
-                        .household(&r.code)?
-                        .is_some_and(|h| h.members.iter().any(|m| m.role == Role::Head));
-                    if has_head {
-                        fail(format!("household {} already has a registered head", r.code));
-                        continue;
-                    }
-                }
-                plan.push((r, hash));
             }
-            if !errors.is_empty() {
-                errors.sort_by_key(|e| e.line);
-                return Err(AppError::rejected(file, std::mem::take(&mut errors)));
+        }
+        if let Some(t) = &r.qr_token {
+            if let Some(owner) = db.household_of_qr_token(t)?.filter(|o| *o != r.code) {
+                fail(format!("QR token '{t}' belongs to household {owner}"));
+                continue;
             }
-            let mut created: Vec<&str> = Vec::new();
-            for (r, hash) in &plan {
-                if tx.household_row(&r.code)?.is_none() {
-                    tx.insert_household(&r.code, &r.grid, None, now)?;
-                    created.push(&r.code);
-                }
-                let resident = Resident {
-                    name: r.name.clone(),
-                    role: r.role,
-                    id_last4: r.id.last4().to_string(),
-                };
-                tx.insert_resident(&r.code, &resident, hash)?;
+        }
+        match db.household_of_resident(&hash)? {
+            Some(h) if h == r.code => {
+                plan.report.unchanged += 1;
+                continue;
             }
-            for (code, (token, _)) in &token_of {
-                if tx.household_row(code)?.is_some_and(|h| h.qr_token.is_none()) {
-                    tx.set_household_qr_token(code, token)?;
-                }
+            Some(h) => {
+                fail(format!(
+                    "this ID number ({}) is already registered in household {h}",
+                    r.id.masked()
+                ));
+                continue;
             }
-            report.applied = plan.len();
-            report.households_created = created.len();
+            None => {}
+        }
+        if r.role == Role::Head && db.has_head(&r.code)? {
+            fail(format!("household {} already has a registered head", r.code));
+            continue;
+        }
+        accepted.push((r, hash));
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        return Err(AppError::rejected(file, errors));
+    }
+    for (r, hash) in &accepted {
+        if db.household(&r.code)?.is_none() && !plan.new_households.iter().any(|(c, _)| *c == r.code) {
+            plan.new_households.push((r.code.clone(), r.grid.clone()));
+        }
+        if !plan.touched.contains(&r.code) {
+            plan.touched.push(r.code.clone());
+        }
+        let resident = Resident {
+            name: r.name.clone(),
+            role: r.role,
+            id_last4: r.id.last4().to_string(),
+        };
+        plan.residents.push((r.code.clone(), resident, hash.clone()));
+    }
+    let mut tokens: Vec<(&str, &str, u64)> = token_of.iter().map(|(c, (t, l))| (*c, *t, *l)).collect();
+    tokens.sort_by_key(|(_, _, line)| *line);
+    for (code, token, _) in tokens {
+        if db.household(code)?.is_none_or(|(_, t)| t.is_none()) {
+            plan.tokens.push((code.to_string(), token.to_string()));
+        }
+    }
+    plan.report.applied = accepted.len();
+    plan.report.households_created = plan.new_households.len();
+    Ok(plan)
+}
+
+/// Checks a month's scoring sheet against the village's households and rules. A row
+/// already imported (same month, household and rule, same points) is left alone; the
+/// same key with other points is refused (a correction is the way to change it).
+pub fn plan_points(file: &str, bytes: &[u8], clock: &dyn Clock, db: &mut dyn ImportLookup) -> Result<PointsPlan> {
+    let (rows, mut errors) = read_csv(bytes, &POINTS_HEADER, parse_points_line);
+    let rows: Vec<PointsLine> = rows.into_iter().map(|(line, r)| PointsLine { line, ..r }).collect();
+    let this_month = clock.this_month();
+    let file_digest = digest(bytes);
+    let mut plan = PointsPlan {
+        report: ImportReport {
+            file: file.to_string(),
+            rows: rows.len() + errors.len(),
+            ..ImportReport::default()
+        },
+        ..PointsPlan::default()
+    };
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut accepted = Vec::new();
+    for r in &rows {
+        let mut fail = |message: String| errors.push(LineError { line: r.line, message });
+        if r.month > this_month {
+            fail(format!("month {} is in the future", r.month));
+            continue;
+        }
+        if db.household(&r.household)?.is_none() {
+            fail(format!("unknown household {}", r.household));
+            continue;
+        }
+        let Some(rule) = db.rule(&r.rule)? else {
+            fail(format!("unknown rule {}", r.rule));
+            continue;
+        };
+        if rule.kind == RuleKind::Bonus && r.points.is_some_and(|p| p < 0) {
+            fail(format!(
+                "rule {} is a bonus item; its points cannot be negative",
+                rule.code
+            ));
+            continue;
+        }
+        let key = sheet_key(r.month, &r.household, &rule.code);
+        if let Some(first) = seen.insert(key.clone(), r.line) {
+            fail(format!("duplicate of line {first} (same month, household and rule)"));
+            continue;
+        }
+        let delta = rule.signed_points(r.points);
+        match db.sheet_delta(&key)? {
+            Some(d) if d == delta => {
+                plan.report.unchanged += 1;
+                continue;
+            }
+            Some(d) => {
+                fail(format!(
+                    "{} already has {:+} for {} in {}; this sheet says {:+}. Record a correction instead",
+                    r.household, d, rule.code, r.month, delta
+                ));
+                continue;
+            }
+            None => {}
+        }
+        accepted.push((r, rule, delta, key));
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        return Err(AppError::rejected(file, errors));
+    }
+    for (r, rule, delta, key) in accepted {
+        let kind = if delta >= 0 {
+            EntryKind::Award
+        } else {
+            EntryKind::Deduction
+        };
+        let reason = if r.note.is_empty() {
+            rule.text.clone()
+        } else {
+            format!("{}（{}）", rule.text, r.note)
+        };
+        let mut e = new_entry(clock, &r.household, kind, delta, reason);
+        e.rule_code = Some(rule.code.clone());
+        e.month = r.month;
+        e.source = format!("sheet:{}", &file_digest[..12]);
+        e.recorded_by = r.recorded_by.clone();
+        plan.report.points_total += delta;
+        plan.entries.push((e, key));
+    }
+    plan.report.applied = plan.entries.len();
+    plan.file_digest = file_digest;
+    Ok(plan)
+}
+
+/// The key that makes a scoring-sheet row count once: month, household and rule.
+fn sheet_key(month: Month, household: &str, rule: &str) -> String {
+    format!("sheet:{month}:{household}:{rule}")
+}
+
+/// The scoring-sheet keys a sheet's readable rows would have, so a store that answers
+/// [`ImportLookup`] from memory can load just those.
+pub fn sheet_keys(bytes: &[u8]) -> Vec<String> {
+    let (rows, _) = read_csv(bytes, &POINTS_HEADER, parse_points_line);
+    rows.iter()
+        .map(|(_, r)| sheet_key(r.month, &r.household, &r.rule))
+        .collect()
+}
+
+impl App {
+    pub fn import_households(&mut self, file: &str, bytes: &[u8], dry_run: bool) -> Result<ImportReport> {
+        let secret = self.keys.id_number_secret;
+        let now = self.clock.now();
+        let report = self.store.write(|tx| {
+            let plan = plan_households(file, bytes, &secret, &mut TxLookup(tx))?;
+            let mut report = plan.report;
+            report.dry_run = dry_run;
+            for (code, grid) in &plan.new_households {
+                tx.insert_household(code, grid, None, now)?;
+            }
+            for (code, resident, hash) in &plan.residents {
+                tx.insert_resident(code, resident, hash)?;
+            }
+            for (code, token) in &plan.tokens {
+                tx.set_household_qr_token(code, token)?;
+            }
             if dry_run {
                 // Checked against the database as it is; the caller's rollback discards the rows.
-                return Err(AppError::DryRun(Box::new(report.clone())));
+                return Err(AppError::DryRun(Box::new(report)));
             }
-            let mut touched: Vec<&str> = plan.iter().map(|(r, _)| r.code.as_str()).collect();
-            touched.dedup();
-            for code in touched {
+            for code in &plan.touched {
                 tx.append_event("household_changed", code, now)?;
             }
             tx.record_import(&digest(bytes), "households", file, report.rows, now)?;
-            Ok(report.clone())
+            Ok(report)
         });
         unwrap_dry_run(report)
     }
 
     pub fn import_points(&mut self, file: &str, bytes: &[u8], dry_run: bool) -> Result<ImportReport> {
-        let (rows, mut errors) = read_csv(bytes, &POINTS_HEADER, parse_points_line);
-        let rows: Vec<PointsLine> = rows.into_iter().map(|(line, r)| PointsLine { line, ..r }).collect();
         let clock = self.clock.clone();
-        let this_month = clock.this_month();
         let now = clock.now();
-        let file_digest = digest(bytes);
-        let mut report = ImportReport {
-            file: file.to_string(),
-            dry_run,
-            rows: rows.len() + errors.len(),
-            ..ImportReport::default()
-        };
         let report = self.store.write(|tx| {
-            let mut seen: HashMap<String, u64> = HashMap::new();
-            let mut plan = Vec::new();
-            for r in &rows {
-                let mut fail = |message: String| errors.push(LineError { line: r.line, message });
-                if r.month > this_month {
-                    fail(format!("month {} is in the future", r.month));
-                    continue;
-                }
-                if tx.household_row(&r.household)?.is_none() {
-                    fail(format!("unknown household {}", r.household));
-                    continue;
-                }
-                let Some(rule) = tx.rule(&r.rule)? else {
-                    fail(format!("unknown rule {}", r.rule));
-                    continue;
-                };
-                if rule.kind == RuleKind::Bonus && r.points.is_some_and(|p| p < 0) {
-                    fail(format!(
-                        "rule {} is a bonus item; its points cannot be negative",
-                        rule.code
-                    ));
-                    continue;
-                }
-                let key = format!("sheet:{}:{}:{}", r.month, r.household, rule.code);
-                if let Some(first) = seen.insert(key.clone(), r.line) {
-                    fail(format!("duplicate of line {first} (same month, household and rule)"));
-                    continue;
-                }
-                let delta = rule.signed_points(r.points);
-                match tx.entry_delta_by_dedupe_key(&key)? {
-                    Some(d) if d == delta => {
-                        report.unchanged += 1;
-                        continue;
-                    }
-                    Some(d) => {
-                        fail(format!(
-                            "{} already has {:+} for {} in {}; this sheet says {:+}. Record a correction instead",
-                            r.household, d, rule.code, r.month, delta
-                        ));
-                        continue;
-                    }
-                    None => {}
-                }
-                plan.push((r, rule, delta, key));
-            }
-            if !errors.is_empty() {
-                errors.sort_by_key(|e| e.line);
-                return Err(AppError::rejected(file, std::mem::take(&mut errors)));
-            }
-            for (r, rule, delta, key) in &plan {
-                let kind = if *delta >= 0 {
-                    EntryKind::Award
-                } else {
-                    EntryKind::Deduction
-                };
-                let reason = if r.note.is_empty() {
-                    rule.text.clone()
-                } else {
-                    format!("{}（{}）", rule.text, r.note)
-                };
-                let mut e = new_entry(clock.as_ref(), &r.household, kind, *delta, reason);
-                e.rule_code = Some(rule.code.clone());
-                e.month = r.month;
-                e.source = format!("sheet:{}", &file_digest[..12]);
-                e.recorded_by = r.recorded_by.clone();
-                tx.append_entry(&e, Some(key))?;
+            let plan = plan_points(file, bytes, clock.as_ref(), &mut TxLookup(tx))?;
+            let mut report = plan.report;
+            report.dry_run = dry_run;
+            for (e, key) in &plan.entries {
+                tx.append_entry(e, Some(key))?;
                 tx.append_event("ledger_entry", &e.id.to_string(), now)?;
-                report.points_total += delta;
             }
-            report.applied = plan.len();
             if dry_run {
-                return Err(AppError::DryRun(Box::new(report.clone())));
+                return Err(AppError::DryRun(Box::new(report)));
             }
-            tx.record_import(&file_digest, "points", file, report.rows, now)?;
-            Ok(report.clone())
+            tx.record_import(&plan.file_digest, "points", file, report.rows, now)?;
+            Ok(report)
         });
         unwrap_dry_run(report)
     }
@@ -497,5 +580,32 @@ fn unwrap_dry_run(r: Result<ImportReport>) -> Result<ImportReport> {
     match r {
         Err(AppError::DryRun(report)) => Ok(*report),
         other => other,
+    }
+}
+
+/// The kiosk's own database answering an import's checks.
+struct TxLookup<'a, 'b>(&'a Tx<'b>);
+
+impl ImportLookup for TxLookup<'_, '_> {
+    fn household(&mut self, code: &str) -> Result<Option<(String, Option<String>)>> {
+        Ok(self.0.household_row(code)?.map(|h| (h.grid, h.qr_token)))
+    }
+    fn household_of_qr_token(&mut self, token: &str) -> Result<Option<String>> {
+        Ok(self.0.household_by_qr_token(token)?)
+    }
+    fn household_of_resident(&mut self, id_hash: &str) -> Result<Option<String>> {
+        Ok(self.0.household_of_resident(id_hash)?)
+    }
+    fn has_head(&mut self, code: &str) -> Result<bool> {
+        Ok(self
+            .0
+            .household(code)?
+            .is_some_and(|h| h.members.iter().any(|m| m.role == Role::Head)))
+    }
+    fn rule(&mut self, code: &str) -> Result<Option<RuleItem>> {
+        Ok(self.0.rule(code)?)
+    }
+    fn sheet_delta(&mut self, key: &str) -> Result<Option<i64>> {
+        Ok(self.0.entry_delta_by_dedupe_key(key)?)
     }
 }

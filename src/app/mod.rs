@@ -32,14 +32,17 @@ use crate::domain::rules::{RuleItem, STANDARD_RULES_CSV};
 use crate::installation::{DataDir, Keys};
 use crate::store::Store;
 
-pub use account::{AccountView, EntryView, Identity, MemberView};
+pub use account::{account_view_from, AccountParts, AccountView, EntryView, Identity, MemberView, ENTRIES_SHOWN};
 pub use catalogue::{CatalogueItemView, ItemChanges, NewItem};
 pub use demo::DemoSummary;
 pub use error::{AppError, LineError};
-pub use imports::{check_rules_csv, standard_rules, ImportReport};
+pub use imports::{
+    check_rules_csv, plan_households, plan_points, sheet_keys, standard_rules, HouseholdPlan, ImportLookup,
+    ImportReport, PointsPlan,
+};
 pub use points::AwardReceipt;
 pub use printing::{Document, PrintFailure, PrintJob, PrintReport, Printer, Printout};
-pub use ranking::{RankingRow, RankingView};
+pub use ranking::{ranking_rows, RankingRow, RankingView};
 pub use redeem::RedemptionReceipt;
 pub use sync::{ChangePage, IncomingEvent, ReceiveOutcome, Refusal, SyncStatus};
 pub use verify::VerifyReport;

@@ -6,6 +6,7 @@ use super::{App, AppError, Result};
 use crate::domain::id_number::mask_name;
 use crate::domain::period::Quarter;
 use crate::domain::ranking::rank;
+use crate::store::MeritRow;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RankingView {
@@ -24,6 +25,23 @@ pub struct RankingRow {
     pub earned: i64,
 }
 
+/// Ranks households by merit; ties share a rank. `head_of` gives a household's head's
+/// name (masked here, as the ranking is public).
+pub fn ranking_rows(merit: &[MeritRow], head_of: impl Fn(&str) -> Option<String>) -> Vec<RankingRow> {
+    let grid_of: std::collections::HashMap<&str, &str> =
+        merit.iter().map(|m| (m.household.as_str(), m.grid.as_str())).collect();
+    rank(merit.iter().map(|m| (m.household.clone(), m.earned)))
+        .into_iter()
+        .map(|r| RankingRow {
+            rank: r.rank,
+            grid: grid_of.get(r.key.as_str()).map(|g| g.to_string()).unwrap_or_default(),
+            head: head_of(&r.key).as_deref().map(mask_name),
+            household_code: r.key,
+            earned: r.earned,
+        })
+        .collect()
+}
+
 impl App {
     /// Ranks households by points earned in the quarter (awards and deductions only;
     /// redemptions never lower a rank), in the village or within one grid.
@@ -37,20 +55,11 @@ impl App {
             }
             Ok((tx.merit_by_household(from, to, grid)?, tx.households()?))
         })?;
-        let ranked = rank(merit.iter().map(|m| (m.household.clone(), m.earned)));
-        let rows = ranked
-            .into_iter()
-            .map(|r| {
-                let h = households.iter().find(|h| h.code == r.key);
-                RankingRow {
-                    rank: r.rank,
-                    grid: h.map(|h| h.grid.clone()).unwrap_or_default(),
-                    head: h.and_then(|h| h.head_name.as_deref()).map(mask_name),
-                    household_code: r.key,
-                    earned: r.earned,
-                }
-            })
+        let heads: std::collections::HashMap<&str, Option<&str>> = households
+            .iter()
+            .map(|h| (h.code.as_str(), h.head_name.as_deref()))
             .collect();
+        let rows = ranking_rows(&merit, |code| heads.get(code).copied().flatten().map(str::to_string));
         Ok(RankingView {
             quarter: quarter.to_string(),
             grid: grid.map(str::to_string),

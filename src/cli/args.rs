@@ -68,6 +68,13 @@ pub struct TownshipArgs {
     /// The township database (SQLite); village databases go beside it in `<name>.villages/`.
     #[arg(long, env = "JIFEN_TOWNSHIP_DB", global = true)]
     pub db: Option<PathBuf>,
+    /// The township on PostgreSQL instead, for a county: postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+    /// (or `host=/run/postgresql dbname=jifen user=jifen`).
+    #[arg(long, env = "JIFEN_DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// PostgreSQL connections the server keeps open.
+    #[arg(long, default_value_t = 16, global = true)]
+    pub connections: usize,
     #[command(subcommand)]
     pub command: TownshipCommand,
 }
@@ -299,6 +306,9 @@ pub struct BenchArgs {
     pub load_kiosks: usize,
     #[arg(long, default_value_t = 60)]
     pub load_seconds: u64,
+    /// Mean pause between a kiosk's sync rounds in the load test; 0 runs them back to back.
+    #[arg(long, default_value_t = 1000)]
+    pub load_pause_ms: u64,
     /// Time the township's ingest of a county-month of scoring instead (villages ×
     /// households × 3 entries, imported as each village's sheet).
     #[arg(long)]
@@ -307,6 +317,13 @@ pub struct BenchArgs {
     pub county_villages: usize,
     #[arg(long, default_value_t = 1000)]
     pub county_households: usize,
+    /// Villages imported at once in the ingest.
+    #[arg(long, default_value_t = 4)]
+    pub county_writers: usize,
+    /// Run the township benchmarks on PostgreSQL: a scratch database is created on this
+    /// server (the role needs CREATEDB) and dropped afterwards.
+    #[arg(long)]
+    pub database_url: Option<String>,
     #[arg(long)]
     pub json: bool,
 }

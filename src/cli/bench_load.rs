@@ -1,6 +1,7 @@
 //! `jifen bench --sync-load`: many simulated kiosks, each its own village, redeeming and
 //! syncing against one township server on loopback for a while. Reports requests/s,
-//! events/s, p50/p99 request latency and errors (issue 7's load test, SQLite engine).
+//! events/s, p50/p99 request latency and errors (issue 7's load test), on SQLite or, with
+//! `--database-url`, PostgreSQL. `--county-ingest` times a county-month of scoring.
 
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -13,9 +14,10 @@ use super::args::BenchArgs;
 use super::bench::TempDir;
 use super::bench_sync::{households_csv, kiosk_client, points_csv, register, village_kiosk};
 use crate::domain::clock::{Clock, SystemClock};
+use crate::store::pg::ScratchDatabase;
 use crate::sync::server::{start_in_background, ServerState};
 use crate::sync::sync_once;
-use crate::township::{SqliteTownship, TownshipStorage};
+use crate::township::{PgTownship, SqliteTownship, TownshipStorage};
 
 /// Households per simulated village, and the local events a kiosk makes per round.
 const HOUSEHOLDS: usize = 20;
@@ -25,6 +27,8 @@ const EVENTS_PER_ROUND: usize = 3;
 struct LoadFigures {
     engine: &'static str,
     kiosks: usize,
+    /// Mean pause between a kiosk's rounds (0: back to back, the server saturated).
+    pause_ms: u64,
     seconds: f64,
     rounds: usize,
     requests: usize,
@@ -37,12 +41,44 @@ struct LoadFigures {
     setup_seconds: f64,
 }
 
+/// The township under test: SQLite in the bench's folder, or, with `--database-url`, a
+/// scratch database on that PostgreSQL server (created now, dropped when this goes).
+pub(super) struct Engine {
+    pub storage: Arc<dyn TownshipStorage>,
+    pub name: &'static str,
+    _scratch: Option<ScratchDatabase>,
+}
+
+impl Engine {
+    pub(super) fn open(args: &BenchArgs, tmp: &TempDir, clock: Arc<dyn Clock>) -> anyhow::Result<Engine> {
+        Ok(match &args.database_url {
+            None => Engine {
+                storage: Arc::new(SqliteTownship::open(&tmp.0.join("township.sqlite3"), clock)?),
+                name: "sqlite",
+                _scratch: None,
+            },
+            Some(admin) => {
+                let scratch = ScratchDatabase::create(admin, "jifen_bench")?;
+                Engine {
+                    storage: Arc::new(PgTownship::connect(&scratch.url, PG_CONNECTIONS, clock)?),
+                    name: "postgres",
+                    _scratch: Some(scratch),
+                }
+            }
+        })
+    }
+}
+
+/// The server's pool; PostgreSQL's default limit is 100 connections.
+const PG_CONNECTIONS: usize = 32;
+
 pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let tmp = TempDir::new()?;
     let setup = Instant::now();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let township = Arc::new(SqliteTownship::open(&tmp.0.join("township.sqlite3"), clock.clone())?);
-    let (url, _runtime) = start_in_background(ServerState {
+    let engine = Engine::open(args, &tmp, clock.clone())?;
+    let township = engine.storage.clone();
+    let (url, runtime) = start_in_background(ServerState {
         storage: township.clone(),
         clock: clock.clone(),
     })?;
@@ -59,7 +95,7 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
             sponsor: None,
             valid_days: 30,
         })?;
-        register(&township, &code, Some(&app))?;
+        register(township.as_ref(), &code, Some(&app))?;
         // The first round (everything set up so far) is not part of the figures.
         let client = kiosk_client(&url, &app);
         sync_once(&mut app, &dir, &client)?;
@@ -69,6 +105,7 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
 
     let timings = Arc::new(Mutex::new(Vec::new()));
     let deadline = Instant::now() + Duration::from_secs(args.load_seconds);
+    let pause_ms = args.load_pause_ms;
     let started = Instant::now();
     let handles: Vec<_> = kiosks
         .into_iter()
@@ -88,7 +125,9 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
                         pushed += r.pushed;
                     }
                     rounds += 1;
-                    std::thread::sleep(Duration::from_millis(rng.gen_range(500..1500)));
+                    if pause_ms > 0 {
+                        std::thread::sleep(Duration::from_millis(rng.gen_range(pause_ms / 2..pause_ms * 3 / 2)));
+                    }
                 }
                 (rounds, pushed)
             })
@@ -110,9 +149,12 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
             .get(((durations.len() as f64 * p) as usize).min(durations.len().saturating_sub(1)))
             .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
     };
+    // The server goes before its database.
+    drop(runtime);
     let f = LoadFigures {
-        engine: "sqlite",
+        engine: engine.name,
         kiosks: args.load_kiosks,
+        pause_ms: args.load_pause_ms,
         seconds,
         rounds,
         requests: samples.len(),
@@ -128,9 +170,10 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&f)?);
     } else {
         println!(
-            "{} kiosks for {:.0} s on {}: {} requests ({:.0}/s), {} events pushed ({:.0}/s), \
+            "{} kiosks pausing ~{} ms for {:.0} s on {}: {} requests ({:.0}/s), {} events pushed ({:.0}/s), \
              latency p50 {:.1} ms p99 {:.1} ms, {} errors (setup {:.0} s)",
             f.kiosks,
+            f.pause_ms,
             f.seconds,
             f.engine,
             f.requests,
@@ -149,6 +192,8 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
 #[derive(Serialize)]
 struct IngestFigures {
     engine: &'static str,
+    /// Villages imported at once (staff of several villages working together).
+    writers: usize,
     villages: usize,
     households: usize,
     entries: usize,
@@ -162,32 +207,36 @@ struct IngestFigures {
 pub(super) fn county_ingest(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let tmp = TempDir::new()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let township = SqliteTownship::open(&tmp.0.join("township.sqlite3"), clock)?;
+    let engine = Engine::open(args, &tmp, clock)?;
+    let township = engine.storage.as_ref();
     let codes: Vec<String> = (0..args.county_villages).map(|i| format!("C{i:03}")).collect();
     for code in &codes {
         township.add_village(code, &format!("{code}村"), None)?;
     }
+    let writers = args.county_writers.max(1);
     let started = Instant::now();
-    for code in &codes {
+    in_parallel(&codes, writers, |code| {
         township.import_households(
             code,
             "households.csv",
             households_csv(code, args.county_households).as_bytes(),
-        )?;
-    }
+        )
+    })?;
     let households_seconds = started.elapsed().as_secs_f64();
     let sheets: Vec<String> = codes
         .iter()
         .map(|c| points_csv(c, args.county_households, args.county_households * 3))
         .collect();
     let started = Instant::now();
-    for (code, sheet) in codes.iter().zip(&sheets) {
-        township.import_points(code, "sheet.csv", sheet.as_bytes())?;
-    }
+    let indexes: Vec<usize> = (0..codes.len()).collect();
+    in_parallel(&indexes, writers, |&i| {
+        township.import_points(&codes[i], "sheet.csv", sheets[i].as_bytes())
+    })?;
     let entries_seconds = started.elapsed().as_secs_f64();
     let entries = args.county_villages * args.county_households * 3;
     let f = IngestFigures {
-        engine: "sqlite",
+        engine: engine.name,
+        writers,
         villages: args.county_villages,
         households: args.county_villages * args.county_households,
         entries,
@@ -199,9 +248,34 @@ pub(super) fn county_ingest(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&f)?);
     } else {
         println!(
-            "county-month on {}: {} households registered in {:.1} s; {} entries ingested in {:.1} s ({:.0}/s)",
-            f.engine, f.households, f.households_seconds, f.entries, f.entries_seconds, f.entries_per_second
+            "county-month on {} with {} writers: {} households registered in {:.1} s; {} entries ingested in {:.1} s ({:.0}/s)",
+            f.engine, f.writers, f.households, f.households_seconds, f.entries, f.entries_seconds, f.entries_per_second
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `f` over the items on `threads` threads, each taking every n-th item.
+fn in_parallel<T: Sync, R>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> crate::township::Result<R> + Sync,
+) -> anyhow::Result<()> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let f = &f;
+                scope.spawn(move || -> crate::township::Result<()> {
+                    for item in items.iter().skip(t).step_by(threads) {
+                        f(item)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().map_err(|_| anyhow::anyhow!("an import thread panicked"))??;
+        }
+        Ok(())
+    })
 }

@@ -16,10 +16,11 @@ use crate::domain::clock::{Clock, SystemClock};
 use crate::installation::DataDir;
 use crate::sync::server::{start_in_background, ServerState};
 use crate::sync::{auth, sync_once, SyncClient};
-use crate::township::{SqliteTownship, TownshipStorage};
+use crate::township::TownshipStorage;
 
 #[derive(Serialize)]
 struct SyncFigures {
+    engine: &'static str,
     push_events: usize,
     push_seconds: f64,
     push_events_per_second: f64,
@@ -40,8 +41,9 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let tmp = TempDir::new()?;
     let setup = Instant::now();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let township = Arc::new(SqliteTownship::open(&tmp.0.join("township.sqlite3"), clock.clone())?);
-    let (url, _runtime) = start_in_background(ServerState {
+    let engine = super::bench_load::Engine::open(args, &tmp, clock.clone())?;
+    let township = engine.storage.clone();
+    let (url, runtime) = start_in_background(ServerState {
         storage: township.clone(),
         clock: clock.clone(),
     })?;
@@ -49,7 +51,7 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     // 1. One kiosk with `sync_events` events waiting (households, then scores).
     let households = (args.sync_events / 20).max(1);
     let mut kiosk = village_kiosk(&tmp.0, "PU", households, args.sync_events - households, &clock)?;
-    register(&township, "PU", Some(&kiosk.0))?;
+    register(township.as_ref(), "PU", Some(&kiosk.0))?;
     let mut setup_secs = setup.elapsed().as_secs_f64();
     let client = kiosk_client(&url, &kiosk.0);
     let started = Instant::now();
@@ -81,7 +83,7 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         let code = format!("K{i:02}");
         let h = (args.sync_kiosk_events / 20).max(1);
         let k = village_kiosk(&tmp.0, &code, h, args.sync_kiosk_events - h, &clock)?;
-        register(&township, &code, Some(&k.0))?;
+        register(township.as_ref(), &code, Some(&k.0))?;
         kiosks.push(k);
     }
     setup_secs += setup3.elapsed().as_secs_f64();
@@ -99,7 +101,10 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     }
     let concurrent_seconds = started.elapsed().as_secs_f64();
 
+    // The server goes before its database.
+    drop(runtime);
     let f = SyncFigures {
+        engine: engine.name,
         push_events: args.sync_events,
         push_seconds,
         push_events_per_second: args.sync_events as f64 / push_seconds,
@@ -115,6 +120,7 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&f)?);
     } else {
+        println!("township on {}", f.engine);
         println!(
             "push   {} events in {:.2} s ({:.0} events/s; goal under 2 s)",
             f.push_events, f.push_seconds, f.push_events_per_second
@@ -162,7 +168,7 @@ fn new_kiosk(root: &std::path::Path, code: &str, clock: &Arc<dyn Clock>) -> anyh
     Ok((app, dir))
 }
 
-pub(super) fn register(township: &SqliteTownship, code: &str, kiosk: Option<&App>) -> anyhow::Result<()> {
+pub(super) fn register(township: &dyn TownshipStorage, code: &str, kiosk: Option<&App>) -> anyhow::Result<()> {
     let Some(app) = kiosk else { return Ok(()) };
     township.add_village(code, &format!("{code}村"), Some(app.id_number_secret()))?;
     let key = auth::public_key_text(&app.device_signing_key().verifying_key());

@@ -14,18 +14,16 @@ use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::period::Quarter;
 use crate::store::{DeviceRow, OverdraftRow, VillageRow};
 use crate::sync::server::{run_blocking, ServerState};
-use crate::township::{ranking_across, AreaPoints, SqliteTownship, TownshipRankRow, TownshipStorage};
+use crate::township::{ranking_across, AreaPoints, PgTownship, SqliteTownship, TownshipRankRow, TownshipStorage};
 
 pub(super) fn run(args: TownshipArgs) -> anyhow::Result<ExitCode> {
-    let db = args
-        .db
-        .context("name the township database with --db PATH (or JIFEN_TOWNSHIP_DB)")?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let township = SqliteTownship::open(&db, clock.clone())?;
+    let storage = open(&args, clock.clone())?;
+    let township = storage.as_ref();
     match args.command {
         TownshipCommand::Serve { listen } => {
             let state = ServerState {
-                storage: Arc::new(township),
+                storage: storage.clone(),
                 clock,
             };
             run_blocking(listen, state).with_context(|| format!("cannot serve on {listen}"))?;
@@ -85,9 +83,9 @@ pub(super) fn run(args: TownshipArgs) -> anyhow::Result<ExitCode> {
             let view = township.household(&village.to_ascii_uppercase(), &code)?;
             emit(json, &view, text::account)?;
         }
-        TownshipCommand::Report { report } => report_cmd(&township, report)?,
+        TownshipCommand::Report { report } => report_cmd(township, report)?,
         TownshipCommand::Verify { village, json } => {
-            let villages = chosen(&township, village)?;
+            let villages = chosen(township, village)?;
             let mut problems = Vec::new();
             for v in &villages {
                 problems.extend(
@@ -117,7 +115,7 @@ pub(super) fn run(args: TownshipArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn report_cmd(township: &SqliteTownship, report: TownshipReport) -> anyhow::Result<()> {
+fn report_cmd(township: &dyn TownshipStorage, report: TownshipReport) -> anyhow::Result<()> {
     let this_quarter = || crate::domain::clock::SystemClock.this_month().quarter();
     let quarter = |q: Option<String>| -> anyhow::Result<Quarter> {
         Ok(match q {
@@ -198,13 +196,32 @@ fn ranking_text(q: Quarter, rows: &[TownshipRankRow]) -> String {
     s
 }
 
-fn chosen(township: &SqliteTownship, village: Option<String>) -> anyhow::Result<Vec<VillageRow>> {
+fn chosen(township: &dyn TownshipStorage, village: Option<String>) -> anyhow::Result<Vec<VillageRow>> {
     match village {
         None => Ok(township.villages()?),
         Some(code) => match township.village(&code.to_ascii_uppercase())? {
             Some(v) => Ok(vec![v]),
             None => bail!("no village with code {code} is registered at the township"),
         },
+    }
+}
+
+/// The engine named on the command line: SQLite at `--db PATH` or PostgreSQL at
+/// `--database-url`.
+fn open(args: &TownshipArgs, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn TownshipStorage>> {
+    match (&args.db, &args.database_url) {
+        (Some(_), Some(_)) => bail!(
+            "choose one engine: --db PATH (SQLite) or --database-url postgres://… (PostgreSQL), not both \
+             (check JIFEN_TOWNSHIP_DB and JIFEN_DATABASE_URL)"
+        ),
+        (Some(db), None) => Ok(Arc::new(SqliteTownship::open(db, clock)?)),
+        (None, Some(url)) => Ok(Arc::new(
+            PgTownship::connect(url, args.connections, clock).context("cannot open the PostgreSQL database")?,
+        )),
+        (None, None) => bail!(
+            "name the township database with --db PATH (SQLite, or JIFEN_TOWNSHIP_DB) or \
+             --database-url postgres://USER@HOST/DB (PostgreSQL, or JIFEN_DATABASE_URL)"
+        ),
     }
 }
 

@@ -13,7 +13,7 @@ pub enum StockMoveReason {
 }
 
 impl StockMoveReason {
-    fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             StockMoveReason::Initial => "initial",
             StockMoveReason::Restock => "restock",

@@ -10,6 +10,7 @@ mod households;
 mod ledger;
 mod migrations;
 mod outbox;
+pub mod pg;
 mod registry;
 mod rules;
 mod settings;

@@ -8,6 +8,7 @@
 //! village's outbox is its change feed, and receiving an event runs the same idempotent
 //! apply code a kiosk runs on a pulled page.
 
+mod postgres;
 mod sqlite;
 
 use serde::Serialize;
@@ -16,8 +17,10 @@ use crate::app::{AccountView, AppError, ChangePage, ImportReport, IncomingEvent,
 use crate::domain::period::Quarter;
 use crate::domain::rules::RuleItem;
 use crate::installation::InstallationError;
+use crate::store::pg::{AsPgError, PgError, VillageSummary};
 use crate::store::{DeviceRow, OverdraftRow, StoreError, VillageRow};
 
+pub use postgres::PgTownship;
 pub use sqlite::SqliteTownship;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +39,26 @@ pub enum TownshipError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Installation(#[from] InstallationError),
+    #[error(transparent)]
+    Postgres(PgError),
+}
+
+impl From<PgError> for TownshipError {
+    fn from(e: PgError) -> Self {
+        match e {
+            PgError::UnknownVillage(code) => TownshipError::UnknownVillage(code),
+            other => TownshipError::Postgres(other),
+        }
+    }
+}
+
+impl AsPgError for TownshipError {
+    fn as_pg(&self) -> Option<&PgError> {
+        match self {
+            TownshipError::Postgres(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 pub type Result<T, E = TownshipError> = std::result::Result<T, E>;
@@ -71,6 +94,24 @@ pub trait TownshipStorage: Send + Sync {
     fn overdrafts(&self, village: &str) -> Result<Vec<OverdraftRow>>;
     /// `admin verify` of a village's database: empty when sound.
     fn verify(&self, village: &str) -> Result<Vec<String>>;
+    /// Every ledger id, each balance, the vouchers and the feed's length: what a kiosk and
+    /// the township must agree on.
+    fn summary(&self, village: &str) -> Result<VillageSummary>;
+}
+
+/// The township's rules before any village exists: the standard set with the township's
+/// rule imports applied in order.
+fn township_rules(imports: Vec<(String, Vec<u8>)>) -> Result<Vec<RuleItem>> {
+    let mut rules = crate::app::standard_rules()?;
+    for (file, csv) in imports {
+        for rule in crate::app::check_rules_csv(&file, &csv)? {
+            match rules.iter_mut().find(|r| r.code == rule.code) {
+                Some(r) => *r = rule,
+                None => rules.push(rule),
+            }
+        }
+    }
+    Ok(rules)
 }
 
 /// Points by area in one village over a quarter.
@@ -80,6 +121,20 @@ pub struct AreaPoints {
     pub area: String,
     pub points: i64,
     pub entries: i64,
+}
+
+impl AreaPoints {
+    /// A village's (area, points, entries) rows, as either engine reads them.
+    fn of(village: &str, rows: Vec<(String, i64, i64)>) -> Vec<AreaPoints> {
+        rows.into_iter()
+            .map(|(area, points, entries)| AreaPoints {
+                village: village.to_string(),
+                area,
+                points,
+                entries,
+            })
+            .collect()
+    }
 }
 
 /// One row of the ranking across villages.

@@ -13,6 +13,7 @@ use crate::domain::clock::Clock;
 use crate::domain::period::Quarter;
 use crate::domain::rules::RuleItem;
 use crate::installation::DataDir;
+use crate::store::pg::VillageSummary;
 use crate::store::{DeviceRow, OverdraftRow, Registry, VillageRow};
 
 /// Nonces are kept this long (twice the allowed clock skew) and then forgotten.
@@ -196,18 +197,7 @@ impl TownshipStorage for SqliteTownship {
     fn rules(&self) -> Result<Vec<RuleItem>> {
         match self.villages()?.first() {
             Some(v) => self.with_app(&v.code, |app| app.rules()),
-            None => {
-                let mut rules = crate::app::standard_rules()?;
-                for (file, csv) in self.registry().rule_imports()? {
-                    for rule in crate::app::check_rules_csv(&file, &csv)? {
-                        match rules.iter_mut().find(|r| r.code == rule.code) {
-                            Some(r) => *r = rule,
-                            None => rules.push(rule),
-                        }
-                    }
-                }
-                Ok(rules)
-            }
+            None => super::township_rules(self.registry().rule_imports()?),
         }
     }
 
@@ -223,15 +213,7 @@ impl TownshipStorage for SqliteTownship {
 
     fn areas(&self, village: &str, quarter: Quarter) -> Result<Vec<AreaPoints>> {
         let rows = self.with_app(village, |app| app.merit_by_area(quarter))?;
-        Ok(rows
-            .into_iter()
-            .map(|(area, points, entries)| AreaPoints {
-                village: village.to_string(),
-                area,
-                points,
-                entries,
-            })
-            .collect())
+        Ok(AreaPoints::of(village, rows))
     }
 
     fn overdrafts(&self, village: &str) -> Result<Vec<OverdraftRow>> {
@@ -245,5 +227,22 @@ impl TownshipStorage for SqliteTownship {
             .into_iter()
             .map(|p| format!("{}: {}", p.check, p.detail))
             .collect())
+    }
+
+    fn summary(&self, village: &str) -> Result<VillageSummary> {
+        self.with_app(village, |app| {
+            let data = app.export_data()?;
+            let feed = app.sync_status()?;
+            Ok(VillageSummary {
+                entry_ids: data.entries.iter().map(|e| e.id).collect(),
+                balances: data
+                    .households
+                    .iter()
+                    .map(|(h, _)| (h.code.clone(), h.balance))
+                    .collect(),
+                vouchers: app.vouchers(None)?.len() as i64,
+                feed_last: feed.pushed_through + feed.events_waiting,
+            })
+        })
     }
 }

@@ -2,19 +2,17 @@
 //! fail, delay or duplicate the next requests, and kiosks registered with it.
 
 use std::collections::VecDeque;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use jifen::app::App;
 use jifen::domain::clock::SystemClock;
-use jifen::installation::DataDir;
+use jifen::store::pg::ScratchDatabase;
 use jifen::sync::server::{router, ServerState};
 use jifen::sync::{sync_once, SyncClient, SyncError, SyncReport};
-use jifen::township::{SqliteTownship, TownshipStorage};
+use jifen::township::{PgTownship, SqliteTownship, TownshipStorage};
 use tower::ServiceExt;
 
 use super::TestVillage;
@@ -69,26 +67,43 @@ impl Faults {
     }
 }
 
+/// With this set to a PostgreSQL URL (a role that may create databases), every township in
+/// the tests runs on PostgreSQL, each in a database of its own; otherwise on SQLite.
+pub const POSTGRES_ENV: &str = "JIFEN_TEST_DATABASE_URL";
+
 pub struct TestTownship {
     pub tmp: tempfile::TempDir,
-    pub db: PathBuf,
-    pub storage: Arc<SqliteTownship>,
+    pub storage: Arc<dyn TownshipStorage>,
     pub url: String,
     pub faults: Arc<Faults>,
     _runtime: tokio::runtime::Runtime,
+    /// The throw-away PostgreSQL database, dropped with the township (after the server).
+    _postgres: Option<ScratchDatabase>,
 }
 
 impl TestTownship {
     pub fn start() -> TestTownship {
         let tmp = tempfile::tempdir().unwrap();
-        let db = tmp.path().join("township.sqlite3");
-        let storage = Arc::new(SqliteTownship::open(&db, Arc::new(SystemClock)).unwrap());
         let faults = Arc::new(Faults::default());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
+        let (storage, postgres): (Arc<dyn TownshipStorage>, _) = match std::env::var(POSTGRES_ENV) {
+            Ok(admin) => {
+                let scratch = ScratchDatabase::create(&admin, "jifen_test").unwrap();
+                let storage = PgTownship::connect(&scratch.url, 8, Arc::new(SystemClock)).unwrap();
+                (Arc::new(storage), Some(scratch))
+            }
+            Err(_) => {
+                let db = tmp.path().join("township.sqlite3");
+                (
+                    Arc::new(SqliteTownship::open(&db, Arc::new(SystemClock)).unwrap()),
+                    None,
+                )
+            }
+        };
         let inner = router(ServerState {
             storage: storage.clone(),
             clock: Arc::new(SystemClock),
@@ -104,11 +119,11 @@ impl TestTownship {
         runtime.spawn(async move { axum::serve(listener, app).await });
         TestTownship {
             tmp,
-            db,
             storage,
             url,
             faults,
             _runtime: runtime,
+            _postgres: postgres,
         }
     }
 
@@ -136,12 +151,13 @@ impl TestTownship {
         )
     }
 
-    /// The village's own database, opened beside the server (SQLite WAL allows it).
-    pub fn village_app(&self, code: &str) -> App {
-        let dir = DataDir {
-            root: self.db.with_extension("villages").join(code),
-        };
-        App::open(&dir, Arc::new(SystemClock)).unwrap()
+    /// A one-row scoring sheet for `household` under `rule`, imported at the township.
+    pub fn score(&self, village: &str, month: &str, household: &str, rule: &str, points: i64) {
+        let csv = format!(
+            "month,household_code,rule_code,points,note,recorded_by\n{month},{household},{rule},{points},,乡镇\n"
+        );
+        let file = format!("{month}-{household}-{rule}.csv");
+        self.storage.import_points(village, &file, csv.as_bytes()).unwrap();
     }
 }
 
@@ -164,11 +180,10 @@ pub fn sync_until_ok(kiosk: &mut TestVillage, client: &SyncClient, rounds: usize
 /// Each ledger entry once on both sides, equal balances, `verify` clean on both.
 pub fn assert_converged(township: &TestTownship, kiosk: &mut TestVillage) {
     let code = kiosk.app.village().code.clone();
-    let mut village = township.village_app(&code);
     let here = kiosk.app.export_data().unwrap();
-    let there = village.export_data().unwrap();
+    let there = township.storage.summary(&code).unwrap();
     let mut ids_here: Vec<_> = here.entries.iter().map(|e| e.id).collect();
-    let mut ids_there: Vec<_> = there.entries.iter().map(|e| e.id).collect();
+    let mut ids_there: Vec<_> = there.entry_ids.clone();
     let n_here = ids_here.len();
     let n_there = ids_there.len();
     ids_here.sort();
@@ -178,17 +193,19 @@ pub fn assert_converged(township: &TestTownship, kiosk: &mut TestVillage) {
     assert_eq!(ids_here.len(), n_here, "an entry is twice on the kiosk");
     assert_eq!(ids_there.len(), n_there, "an entry is twice at the township");
     assert_eq!(ids_here, ids_there, "kiosk and township hold different entries");
-    let balances = |d: &jifen::app::export::ExportData| {
-        d.households
-            .iter()
-            .map(|(h, _)| (h.code.clone(), h.balance))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(balances(&here), balances(&there), "balances differ");
+    let mut balances_here: Vec<_> = here
+        .households
+        .iter()
+        .map(|(h, _)| (h.code.clone(), h.balance))
+        .collect();
+    let mut balances_there = there.balances.clone();
+    balances_here.sort();
+    balances_there.sort();
+    assert_eq!(balances_here, balances_there, "balances differ");
     let v = kiosk.app.verify().unwrap();
     assert!(v.ok, "kiosk verify: {:?}", v.problems);
-    let v = village.verify().unwrap();
-    assert!(v.ok, "township verify: {:?}", v.problems);
+    let problems = township.storage.verify(&code).unwrap();
+    assert!(problems.is_empty(), "township verify: {problems:?}");
 }
 
 async fn with_faults(inner: axum::Router, faults: Arc<Faults>, req: Request<Body>) -> Response {

@@ -1,0 +1,330 @@
+//! PostgreSQL storage for the township server at county scale (issue 7): the schema and
+//! its migrations, a pool of connections, transactions, and rows ↔ domain values.
+//!
+//! The township's storage trait is synchronous (the server calls it on tokio's blocking
+//! pool, the CLI calls it directly), so this store owns a small tokio runtime and blocks
+//! on it; the pool's connections live on that runtime.
+
+mod registry;
+mod village;
+
+use std::future::Future;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{IsolationLevel, NoTls, Row};
+
+pub use village::{FeedRow, VillageSummary};
+
+/// Errors from PostgreSQL. Messages name the database problem, never a resident's data.
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    #[error("PostgreSQL: {}", describe(.0))]
+    Db(tokio_postgres::Error),
+    #[error("cannot get a PostgreSQL connection: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error("bad --database-url: {0}")]
+    Url(String),
+    #[error("no village with code {0} is registered at the township")]
+    UnknownVillage(String),
+    #[error("the database holds a value this version cannot read: {0}")]
+    Corrupt(String),
+    #[error("the database was written by a newer jifen (schema {found}, this build knows {known})")]
+    TooNew { found: i32, known: i32 },
+}
+
+impl From<tokio_postgres::Error> for PgError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        PgError::Db(e)
+    }
+}
+
+/// The server's own words when it refused a statement (tokio-postgres says just "db
+/// error" and keeps them in its source), else the client's with its cause.
+fn describe(e: &tokio_postgres::Error) -> String {
+    match (e.as_db_error(), std::error::Error::source(e)) {
+        (Some(db), _) => match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_string(),
+        },
+        (None, Some(source)) => format!("{e}: {source}"),
+        (None, None) => e.to_string(),
+    }
+}
+
+impl PgError {
+    /// True when a constraint refused the row (the data is wrong, not the server).
+    pub fn is_constraint(&self) -> bool {
+        match self {
+            PgError::Db(e) => e.code().is_some_and(|c| c.code().starts_with("23")),
+            _ => false,
+        }
+    }
+
+    /// True for a deadlock or serialization failure: retrying the transaction is safe.
+    fn is_transient(&self) -> bool {
+        match self {
+            PgError::Db(e) => e
+                .code()
+                .is_some_and(|c| *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = PgError> = std::result::Result<T, E>;
+
+/// Migrations in order; `schema_migrations` records the ones applied.
+const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("schema_1.sql"))];
+
+/// An arbitrary but fixed key: migrations run under this advisory lock, so two servers
+/// starting together do not both create the schema.
+const MIGRATION_LOCK: i64 = 0x6a6966656e; // "jifen"
+
+pub struct PgStore {
+    pool: Pool,
+    runtime: tokio::runtime::Runtime,
+}
+
+/// A transaction in progress on one pooled connection, or (from [`PgStore::auto`]) the
+/// connection itself, each statement committing on its own.
+pub struct PgTx<'a> {
+    conn: Conn<'a>,
+}
+
+enum Conn<'a> {
+    Tx(deadpool_postgres::Transaction<'a>),
+    Auto(&'a deadpool_postgres::Object),
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB`, or `host=/socket/dir`
+    /// key-value form) with up to `max_connections`, and brings the schema up to date.
+    pub fn connect(url: &str, max_connections: usize) -> Result<PgStore> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e: tokio_postgres::Error| PgError::Url(e.to_string()))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("jifen-pg")
+            .enable_all()
+            .build()
+            .map_err(|e| PgError::Url(format!("cannot start the database runtime: {e}")))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(max_connections.max(1))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .build()
+            .map_err(|e| PgError::Url(e.to_string()))?;
+        let store = PgStore { pool, runtime };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Runs `f` in a READ COMMITTED transaction that first locks `village`'s row (so every
+    /// writer of one village takes its turn and feed positions commit in order). Commits
+    /// when `f` returns Ok; a deadlock or serialization failure is retried.
+    pub fn write<T, E>(&self, village: Option<&str>, f: impl AsyncFn(&PgTx<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<PgError> + AsPgError,
+    {
+        self.block_on(async {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let mut client = self.pool.get().await.map_err(PgError::from)?;
+                let tx = client.transaction().await.map_err(PgError::from)?;
+                let tx = PgTx { conn: Conn::Tx(tx) };
+                let result = async {
+                    if let Some(code) = village {
+                        if tx.lock_village(code).await?.is_none() {
+                            return Err(E::from(PgError::UnknownVillage(code.to_string())));
+                        }
+                    }
+                    f(&tx).await
+                }
+                .await;
+                let result = match result {
+                    Ok(value) => tx.commit().await.map(|_| value).map_err(E::from),
+                    Err(e) => Err(e),
+                };
+                match result {
+                    Err(e) if attempt < 5 && e.as_pg().is_some_and(PgError::is_transient) => continue,
+                    other => return other,
+                }
+            }
+        })
+    }
+
+    /// Runs `f` in a read-only REPEATABLE READ transaction: every query sees one snapshot.
+    pub fn read<T>(&self, f: impl AsyncFnOnce(&PgTx<'_>) -> Result<T>) -> Result<T> {
+        self.block_on(async {
+            let mut client = self.pool.get().await?;
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await?;
+            let tx = PgTx { conn: Conn::Tx(tx) };
+            let value = f(&tx).await?;
+            tx.commit().await?;
+            Ok(value)
+        })
+    }
+
+    /// Runs `f` on a pooled connection outside a transaction: for one statement, where
+    /// BEGIN and COMMIT would only add round trips (the server's per-request lookups).
+    pub fn auto<T>(&self, f: impl AsyncFnOnce(&PgTx<'_>) -> Result<T>) -> Result<T> {
+        self.block_on(async {
+            let client = self.pool.get().await?;
+            let conn = PgTx {
+                conn: Conn::Auto(&client),
+            };
+            let value = f(&conn).await;
+            drop(conn);
+            value
+        })
+    }
+
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
+    fn migrate(&self) -> Result<()> {
+        self.block_on(async {
+            let mut client = self.pool.get().await?;
+            let tx = client.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+                .await?;
+            tx.batch_execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                     version    integer PRIMARY KEY,
+                     applied_at timestamptz NOT NULL DEFAULT now())",
+            )
+            .await?;
+            let found: i32 = tx
+                .query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])
+                .await?
+                .get(0);
+            let known = MIGRATIONS.last().map_or(0, |(v, _)| *v);
+            if found > known {
+                return Err(PgError::TooNew { found, known });
+            }
+            for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+                tx.batch_execute(sql).await?;
+                tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[version])
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}
+
+/// Statements through the connection's cache: each is parsed once per connection, then
+/// only bound and executed (one round trip instead of two).
+impl PgTx<'_> {
+    async fn q(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        Ok(match &self.conn {
+            Conn::Tx(tx) => tx.query(&tx.prepare_cached(sql).await?, params).await?,
+            Conn::Auto(c) => c.query(&c.prepare_cached(sql).await?, params).await?,
+        })
+    }
+
+    async fn q_opt(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
+        Ok(match &self.conn {
+            Conn::Tx(tx) => tx.query_opt(&tx.prepare_cached(sql).await?, params).await?,
+            Conn::Auto(c) => c.query_opt(&c.prepare_cached(sql).await?, params).await?,
+        })
+    }
+
+    async fn q_one(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row> {
+        Ok(match &self.conn {
+            Conn::Tx(tx) => tx.query_one(&tx.prepare_cached(sql).await?, params).await?,
+            Conn::Auto(c) => c.query_one(&c.prepare_cached(sql).await?, params).await?,
+        })
+    }
+
+    async fn exec(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+        Ok(match &self.conn {
+            Conn::Tx(tx) => tx.execute(&tx.prepare_cached(sql).await?, params).await?,
+            Conn::Auto(c) => c.execute(&c.prepare_cached(sql).await?, params).await?,
+        })
+    }
+
+    async fn commit(self) -> Result<()> {
+        if let Conn::Tx(tx) = self.conn {
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+}
+
+/// A database of its own for a benchmark or a test run, created on the server at an
+/// admin URL (a role that may create databases) and dropped, with its connections,
+/// when this goes out of scope. Not for use inside an async context.
+pub struct ScratchDatabase {
+    admin: String,
+    name: String,
+    /// The admin URL pointing at the new database.
+    pub url: String,
+}
+
+impl ScratchDatabase {
+    pub fn create(admin_url: &str, prefix: &str) -> Result<ScratchDatabase> {
+        let name = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
+        admin_sql(admin_url, &format!("CREATE DATABASE {name}"))?;
+        let url = match admin_url.rsplit_once('/') {
+            Some((server, _)) if admin_url.contains("://") => format!("{server}/{name}"),
+            _ => format!("{admin_url} dbname={name}"),
+        };
+        Ok(ScratchDatabase {
+            admin: admin_url.to_string(),
+            name,
+            url,
+        })
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        if let Err(e) = admin_sql(&self.admin, &sql) {
+            tracing::warn!(database = %self.name, error = %e, "cannot drop the scratch database");
+        }
+    }
+}
+
+fn admin_sql(admin_url: &str, sql: &str) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| PgError::Url(format!("cannot start the database runtime: {e}")))?;
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(admin_url, NoTls).await?;
+        let task = tokio::spawn(connection);
+        let result = client.batch_execute(sql).await;
+        drop(client);
+        let _ = task.await;
+        Ok(result?)
+    })
+}
+
+/// Lets [`PgStore::write`] see whether a caller's error is a retryable database error.
+pub trait AsPgError {
+    fn as_pg(&self) -> Option<&PgError>;
+}
+
+impl AsPgError for PgError {
+    fn as_pg(&self) -> Option<&PgError> {
+        Some(self)
+    }
+}
