@@ -84,6 +84,8 @@ pub struct HouseholdPlan {
     pub tokens: Vec<(String, String)>,
     /// Households that gained a resident, in file order, each once.
     pub touched: Vec<String>,
+    /// SHA-256 of the file, recorded with the import.
+    pub file_digest: String,
     pub report: ImportReport,
 }
 
@@ -102,6 +104,7 @@ pub fn plan_households(file: &str, bytes: &[u8], secret: &[u8], db: &mut dyn Imp
     let (rows, mut errors) = read_csv(bytes, &HOUSEHOLD_HEADER, parse_household_line);
     let rows: Vec<HouseholdLine> = rows.into_iter().map(|(line, r)| HouseholdLine { line, ..r }).collect();
     let mut plan = HouseholdPlan {
+        file_digest: digest(bytes),
         report: ImportReport {
             file: file.to_string(),
             rows: rows.len() + errors.len(),
@@ -356,7 +359,7 @@ impl App {
             for code in &plan.touched {
                 tx.append_event("household_changed", code, now)?;
             }
-            tx.record_import(&digest(bytes), "households", file, report.rows, now)?;
+            tx.record_import(&plan.file_digest, "households", file, report.rows, now)?;
             Ok(report)
         });
         unwrap_dry_run(report)

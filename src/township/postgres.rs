@@ -190,7 +190,7 @@ impl TownshipStorage for PgTownship {
                 .await?;
             let changes: Vec<(&str, String)> = plan.touched.iter().map(|c| ("household_changed", c.clone())).collect();
             tx.append_feed(village, &changes, None, now).await?;
-            tx.record_import(village, &digest(bytes), "households", file, plan.report.rows, now)
+            tx.record_import(village, &plan.file_digest, "households", file, plan.report.rows, now)
                 .await?;
             Ok(plan.report)
         })
@@ -392,11 +392,6 @@ impl ImportLookup for Lookup {
     fn sheet_delta(&mut self, key: &str) -> crate::app::Result<Option<i64>> {
         Ok(self.sheet.get(key).copied())
     }
-}
-
-fn digest(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 // ---- receiving pushed events ----
