@@ -14,5 +14,6 @@ text 赞助：{sponsor}
 divider
 qr {qr}
 text align=center bold 券号 {serial}
+text align=center 核验码 {code}
 text align=center 签发 {issued}
 spacer 48

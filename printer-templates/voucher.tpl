@@ -1,5 +1,5 @@
 # 兑换券 — the redemption voucher.
-# Fields: {village} {household} {item} {qty} {points} {serial} {issued} {expires} {merchant} {sponsor} {qr}
+# Fields: {village} {household} {item} {qty} {points} {serial} {issued} {expires} {merchant} {sponsor} {qr} {code}
 text size=2 align=center bold {village}
 text size=2 align=center bold 积分兑换券
 divider
@@ -12,5 +12,6 @@ text 赞助：{sponsor}
 divider
 qr {qr}
 text align=center bold 券号 {serial}
+text align=center 核验码 {code}
 text align=center 签发 {issued}
 spacer 48

@@ -59,6 +59,12 @@ pub struct SyncConfig {
     pub url: Option<String>,
     /// Seconds between rounds while all is well (default 60).
     pub interval_secs: Option<u64>,
+    /// The township's public key (`jifen township key show`), given at enrolment: answers
+    /// not signed with it are refused. Remembered after the first round.
+    pub township_key: Option<String>,
+    /// Allow `http://` to a host other than this machine (a township on a closed network);
+    /// otherwise only `https://` goes beyond loopback.
+    pub allow_plain_http: bool,
 }
 
 /// `[devices]`: serial paths of the input devices (stable udev names on the appliance).
@@ -129,6 +135,7 @@ impl DataDir {
         for name in ["id-number.key", "voucher-signing.key", DEVICE_KEY] {
             self.ensure_key(name)?;
         }
+        sync_dir(&keys_dir)?;
         self.load_keys()
     }
 
@@ -150,6 +157,8 @@ impl DataDir {
 
     /// Replaces the ID-number key with the township's, for a kiosk that has registered
     /// nobody yet (every stored hash would be orphaned otherwise; the caller checks).
+    /// The new file is written beside the old, synced, renamed over it, and the folder is
+    /// synced, so a power cut leaves one whole key, never half of one.
     pub fn replace_id_number_key(&self, key: &[u8; 32]) -> Result<(), InstallationError> {
         let path = self.key_path("id-number.key");
         let tmp = self.key_path("id-number.key.new");
@@ -159,7 +168,16 @@ impl DataDir {
             action: "replace",
             path,
             source,
-        })
+        })?;
+        sync_dir(&self.root.join("keys"))
+    }
+
+    /// When the ID-number key file last changed (None if it cannot be read): a running
+    /// kiosk compares it before hashing a card, and re-reads the key when it moved.
+    pub fn id_number_key_stamp(&self) -> Option<std::time::SystemTime> {
+        fs::metadata(self.key_path("id-number.key"))
+            .and_then(|m| m.modified())
+            .ok()
     }
 
     fn ensure_key(&self, name: &str) -> Result<(), InstallationError> {
@@ -215,6 +233,32 @@ fn write_secret(path: &Path, text: &str) -> Result<(), InstallationError> {
     let mut f = options.open(path).map_err(io)?;
     f.write_all(text.as_bytes()).map_err(io)?;
     f.sync_all().map_err(io)
+}
+
+/// A 32-byte secret kept in a file of its own (mode 0600), made on first use: the
+/// township's signing key, beside its registry database.
+pub fn load_or_create_secret(path: &Path) -> Result<[u8; 32], InstallationError> {
+    if !path.exists() {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        write_secret(path, &hex::encode(bytes))?;
+        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            sync_dir(dir)?;
+        }
+    }
+    read_key(path)
+}
+
+/// Makes a folder's new or renamed entries durable (a key file must survive a power cut
+/// as surely as the database that depends on it).
+fn sync_dir(dir: &Path) -> Result<(), InstallationError> {
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|source| InstallationError::Io {
+            action: "sync",
+            path: dir.to_path_buf(),
+            source,
+        })
 }
 
 fn read_key(path: &Path) -> Result<[u8; 32], InstallationError> {

@@ -139,7 +139,8 @@ fn redeem_and_settle_through_the_cli_then_refuse_the_second_settlement() {
         ],
     ));
     assert_eq!(settled["serial"], serial);
-    let again = jifen(&dir, &["admin", "voucher", "settle", serial]);
+    let code = jifen::domain::voucher::verification_code(qr).unwrap();
+    let again = jifen(&dir, &["admin", "voucher", "settle", serial, "--code", &code]);
     assert!(!again.status.success());
     let err = stderr(&again);
     assert_eq!(err.lines().count(), 1, "one line: {err}");
@@ -299,18 +300,54 @@ fn catalogue_restock_void_and_export_work_from_the_cli() {
 }
 
 #[test]
-fn a_clerk_pin_is_read_from_stdin() {
+fn a_clerk_pin_is_read_from_stdin_checked_under_the_lockout_and_a_clerk_can_be_deactivated() {
     let (_tmp, dir) = demo_dir();
-    let out = jifen_with_stdin(
-        &dir,
-        &["admin", "clerk", "add", "--name", "村主任", "--pin-stdin"],
-        "4321\n",
-    );
+    let clerk = |args: &[&str], stdin: &str| {
+        let mut all = vec!["admin", "clerk"];
+        all.extend_from_slice(args);
+        jifen_with_stdin(&dir, &all, stdin)
+    };
+    let out = clerk(&["add", "--name", "村主任", "--pin-stdin"], "654321\n");
     assert!(out.status.success(), "{}", stderr(&out));
-    let bad = jifen_with_stdin(
-        &dir,
-        &["admin", "clerk", "add", "--name", "村主任", "--pin-stdin"],
-        "12\n",
+    let bad = clerk(&["add", "--name", "村主任", "--pin-stdin"], "4321\n");
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("a PIN is 6 to 12 digits"), "{}", stderr(&bad));
+    assert!(clerk(&["verify", "--name", "村主任", "--pin-stdin"], "654321\n")
+        .status
+        .success());
+    for _ in 0..2 {
+        let wrong = clerk(&["verify", "--name", "村主任", "--pin-stdin"], "111111\n");
+        assert_eq!(wrong.status.code(), Some(1));
+        assert!(stderr(&wrong).contains("wrong PIN"), "{}", stderr(&wrong));
+    }
+    // The third wrong PIN locks, in another process: the count is in the database.
+    let third = clerk(&["verify", "--name", "村主任", "--pin-stdin"], "111111\n");
+    assert!(
+        stderr(&third).contains("locked for 5 more minutes"),
+        "{}",
+        stderr(&third)
     );
-    assert!(stderr(&bad).contains("a PIN is 4 to 12 digits"));
+    let right = clerk(&["verify", "--name", "村主任", "--pin-stdin"], "654321\n");
+    assert_eq!(right.status.code(), Some(1), "locked, even with the right PIN");
+    let listed = json(&clerk(&["list", "--json"], ""));
+    let row = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "村主任")
+        .unwrap()
+        .clone();
+    assert!(row["locked_until"].is_string(), "{row}");
+    assert!(clerk(&["deactivate", "--name", "村主任"], "").status.success());
+    let listed = json(&clerk(&["list", "--json"], ""));
+    let row = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "村主任")
+        .unwrap()
+        .clone();
+    assert_eq!(row["active"], false);
+    let gone = clerk(&["verify", "--name", "村主任", "--pin-stdin"], "654321\n");
+    assert!(stderr(&gone).contains("no active clerk"), "{}", stderr(&gone));
 }

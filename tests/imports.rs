@@ -11,9 +11,9 @@ fn a_good_household_file_registers_every_member_under_the_hashed_id() {
     let mut v = village();
     let csv = format!(
         "household_code,grid,name,id_number,role,qr_token\n\
-         YT-001,1,沈建国,{},head,CARD-001\n\
+         YT-001,1,沈建国,{},head,CARD-001-7KX3MPRW9T4C\n\
          YT-001,1,朱凤仙,{},member,\n\
-         YT-002,2,徐水根,{},户主,CARD-002\n",
+         YT-002,2,徐水根,{},户主,CARD-002-7KX3MPRW9T4C\n",
         id_number(1),
         id_number(2),
         id_number(3).to_lowercase()
@@ -22,7 +22,12 @@ fn a_good_household_file_registers_every_member_under_the_hashed_id() {
     assert_eq!((r.rows, r.applied, r.households_created), (3, 3, 2));
     // Either member's card opens the household; so does its QR card.
     assert_eq!(v.app.identify(&Identity::IdNumber(id_number(2))).unwrap(), "YT-001");
-    assert_eq!(v.app.identify(&Identity::QrToken("CARD-002".into())).unwrap(), "YT-002");
+    assert_eq!(
+        v.app
+            .identify(&Identity::QrToken("CARD-002-7KX3MPRW9T4C".into()))
+            .unwrap(),
+        "YT-002"
+    );
     let view = v.app.account_view(&Identity::IdNumber(id_number(1))).unwrap();
     assert_eq!(view.head.as_deref(), Some("沈*国"));
     assert_eq!(view.members[1].name, "朱*仙");
@@ -164,8 +169,8 @@ fn a_dry_run_reports_but_writes_nothing() {
     assert_eq!(v.balance("H1"), 0);
     assert_eq!(
         v.app.unpushed_event_count().unwrap(),
-        1,
-        "the household import's event, none for the dry run"
+        3,
+        "the test rules' two events and the household import's, none for the dry run"
     );
 }
 
@@ -196,12 +201,16 @@ fn the_database_file_never_holds_an_id_number_in_clear() {
 #[test]
 fn rules_import_adds_and_updates_by_code() {
     let mut v = village();
-    assert_eq!(v.app.rules().unwrap().len(), 51);
+    assert_eq!(
+        v.app.rules().unwrap().len(),
+        51 + 2,
+        "the standard 26 + 25 and the tests' two"
+    );
     let csv = "code,area,kind,points,text\nB16,垃圾分类,加分,6,垃圾分类优秀（示范户）\nX01,其他,加分,2,参加村晚演出\n";
     let r = v.app.import_rules("rules.csv", csv.as_bytes()).unwrap();
     assert_eq!((r.applied, r.unchanged), (2, 0));
     let rules = v.app.rules().unwrap();
-    assert_eq!(rules.len(), 52);
+    assert_eq!(rules.len(), 54);
     assert_eq!(rules.iter().find(|r| r.code == "B16").unwrap().points, 6);
     let bad = "code,area,kind,points,text\nX02,田间,加分,2,x\n";
     let err = v.app.import_rules("bad.csv", bad.as_bytes()).unwrap_err();

@@ -94,7 +94,7 @@ proptest! {
                 Op::Settle { nth } => {
                     if let Some((serial, qr)) = issued.get(nth).cloned() {
                         let status = v.app.voucher(&serial).unwrap().status;
-                        let result = v.app.settle(&qr, None, "clerk");
+                        let result = v.app.settle(&qr, None, None, "clerk");
                         // Invariant 4: each serial is honoured once, and only while outstanding.
                         let should = matches!(status, "pending" | "printed");
                         prop_assert_eq!(result.is_ok(), should, "{} was {}: {:?}", serial, status, result.err().map(|e| e.to_string()));

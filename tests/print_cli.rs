@@ -49,8 +49,10 @@ fn settling_several_vouchers_prints_one_slip_and_names_each_refusal() {
     v.households(1);
     v.award("H1", 100);
     v.item("NOODLE", 20, None);
-    let a = v.app.redeem("H1", "NOODLE", 1, "kiosk").unwrap().serial;
-    let b = v.app.redeem("H1", "NOODLE", 1, "kiosk").unwrap().serial;
+    let a = v.app.redeem("H1", "NOODLE", 1, "kiosk").unwrap();
+    let b = v.app.redeem("H1", "NOODLE", 1, "kiosk").unwrap();
+    let code = |qr: &str| jifen::domain::voucher::verification_code(qr).unwrap();
+    let never = jifen::domain::voucher::Serial::new("YT", None, 99).to_string();
     let out = jifen(
         &v.dir.root,
         &[
@@ -59,9 +61,15 @@ fn settling_several_vouchers_prints_one_slip_and_names_each_refusal() {
             "值班干部",
             "voucher",
             "settle",
-            &a,
-            &b,
-            "YT-000099-0",
+            &a.serial,
+            &b.serial,
+            &never,
+            "--code",
+            &code(&a.qr_payload),
+            "--code",
+            &code(&b.qr_payload),
+            "--code",
+            "AAAAAA",
             "--json",
         ],
     );

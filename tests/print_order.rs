@@ -70,7 +70,7 @@ fn settled_and_void_vouchers_are_never_printed_again() {
     v.item("NOODLE", 20, None);
     let a = v.app.redeem("H1", "NOODLE", 1, "kiosk").unwrap();
     let b = v.app.redeem("H1", "NOODLE", 1, "kiosk").unwrap();
-    v.app.settle(&a.serial, None, "clerk").unwrap();
+    v.app.settle(&a.qr_payload, None, None, "clerk").unwrap();
     v.app.void_voucher(&b.serial, "村民退回", "clerk").unwrap();
     assert!(matches!(
         v.app.begin_print(&a.serial),

@@ -57,9 +57,9 @@ fn the_qr_read_back_from_the_printed_voucher_verifies_and_settles() {
         assert_eq!(payload.serial.as_str(), serial);
         assert_eq!(payload.points, 20);
         // The noodle shop scans it: settled once.
-        let receipt = v.app.settle(&scanned, None, "面馆").unwrap();
+        let receipt = v.app.settle(&scanned, None, None, "面馆").unwrap();
         assert_eq!(receipt.serial, serial);
-        assert!(v.app.settle(&scanned, None, "面馆").is_err());
+        assert!(v.app.settle(&scanned, None, None, "面馆").is_err());
     }
 }
 

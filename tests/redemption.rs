@@ -9,6 +9,11 @@ use jifen::app::{AppError, Identity};
 use jifen::domain::period::Quarter;
 use jifen::domain::voucher::{Serial, VoucherPayload};
 
+/// The verification code printed beside a voucher's serial.
+fn code_of(qr: &str) -> String {
+    jifen::domain::voucher::verification_code(qr).unwrap()
+}
+
 fn ready() -> TestVillage {
     let mut v = village();
     v.households(4);
@@ -75,6 +80,7 @@ fn redemptions_that_would_overdraw_or_oversell_are_refused_and_change_nothing() 
                 active: Some(false),
                 ..Default::default()
             },
+            "clerk",
         )
         .unwrap();
     assert!(matches!(
@@ -106,9 +112,12 @@ fn a_voucher_is_settled_once_and_refused_the_second_time_with_the_reason() {
     let mut v = ready();
     v.award("H1", 50);
     let r = v.app.redeem("H1", "NOODLE", 1, "kiosk").unwrap();
-    let s = v.app.settle(&r.qr_payload, Some("堰头面馆"), "clerk").unwrap();
+    let s = v.app.settle(&r.qr_payload, None, Some("堰头面馆"), "clerk").unwrap();
     assert_eq!((s.points, s.merchant.as_str()), (20, "堰头面馆"));
-    let again = v.app.settle(&r.serial, None, "clerk").unwrap_err();
+    let again = v
+        .app
+        .settle(&r.serial, Some(&code_of(&r.qr_payload)), None, "clerk")
+        .unwrap_err();
     assert!(matches!(again, AppError::AlreadySettled { .. }));
     assert!(
         again.to_string().contains("already settled on 2026-11-15 for 堰头面馆"),
@@ -127,12 +136,12 @@ fn forged_altered_and_mistyped_vouchers_are_refused() {
         .unwrap()
         .sign(&SigningKey::from_bytes(&[9; 32]));
     assert!(matches!(
-        v.app.settle(&forged, None, "clerk"),
+        v.app.settle(&forged, None, None, "clerk"),
         Err(AppError::ForgedVoucher(_))
     ));
     // The points on a genuine voucher altered by hand.
     let altered = r.qr_payload.replace("|20|", "|80|");
-    let err = v.app.settle(&altered, None, "clerk").unwrap_err();
+    let err = v.app.settle(&altered, None, None, "clerk").unwrap_err();
     assert!(
         err.to_string()
             .contains("not issued by this village's kiosk or was altered"),
@@ -143,17 +152,30 @@ fn forged_altered_and_mistyped_vouchers_are_refused() {
     typo[5] = if typo[5] == '9' { '8' } else { '9' };
     let typo: String = typo.into_iter().collect();
     assert!(matches!(
-        v.app.settle(&typo, None, "clerk"),
+        v.app.settle(&typo, Some("AAAAAA"), None, "clerk"),
         Err(AppError::BadSerial(_))
     ));
     // A well-formed serial that was never issued.
-    let never = Serial::new("YT", 999).to_string();
+    let never = Serial::new("YT", None, 999).to_string();
     assert!(matches!(
-        v.app.settle(&never, None, "clerk"),
+        v.app.settle(&never, Some("AAAAAA"), None, "clerk"),
         Err(AppError::UnknownVoucher(_))
     ));
-    // The genuine one still settles.
-    assert!(v.app.settle(&r.serial, None, "clerk").is_ok());
+    // A typed serial needs the verification code printed beside it: a hand-made slip with
+    // an outstanding serial (serials run in order) is refused, and so is a wrong code.
+    let err = v.app.settle(&r.serial, None, None, "clerk").unwrap_err();
+    assert!(matches!(err, AppError::CodeNeeded(_)), "{err}");
+    assert!(err.to_string().contains("verification code"), "{err}");
+    let err = v.app.settle(&r.serial, Some("AAAAAA"), None, "clerk").unwrap_err();
+    assert!(matches!(err, AppError::WrongCode(_)), "{err}");
+    assert_eq!(
+        v.app.voucher(&r.serial).unwrap().status,
+        "pending",
+        "nothing was written"
+    );
+    // The genuine one still settles, with its code typed in lower case.
+    let code = code_of(&r.qr_payload).to_lowercase();
+    assert!(v.app.settle(&r.serial, Some(&code), None, "clerk").is_ok());
 }
 
 #[test]
@@ -176,7 +198,7 @@ fn a_void_voucher_is_refunded_restocked_and_refused_at_settlement() {
         .unwrap()
         .stock;
     assert_eq!(stock, Some(2));
-    let err = v.app.settle(&r.qr_payload, None, "clerk").unwrap_err();
+    let err = v.app.settle(&r.qr_payload, None, None, "clerk").unwrap_err();
     assert!(err.to_string().contains("voided (打印机卡纸，村民未拿到)"), "{err}");
     assert!(matches!(
         v.app.void_voucher(&r.serial, "again", "clerk"),
@@ -191,7 +213,7 @@ fn an_expired_voucher_is_refused_and_shown_as_expired() {
     v.award("H1", 50);
     let r = v.app.redeem("H1", "NOODLE", 1, "kiosk").unwrap();
     v.clock.set(test_now() + Duration::days(31));
-    let err = v.app.settle(&r.serial, None, "clerk").unwrap_err();
+    let err = v.app.settle(&r.qr_payload, None, None, "clerk").unwrap_err();
     assert!(matches!(err, AppError::VoucherExpired { .. }), "{err}");
     assert!(err.to_string().contains("expired on 2026-12-15"), "{err}");
     assert_eq!(v.app.voucher(&r.serial).unwrap().status, "expired");
@@ -202,7 +224,10 @@ fn a_voucher_for_the_noodle_shop_is_refused_at_another_merchant() {
     let mut v = ready();
     v.award("H1", 50);
     let r = v.app.redeem("H1", "NOODLE", 1, "kiosk").unwrap();
-    let err = v.app.settle(&r.serial, Some("村口理发店"), "clerk").unwrap_err();
+    let err = v
+        .app
+        .settle(&r.qr_payload, None, Some("村口理发店"), "clerk")
+        .unwrap_err();
     assert!(err.to_string().contains("is for 堰头面馆, not 村口理发店"), "{err}");
 }
 
@@ -252,13 +277,58 @@ fn a_correction_names_what_it_corrects_and_counts_in_the_same_month() {
 }
 
 #[test]
-fn a_clerk_pin_is_checked_against_its_argon2_hash() {
+fn a_clerk_pin_is_checked_against_its_argon2_hash_and_has_six_digits() {
     let mut v = ready();
-    v.app.add_clerk("值班干部", "2019").unwrap();
-    assert!(v.app.check_clerk_pin("值班干部", "2019").is_ok());
+    v.app.add_clerk("值班干部", "201911").unwrap();
+    assert!(v.app.check_clerk_pin("值班干部", "201911").is_ok());
     assert!(matches!(
-        v.app.check_clerk_pin("值班干部", "2018"),
+        v.app.check_clerk_pin("值班干部", "201811"),
         Err(AppError::WrongPin)
     ));
-    assert!(v.app.add_clerk("x", "12a4").is_err());
+    for short in ["2019", "12345", "12a456"] {
+        let err = v.app.add_clerk("x", short).unwrap_err();
+        assert!(err.to_string().contains("6 to 12 digits"), "{short}: {err}");
+    }
+}
+
+#[test]
+fn wrong_pins_lock_a_clerk_across_restarts_and_a_deactivated_clerk_is_refused() {
+    let mut v = ready();
+    v.app.add_clerk("值班干部", "201911").unwrap();
+    v.app.add_clerk("会计", "556677").unwrap();
+    for _ in 0..2 {
+        assert!(matches!(v.app.unlock_clerk_mode("000000"), Err(AppError::WrongPin)));
+    }
+    // The power is cut after two wrong PINs: the count is in the database, not in memory.
+    v.reopen();
+    let err = v.app.unlock_clerk_mode("000000").unwrap_err();
+    assert!(matches!(err, AppError::ClerkModeLocked { minutes: 5 }), "{err}");
+    v.reopen();
+    let err = v.app.unlock_clerk_mode("201911").unwrap_err();
+    assert!(
+        matches!(err, AppError::ClerkModeLocked { .. }),
+        "the right PIN waits too: {err}"
+    );
+    let listed = v.app.clerks().unwrap();
+    assert!(listed.iter().all(|c| c.locked_until.is_some()), "{listed:?}");
+    v.clock.set(test_now() + Duration::minutes(6));
+    assert_eq!(v.app.unlock_clerk_mode("201911").unwrap(), "值班干部");
+    v.app.deactivate_clerk("会计").unwrap();
+    assert!(
+        v.app.unlock_clerk_mode("556677").is_err(),
+        "a deactivated clerk's PIN opens nothing"
+    );
+    assert!(matches!(
+        v.app.check_clerk_pin("会计", "556677"),
+        Err(AppError::UnknownClerk(_))
+    ));
+    assert!(
+        !v.app
+            .clerks()
+            .unwrap()
+            .iter()
+            .find(|c| c.name == "会计")
+            .unwrap()
+            .active
+    );
 }

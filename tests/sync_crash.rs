@@ -18,22 +18,24 @@ fn killed_mid_sync(step: &str) {
         k.award(h, 60);
     }
     k.item("MQ", 20, Some(10));
-    township.village("YT", "堰头村", Some(&k));
+    township.adopt(&mut k, 4);
     township.register(&k, "大厅");
     let client = township.client(&k);
     common::township::sync(&mut k, &client).unwrap();
     // Work on both sides while apart: a redemption to push, scores to pull.
     k.app.redeem("H2", "MQ", 1, "kiosk").unwrap();
     let sheet =
-        "month,household_code,rule_code,points,note,recorded_by\n2026-10,H1,B16,5,,网格员\n2026-10,H3,D16,4,,网格员\n";
+        "month,household_code,rule_code,points,note,recorded_by\n2026-10,H1,B16,5,,网格员\n2026-10,H3,T02,4,,网格员\n";
     township
         .storage
         .import_points("YT", "sheet.csv", sheet.as_bytes())
         .unwrap();
 
+    let key = jifen::sync::auth::public_key_text(&township.key());
     let mut child = Command::new(env!("CARGO_BIN_EXE_jifen"))
         .args(["--data-dir", k.dir.root.to_str().unwrap()])
         .args(["sync", "once", "--url", &township.url])
+        .args(["--township-key", &key])
         .env("JIFEN_FAILPOINT", step)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

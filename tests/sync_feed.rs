@@ -18,7 +18,7 @@ const HOUSEHOLDS: usize = 6;
 #[test]
 fn a_cursor_read_during_concurrent_imports_misses_no_change_and_repeats_none() {
     let township = TestTownship::start();
-    township.village("YT", "堰头村", None);
+    township.village("YT", "堰头村");
     let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
     for i in 1..=HOUSEHOLDS as u32 {
         csv.push_str(&format!("H{i},1,户主{i},{},head,\n", common::id_number(i)));

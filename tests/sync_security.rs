@@ -3,68 +3,11 @@
 
 mod common;
 
+use common::http::{headers_only, send, send_with, set, signed_headers};
 use common::township::TestTownship;
 use common::village;
 use ed25519_dalek::SigningKey;
 use jifen::sync::auth;
-
-struct Raw {
-    status: u16,
-    body: String,
-}
-
-/// Sends a request signed by `key` (or unsigned), optionally with its headers doctored.
-fn send(
-    url: &str,
-    method: &str,
-    path: &str,
-    body: &[u8],
-    key: Option<&SigningKey>,
-    doctor: impl FnOnce(&mut Vec<(&'static str, String)>),
-) -> Raw {
-    let mut headers: Vec<(&'static str, String)> = match key {
-        Some(k) => {
-            let nonce = hex::encode(rand::random::<[u8; 16]>());
-            auth::sign(k, method, path, body, chrono::Utc::now().timestamp(), &nonce)
-                .pairs()
-                .to_vec()
-        }
-        None => Vec::new(),
-    };
-    doctor(&mut headers);
-    send_with(url, method, path, body, &headers)
-}
-
-fn send_with(url: &str, method: &str, path: &str, body: &[u8], headers: &[(&'static str, String)]) -> Raw {
-    let mut req = ureq::request(method, &format!("{url}{path}"));
-    for (k, v) in headers {
-        req = req.set(k, v);
-    }
-    let result = if method == "POST" {
-        req.set("content-type", "application/json").send_bytes(body)
-    } else {
-        req.call()
-    };
-    match result {
-        Ok(r) => Raw {
-            status: r.status(),
-            body: r.into_string().unwrap(),
-        },
-        Err(ureq::Error::Status(status, r)) => Raw {
-            status,
-            body: r.into_string().unwrap_or_default(),
-        },
-        Err(e) => panic!("transport error: {e}"),
-    }
-}
-
-fn set(headers: &mut [(&'static str, String)], name: &str, value: String) {
-    for h in headers.iter_mut() {
-        if h.0 == name {
-            h.1 = value.clone();
-        }
-    }
-}
 
 #[test]
 fn unsigned_forged_replayed_foreign_oversized_and_malformed_requests_are_refused_and_write_nothing() {
@@ -72,8 +15,8 @@ fn unsigned_forged_replayed_foreign_oversized_and_malformed_requests_are_refused
     let mut k = village();
     k.households(3);
     k.award("H1", 50);
-    township.village("YT", "堰头村", Some(&k));
-    township.village("DQ", "东桥村", None);
+    township.adopt(&mut k, 3);
+    township.village("DQ", "东桥村");
     township.register(&k, "大厅");
     let key = k.app.device_signing_key();
     let events = k.app.unpushed_events(100).unwrap();
@@ -91,12 +34,16 @@ fn unsigned_forged_replayed_foreign_oversized_and_malformed_requests_are_refused
         set(h, auth::DEVICE, auth::device_id(&key.verifying_key()))
     });
     assert_eq!(r.status, 401);
-    assert!(r.body.contains("signature does not verify"), "{}", r.body);
+    let forged_words = r.body.clone();
+    assert!(
+        forged_words.contains("not signed by a kiosk registered"),
+        "{forged_words}"
+    );
 
-    // The stranger under its own id.
+    // The stranger under its own id: the same words, so nobody learns which ids exist.
     let r = send(&url, "POST", push, &body, Some(&stranger), |_| {});
     assert_eq!(r.status, 401);
-    assert!(r.body.contains("not registered"), "{}", r.body);
+    assert_eq!(r.body, forged_words);
 
     // A body changed after signing.
     let mut tampered = body.clone();
@@ -131,10 +78,11 @@ fn unsigned_forged_replayed_foreign_oversized_and_malformed_requests_are_refused
     assert_eq!(r.status, 403);
     assert!(r.body.contains("belongs to village YT"), "{}", r.body);
 
-    // Over the body limit.
+    // Over the body limit: refused from the headers, before the body is sent.
     let huge = vec![b' '; jifen::sync::server::MAX_BODY_BYTES + 1];
-    let r = send(&url, "POST", push, &huge, Some(&key), |_| {});
-    assert_eq!(r.status, 413);
+    let signed = signed_headers(&key, "POST", push, &huge);
+    let answer = headers_only(&url, "POST", push, huge.len(), &signed);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 
     // Not JSON, and JSON that is not an event batch.
     let r = send(&url, "POST", push, b"{\"events\": [", Some(&key), |_| {});
@@ -154,8 +102,8 @@ fn unsigned_forged_replayed_foreign_oversized_and_malformed_requests_are_refused
 #[test]
 fn a_resident_id_number_in_clear_is_refused_at_the_wire() {
     let township = TestTownship::start();
-    let k = village();
-    township.village("YT", "堰头村", Some(&k));
+    let mut k = village();
+    township.adopt(&mut k, 0);
     township.register(&k, "大厅");
     let id = common::id_number(5);
     let body = format!(

@@ -46,7 +46,7 @@ proptest! {
             k.award(&format!("H{h}"), 40);
         }
         k.item("MQ", 20, Some(100));
-        township.village("YT", "堰头村", Some(&k));
+        township.adopt(&mut k, 3);
         township.register(&k, "大厅");
         let client = township.client(&k);
         sync(&mut k, &client).unwrap();
@@ -67,7 +67,7 @@ proptest! {
                 }
                 Op::TownshipScore(h, p) => {
                     let h = format!("H{h}");
-                    let rule = if *p > 0 { "B16" } else { "D16" };
+                    let rule = if *p > 0 { "T01" } else { "T02" };
                     // Each score on a sheet of its own month, so no two share a sheet key.
                     let month = format!("{}-{:02}", 2024 + i / 12, i % 12 + 1);
                     township.score("YT", &month, &h, rule, p.abs());

@@ -94,7 +94,7 @@ fn a_township_set_up_from_the_command_line_serves_a_kiosk() {
     let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
     for i in 1..=4 {
         csv.push_str(&format!(
-            "H{i},{},户主{i},{},head,QR-H{i}\n",
+            "H{i},{},户主{i},{},head,QRH{i:04}-K7M3PRW9T4CX\n",
             (i - 1) % 2 + 1,
             id_number(i)
         ));
@@ -178,8 +178,44 @@ fn a_township_set_up_from_the_command_line_serves_a_kiosk() {
     )
     .unwrap();
     assert_eq!(health["status"], "ok");
-    let report = json(&jifen(&kiosk_dir, &["sync", "once", "--url", &url, "--json"]));
-    assert_eq!(report["pulled"], 4 + 2);
+    assert_eq!(health["protocols"], serde_json::json!([1]));
+    // Without the township's key the kiosk takes no answer at all.
+    let unkeyed = jifen(&kiosk_dir, &["sync", "once", "--url", &url]);
+    assert!(stderr(&unkeyed).contains("no township key"), "{}", stderr(&unkeyed));
+    let township_key = json(&township(&db, &["key", "show", "--json"]));
+    let township_key = township_key["public_key"].as_str().unwrap().to_string();
+    let wrong_key =
+        jifen::domain::kiosk::public_key_text(&ed25519_dalek::SigningKey::from_bytes(&[4; 32]).verifying_key());
+    let impostor = jifen(
+        &kiosk_dir,
+        &["sync", "once", "--url", &url, "--township-key", &wrong_key],
+    );
+    assert!(
+        stderr(&impostor).contains("did not come from the township"),
+        "{}",
+        stderr(&impostor)
+    );
+    let report = json(&jifen(
+        &kiosk_dir,
+        &["sync", "once", "--url", &url, "--township-key", &township_key, "--json"],
+    ));
+    assert!(report["pulled"].as_i64().unwrap() >= 4 + 2, "{report}");
+    assert_eq!(report["kiosk_number"], 1);
+    // The key is remembered from enrolment on.
+    let again = json(&jifen(&kiosk_dir, &["sync", "once", "--url", &url, "--json"]));
+    assert_eq!(again["events_waiting"], 0);
+    let devices = json(&township(&db, &["device", "list", "--json"]));
+    let d = &devices[0];
+    assert_eq!(
+        (d["number"].as_i64(), d["events_waiting"].as_i64()),
+        (Some(1), Some(0)),
+        "{d}"
+    );
+    assert!(d["last_contact"].is_string() && d["retired_at"].is_null(), "{d}");
+    let problems = township(&db, &["report", "sync-problems"]);
+    assert!(stdout(&problems).contains("没有搁置"), "{}", stdout(&problems));
+    let doubles = township(&db, &["report", "double-settlements", "--json"]);
+    assert_eq!(json(&doubles), serde_json::json!([]));
 
     // The kiosk and the township show the same household with the same JSON keys.
     let here = json(&jifen(&kiosk_dir, &["admin", "household", "show", "H2", "--json"]));
@@ -209,8 +245,52 @@ fn a_township_set_up_from_the_command_line_serves_a_kiosk() {
     let verify = township(&db, &["verify"]);
     assert!(verify.status.success(), "{}", stdout(&verify));
 
+    // A backup is taken while the server runs; a restore is refused until it stops.
+    let sqlite = db.flag == "--db";
+    let backup = tmp.path().join("backup");
+    if sqlite {
+        ok(township(&db, &["backup", "--out", backup.to_str().unwrap()]));
+        let busy = township(&db, &["restore", "--from", backup.to_str().unwrap()]);
+        assert!(!busy.status.success());
+        assert!(stderr(&busy).contains("stop it first"), "{}", stderr(&busy));
+    }
+
+    // The box is stolen: the township retires it and it is refused from then on.
+    let retired = township(
+        &db,
+        &[
+            "device",
+            "retire",
+            "--village",
+            "YT",
+            "--device",
+            device["device_id"].as_str().unwrap(),
+            "--reason",
+            "被盗",
+        ],
+    );
+    assert!(retired.status.success(), "{}", stderr(&retired));
+    let refused = jifen(&kiosk_dir, &["sync", "once", "--url", &url]);
+    assert!(
+        stderr(&refused).contains("retired") && stderr(&refused).contains("被盗"),
+        "{}",
+        stderr(&refused)
+    );
+    let devices = json(&township(&db, &["device", "list", "--json"]));
+    assert_eq!(devices[0]["retired_reason"], "被盗");
+
     // With the server gone, `sync once` fails in words and the status says so.
     drop(_server);
+    if sqlite {
+        let restored = township(&db, &["restore", "--from", backup.to_str().unwrap()]);
+        assert!(restored.status.success(), "{}", stderr(&restored));
+        assert!(stdout(&restored).contains("恢复"), "{}", stdout(&restored));
+        let devices = json(&township(&db, &["device", "list", "--json"]));
+        assert!(
+            devices[0]["retired_at"].is_null(),
+            "the backup is from before the retirement"
+        );
+    }
     let down = jifen(&kiosk_dir, &["sync", "once", "--url", &url]);
     assert!(!down.status.success());
     assert!(

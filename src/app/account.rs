@@ -21,6 +21,21 @@ pub enum Identity {
     HouseholdCode(String),
 }
 
+/// What a scanned or typed line at a villager's screen is: an ID number (18 characters,
+/// the first 17 digits, so a wrong check character is reported as such) or else a
+/// household card's token. Never a household code: codes are printed on lists, so a
+/// code opens nothing (clerks look households up by code behind their PIN). Every front
+/// end asks this one function.
+pub fn identity_of_scan(scanned: &str) -> Identity {
+    let scanned = scanned.trim();
+    let looks_like_id = scanned.chars().count() == 18 && scanned.chars().take(17).all(|c| c.is_ascii_digit());
+    if looks_like_id {
+        Identity::IdNumber(scanned.to_string())
+    } else {
+        Identity::QrToken(scanned.to_string())
+    }
+}
+
 /// What the account screen and `household show` display.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountView {
@@ -133,13 +148,20 @@ pub(super) struct MeritCache {
 impl App {
     /// Finds the household of a card, QR card or code.
     pub fn identify(&mut self, who: &Identity) -> Result<String> {
-        let secret = self.keys.id_number_secret;
+        let secret = self.id_number_secret()?;
         self.store.read(|tx| identify_in(tx, &secret, who))
+    }
+
+    /// The key ID numbers are hashed with, as it is on disk now (a sync round in another
+    /// thread may have adopted the village's key since this app opened).
+    pub fn id_number_secret(&mut self) -> Result<[u8; 32]> {
+        self.reload_id_number_key()?;
+        Ok(self.keys.id_number_secret)
     }
 
     /// The account screen for a household, in one read transaction.
     pub fn account_view(&mut self, who: &Identity) -> Result<AccountView> {
-        let secret = self.keys.id_number_secret;
+        let secret = self.id_number_secret()?;
         let month = self.clock.this_month();
         let quarter = month.quarter();
         let [q_from, _, q_to] = quarter.months();

@@ -2,10 +2,12 @@
 
 use serde::Serialize;
 
+use uuid::Uuid;
+
 use super::{App, AppError, Result};
-use crate::domain::catalogue::{CatalogueItem, Stock};
+use crate::domain::catalogue::{CatalogueItem, Stock, StockMove, StockMoveReason};
 use crate::domain::rules::is_code;
-use crate::store::StockMoveReason;
+use crate::store::Tx;
 
 /// A new catalogue item as a clerk describes it.
 #[derive(Debug, Clone)]
@@ -35,7 +37,7 @@ pub struct CatalogueItemView {
     pub code: String,
     pub name: String,
     pub points_cost: i64,
-    /// `null` for an unlimited item.
+    /// What this kiosk's shelf holds; `null` for an unlimited item.
     pub stock: Option<i64>,
     pub merchant: Option<String>,
     pub sponsor: Option<String>,
@@ -62,19 +64,27 @@ impl App {
             }
         }
         let now = self.clock.now();
+        let holder = self.device_id();
         self.store.write(|tx| {
             if tx.item(&item.code)?.is_some() {
                 return Err(AppError::DuplicateItem(item.code.clone()));
             }
             tx.insert_item(&item, now)?;
             tx.append_event("catalogue_changed", &item.code, now)?;
+            match item.stock {
+                Stock::Limited(n) if n > 0 => {
+                    put_on_shelf(tx, &item.code, &holder, n, StockMoveReason::Initial, None, now)?
+                }
+                _ => {}
+            }
             Ok(())
         })?;
         Ok(item_view(&item))
     }
 
-    pub fn edit_item(&mut self, code: &str, changes: ItemChanges) -> Result<CatalogueItemView> {
+    pub fn edit_item(&mut self, code: &str, changes: ItemChanges, clerk: &str) -> Result<CatalogueItemView> {
         let now = self.clock.now();
+        let holder = self.device_id();
         self.store.write(|tx| {
             let mut item = tx.item(code)?.ok_or_else(|| AppError::UnknownItem(code.to_string()))?;
             if let Some(n) = changes.name {
@@ -98,45 +108,114 @@ impl App {
             check_item(&item)?;
             tx.update_item_details(&item, now)?;
             tx.append_event("catalogue_changed", &item.code, now)?;
-            Ok(item_view(&item))
+            let detail = format!(
+                "{} {} 分{}",
+                item.name,
+                item.points_cost,
+                if item.active { "" } else { "（下架）" }
+            );
+            super::audit::record(tx, clerk, "edit", &item.code, &detail, &holder, now)?;
+            shelf_view(tx, item, &holder)
         })
     }
 
-    /// Adds `qty` to a limited item's stock (a negative `qty` writes off damaged goods,
-    /// never below zero).
+    /// Adds `qty` to what this kiosk's shelf holds of a limited item (a negative `qty`
+    /// writes off damaged goods, never below zero). The move travels to the township.
     pub fn restock(&mut self, code: &str, qty: i64, clerk: &str) -> Result<CatalogueItemView> {
+        let holder = self.device_id();
+        self.restock_shelf(code, &holder, qty, clerk)
+    }
+
+    /// Township: puts goods on a kiosk's shelf (`township catalogue restock`). Only
+    /// adding: the goods on a kiosk's shelf are taken off by that kiosk alone.
+    pub fn restock_for(&mut self, code: &str, holder: &str, qty: i64, by: &str) -> Result<CatalogueItemView> {
+        if qty <= 0 {
+            return Err(AppError::Invalid(
+                "the township only adds to a kiosk's shelf; the kiosk's clerk writes off goods there".into(),
+            ));
+        }
+        self.restock_shelf(code, holder, qty, by)
+    }
+
+    fn restock_shelf(&mut self, code: &str, holder: &str, qty: i64, clerk: &str) -> Result<CatalogueItemView> {
         if qty == 0 {
             return Err(AppError::Invalid("restock by a non-zero amount".into()));
         }
         let now = self.clock.now();
+        let device = self.device_id();
         self.store.write(|tx| {
             let item = tx.item(code)?.ok_or_else(|| AppError::UnknownItem(code.to_string()))?;
-            match item.stock {
-                Stock::Unlimited => {
-                    return Err(AppError::Invalid(format!(
-                        "{} is unlimited and has no stock to restock",
-                        item.name
-                    )))
-                }
-                Stock::Limited(n) if n + qty < 0 => {
-                    return Err(AppError::Invalid(format!(
-                        "{} has only {n} in stock; cannot remove {}",
-                        item.name, -qty
-                    )))
-                }
-                Stock::Limited(_) => {}
+            let Stock::Limited(_) = item.stock else {
+                return Err(AppError::Invalid(format!(
+                    "{} is unlimited and has no stock to restock",
+                    item.name
+                )));
+            };
+            let have = tx.shelf(code, holder)?;
+            if have + qty < 0 {
+                return Err(AppError::Invalid(format!(
+                    "{} has only {have} on this shelf; cannot remove {}",
+                    item.name, -qty
+                )));
             }
-            tx.move_stock(&item.code, qty, StockMoveReason::Restock, Some(clerk), now)?;
-            tx.append_event("catalogue_changed", &item.code, now)?;
+            put_on_shelf(tx, &item.code, holder, qty, StockMoveReason::Restock, Some(clerk), now)?;
+            if holder == device {
+                super::audit::record(tx, clerk, "restock", &item.code, &format!("{qty:+}"), &device, now)?;
+            }
             let item = tx.item(code)?.ok_or_else(|| AppError::UnknownItem(code.to_string()))?;
-            Ok(item_view(&item))
+            shelf_view(tx, item, holder)
         })
     }
 
+    /// The catalogue as this kiosk offers it: a limited item's stock is what its own
+    /// shelf holds.
     pub fn catalogue(&mut self) -> Result<Vec<CatalogueItemView>> {
-        let items = self.store.read(|tx| Ok::<_, AppError>(tx.items()?))?;
-        Ok(items.iter().map(item_view).collect())
+        let holder = self.device_id();
+        self.store.read(|tx| {
+            tx.items()?
+                .into_iter()
+                .map(|item| shelf_view(tx, item, &holder))
+                .collect()
+        })
     }
+
+    /// Every shelf of the village: (item, holder, stock), for clerks and staff.
+    pub fn shelves(&mut self) -> Result<Vec<(String, String, i64)>> {
+        self.store.read(|tx| Ok::<_, AppError>(tx.shelves()?))
+    }
+}
+
+/// Records a move onto (or off) a shelf with its outbox event.
+fn put_on_shelf(
+    tx: &Tx,
+    code: &str,
+    holder: &str,
+    qty: i64,
+    reason: StockMoveReason,
+    reference: Option<&str>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let m = StockMove {
+        id: Uuid::now_v7(),
+        item_code: code.to_string(),
+        holder: holder.to_string(),
+        delta: qty,
+        reason,
+        reference: reference.map(str::to_string),
+        created_at: at,
+    };
+    tx.move_stock(&m)?;
+    tx.append_event("stock_moved", &m.id.to_string(), at)?;
+    Ok(())
+}
+
+/// An item with the stock of one shelf.
+fn shelf_view(tx: &Tx, item: CatalogueItem, holder: &str) -> Result<CatalogueItemView> {
+    let stock = match item.stock {
+        Stock::Limited(_) => Stock::Limited(tx.shelf(&item.code, holder)?),
+        Stock::Unlimited => Stock::Unlimited,
+    };
+    Ok(item_view(&CatalogueItem { stock, ..item }))
 }
 
 fn check_item(item: &CatalogueItem) -> Result<()> {

@@ -28,7 +28,7 @@ pub struct DemoSummary {
 
 pub const DEMO_HOUSEHOLDS: usize = 60;
 pub const DEMO_CLERK: &str = "值班干部";
-pub const DEMO_CLERK_PIN: &str = "2019";
+pub const DEMO_CLERK_PIN: &str = "201911";
 const GRIDS: [&str; 3] = ["第一网格", "第二网格", "第三网格"];
 const GRID_WORKERS: [&str; 3] = ["网格员沈丽萍", "网格员徐建明", "网格员朱卫东"];
 const SURNAMES: &str = "沈徐张朱钱陆王吴李周姚屠陈金顾蔡俞孙杨费";
@@ -58,12 +58,11 @@ pub fn demo_id_number(h: usize, m: usize) -> String {
     format!("{body}{check}")
 }
 
+/// A demo household's card token: as long as a real one, but seeded, so the README can
+/// name one to type.
 pub fn demo_qr_token(h: usize) -> String {
     let mut rng = StdRng::seed_from_u64(h as u64 + 77);
-    let tail: String = (0..6)
-        .map(|_| char::from(b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789"[rng.gen_range(0..32)]))
-        .collect();
-    format!("YTH{:03}-{tail}", h + 1)
+    crate::domain::household::qr_token_from("YT", rng.gen())
 }
 
 impl App {
@@ -214,7 +213,7 @@ impl App {
                 self.begin_print(&r.serial)?;
                 self.print_succeeded(&r.serial)?;
                 if h % 2 == 0 {
-                    self.settle(&r.serial, None, DEMO_CLERK)?;
+                    self.settle(&r.qr_payload, None, None, DEMO_CLERK)?;
                 }
             }
         }

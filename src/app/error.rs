@@ -55,8 +55,17 @@ pub enum AppError {
     ForgedVoucher(#[from] PayloadError),
     #[error("refused: {0}")]
     ForgedStatement(#[from] crate::domain::statement::StatementError),
-    #[error("no voucher with serial {0} was issued here")]
+    #[error("no voucher with serial {0} was issued in this village")]
     UnknownVoucher(String),
+    #[error(
+        "voucher {0} was printed by another kiosk of the village and has not reached this one yet; \
+         settle it after the next sync"
+    )]
+    VoucherNotHereYet(String),
+    #[error("refused: a typed serial needs the verification code printed beside it (voucher {0})")]
+    CodeNeeded(String),
+    #[error("refused: the verification code does not match voucher {0}")]
+    WrongCode(String),
     #[error("refused: voucher {serial} was already settled on {on} for {merchant}")]
     AlreadySettled {
         serial: String,
@@ -87,9 +96,21 @@ pub enum AppError {
     ImportRejected { file: String, errors: Vec<LineError> },
     #[error("{0}")]
     Invalid(String),
-    /// A synced event that cannot be applied here; the reason names the record.
-    #[error("event {seq} ({kind}) cannot be applied: {reason}")]
-    SyncRefused { seq: i64, kind: String, reason: String },
+    #[error(
+        "this kiosk has no number from the township yet, so it cannot print serials of its own; \
+         sync once with the township first (本机还没有从乡镇取得编号，请先联网同步一次)"
+    )]
+    NotNumbered,
+    #[error(
+        "the township numbers this kiosk {theirs}, but it prints its serials as kiosk {ours}; \
+         register it again with `jifen township device add … --number {ours}`"
+    )]
+    KioskNumberMismatch { ours: u32, theirs: u32 },
+    #[error(
+        "this kiosk's ID-number key differs from the township's for its village and it already has \
+         residents; register the village with this kiosk's key (township village add --id-key-file)"
+    )]
+    IdNumberKeyMismatch,
     /// Internal: carries a dry run's report out of the transaction so it rolls back.
     #[error("dry run")]
     DryRun(Box<super::ImportReport>),

@@ -235,7 +235,16 @@ pub fn plan_households(file: &str, bytes: &[u8], secret: &[u8], db: &mut dyn Imp
 /// Checks a month's scoring sheet against the village's households and rules. A row
 /// already imported (same month, household and rule, same points) is left alone; the
 /// same key with other points is refused (a correction is the way to change it).
-pub fn plan_points(file: &str, bytes: &[u8], clock: &dyn Clock, db: &mut dyn ImportLookup) -> Result<PointsPlan> {
+/// `within_rule_points`: at a kiosk a row may give at most its rule's points (a clerk's
+/// authority, which the township checks again); the township's cadres may give more.
+pub fn plan_points(
+    file: &str,
+    bytes: &[u8],
+    village: &str,
+    clock: &dyn Clock,
+    db: &mut dyn ImportLookup,
+    within_rule_points: bool,
+) -> Result<PointsPlan> {
     let (rows, mut errors) = read_csv(bytes, &POINTS_HEADER, parse_points_line);
     let rows: Vec<PointsLine> = rows.into_iter().map(|(line, r)| PointsLine { line, ..r }).collect();
     let this_month = clock.this_month();
@@ -268,6 +277,15 @@ pub fn plan_points(file: &str, bytes: &[u8], clock: &dyn Clock, db: &mut dyn Imp
             fail(format!(
                 "rule {} is a bonus item; its points cannot be negative",
                 rule.code
+            ));
+            continue;
+        }
+        if within_rule_points && r.points.is_some_and(|p| p.abs() > rule.points) {
+            fail(format!(
+                "rule {} gives at most {} points at a time at a kiosk, not {}",
+                rule.code,
+                rule.points,
+                r.points.unwrap_or(0).abs()
             ));
             continue;
         }
@@ -309,6 +327,7 @@ pub fn plan_points(file: &str, bytes: &[u8], clock: &dyn Clock, db: &mut dyn Imp
             format!("{}（{}）", rule.text, r.note)
         };
         let mut e = new_entry(clock, &r.household, kind, delta, reason);
+        e.id = sheet_entry_id(village, &key);
         e.rule_code = Some(rule.code.clone());
         e.month = r.month;
         e.source = format!("sheet:{}", &file_digest[..12]);
@@ -319,6 +338,16 @@ pub fn plan_points(file: &str, bytes: &[u8], clock: &dyn Clock, db: &mut dyn Imp
     plan.report.applied = plan.entries.len();
     plan.file_digest = file_digest;
     Ok(plan)
+}
+
+/// A scoring-sheet row's entry id: the same wherever and however often the row is
+/// imported (at the kiosk and at the township, or at the township again after it was
+/// restored from a backup), so one row is one entry everywhere.
+fn sheet_entry_id(village: &str, key: &str) -> uuid::Uuid {
+    let digest = Sha256::digest(format!("jifen-sheet-entry|{village}|{key}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Uuid::new_v8(bytes)
 }
 
 /// The key that makes a scoring-sheet row count once: month, household and rule.
@@ -337,7 +366,7 @@ pub fn sheet_keys(bytes: &[u8]) -> Vec<String> {
 
 impl App {
     pub fn import_households(&mut self, file: &str, bytes: &[u8], dry_run: bool) -> Result<ImportReport> {
-        let secret = self.keys.id_number_secret;
+        let secret = self.id_number_secret()?;
         let now = self.clock.now();
         let report = self.store.write(|tx| {
             let plan = plan_households(file, bytes, &secret, &mut TxLookup(tx))?;
@@ -368,8 +397,10 @@ impl App {
     pub fn import_points(&mut self, file: &str, bytes: &[u8], dry_run: bool) -> Result<ImportReport> {
         let clock = self.clock.clone();
         let now = clock.now();
+        let within = self.role == super::Role::Kiosk;
+        let village = self.village.code.clone();
         let report = self.store.write(|tx| {
-            let plan = plan_points(file, bytes, clock.as_ref(), &mut TxLookup(tx))?;
+            let plan = plan_points(file, bytes, &village, clock.as_ref(), &mut TxLookup(tx), within)?;
             let mut report = plan.report;
             report.dry_run = dry_run;
             for (e, key) in &plan.entries {
@@ -470,8 +501,12 @@ fn parse_household_line(rec: &csv::StringRecord) -> std::result::Result<Househol
     let role = Role::parse(&rec[4]).ok_or_else(|| format!("role '{}' must be head or member", &rec[4]))?;
     let token = Some(rec[5].to_string()).filter(|t| !t.is_empty());
     if let Some(t) = &token {
-        if t.len() < 4 || t.len() > 64 || !is_code(t) && !t.chars().all(|c| c.is_ascii_graphic() && c != '|') {
-            return Err(format!("QR token '{t}' must be 4 to 64 printable characters"));
+        if !crate::domain::household::is_qr_token(t) {
+            return Err(format!(
+                "QR token '{t}' must be {} to 64 letters, digits or '-' (a short token can be guessed); \
+                 leave it empty and issue cards with `admin household card`",
+                crate::domain::household::QR_TOKEN_MIN_LEN
+            ));
         }
     }
     Ok(HouseholdLine {

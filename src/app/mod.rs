@@ -6,11 +6,16 @@
 //! not in a query a front end might forget to call.
 
 mod account;
+pub mod apply;
+mod audit;
+mod cards;
 mod catalogue;
 mod clerks;
 pub mod demo;
 mod error;
 pub mod export;
+mod feed;
+mod fleet;
 mod imports;
 mod points;
 mod printing;
@@ -32,10 +37,13 @@ use crate::domain::rules::{RuleItem, STANDARD_RULES_CSV};
 use crate::installation::{DataDir, Keys};
 use crate::store::Store;
 
-pub use account::{account_view_from, AccountParts, AccountView, EntryView, Identity, MemberView, ENTRIES_SHOWN};
+pub use account::{
+    account_view_from, identity_of_scan, AccountParts, AccountView, EntryView, Identity, MemberView, ENTRIES_SHOWN,
+};
 pub use catalogue::{CatalogueItemView, ItemChanges, NewItem};
 pub use demo::DemoSummary;
 pub use error::{AppError, LineError};
+pub use fleet::{HelloOutcome, KioskHello, TownshipHello};
 pub use imports::{
     check_rules_csv, plan_households, plan_points, sheet_keys, standard_rules, HouseholdPlan, ImportLookup,
     ImportReport, PointsPlan,
@@ -44,7 +52,9 @@ pub use points::AwardReceipt;
 pub use printing::{Document, PrintFailure, PrintJob, PrintReport, Printer, Printout};
 pub use ranking::{ranking_rows, RankingRow, RankingView};
 pub use redeem::RedemptionReceipt;
-pub use sync::{ChangePage, IncomingEvent, ReceiveOutcome, Refusal, SyncStatus};
+pub use sync::{
+    ChangePage, IncomingEvent, PullOutcome, PulledPage, ReceiveOutcome, Refusal, SyncStatus, RETRIES_PER_ROUND,
+};
 pub use verify::VerifyReport;
 pub use vouchers::{SettlementReceipt, VoucherView};
 
@@ -57,26 +67,43 @@ pub struct Village {
     pub name: String,
 }
 
+/// Which end of the wire an installation is: a kiosk, or one village's database at a
+/// township on SQLite (which holds every kiosk's shelves, none of its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Kiosk,
+    TownshipVillage,
+}
+
 /// An open installation: what every service needs.
 pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
+    dir: DataDir,
     keys: Keys,
+    /// When the ID-number key file was last read: a sync round in another thread may
+    /// adopt the village's key, and the next card swipe must hash with it.
+    id_key_stamp: Option<std::time::SystemTime>,
     village: Village,
+    role: Role,
     /// The current quarter's merit for every household, valid while the ledger and the
     /// household list are unchanged; saves the account view a village-wide scan.
     merit_cache: Option<account::MeritCache>,
-    /// Wrong PINs typed on the kiosk's keypad, to lock clerk mode for a while.
-    clerk_gate: clerks::ClerkGate,
 }
 
 impl App {
-    /// Opens an initialised data directory.
+    /// Opens an initialised kiosk data directory.
     pub fn open(dir: &DataDir, clock: Arc<dyn Clock>) -> Result<App> {
+        App::open_as(dir, clock, Role::Kiosk)
+    }
+
+    /// Opens an initialised data directory as a kiosk or as a township's village.
+    pub fn open_as(dir: &DataDir, clock: Arc<dyn Clock>, role: Role) -> Result<App> {
         if !dir.exists() {
             return Err(AppError::NotInitialised(dir.root.clone()));
         }
         let keys = dir.load_keys()?;
+        let id_key_stamp = dir.id_number_key_stamp();
         let mut store = Store::open(&dir.database())?;
         let village = store.read(|tx| {
             let code = tx.setting("village_code")?;
@@ -86,14 +113,18 @@ impl App {
         let Some((code, name)) = village else {
             return Err(AppError::NotInitialised(dir.root.clone()));
         };
-        Ok(App {
+        let mut app = App {
             store,
             clock,
+            dir: dir.clone(),
             keys,
+            id_key_stamp,
             village: Village { code, name },
+            role,
             merit_cache: None,
-            clerk_gate: Default::default(),
-        })
+        };
+        app.put_stock_on_shelves(role)?;
+        Ok(app)
     }
 
     /// Creates a new installation for a village, with the standard rule set.
@@ -112,6 +143,7 @@ impl App {
             return Err(AppError::Invalid("the village name is empty".into()));
         }
         let keys = dir.create()?;
+        let id_key_stamp = dir.id_number_key_stamp();
         let mut store = Store::open(&dir.database())?;
         let now = clock.now();
         let rules = imports::parse_rules_csv(STANDARD_RULES_CSV.as_bytes())
@@ -124,6 +156,7 @@ impl App {
             tx.set_setting("village_code", &village.code)?;
             tx.set_setting("village_name", &village.name)?;
             tx.set_setting("device_id", &Uuid::now_v7().to_string())?;
+            tx.set_setting(SHELVES, "1")?;
             for rule in &rules {
                 tx.upsert_rule(rule, now)?;
             }
@@ -132,15 +165,57 @@ impl App {
         Ok(App {
             store,
             clock,
+            dir: dir.clone(),
             keys,
+            id_key_stamp,
             village,
+            role: Role::Kiosk,
             merit_cache: None,
-            clerk_gate: Default::default(),
+        })
+    }
+
+    /// Stock from before fleets was one figure per item. A kiosk puts it on its own
+    /// shelf as one opening move per item (which travels to the township like any
+    /// other); a township's village holds no goods itself and starts from zero, to be
+    /// filled by its kiosks' opening moves. Done once.
+    fn put_stock_on_shelves(&mut self, role: Role) -> Result<()> {
+        let holder = self.device_id();
+        let now = self.clock.now();
+        self.store.write(|tx| {
+            if tx.setting(SHELVES)?.is_some() {
+                return Ok::<_, AppError>(());
+            }
+            for item in tx.items()? {
+                let crate::domain::catalogue::Stock::Limited(n) = item.stock else {
+                    continue;
+                };
+                tx.reset_item_stock(&item.code)?;
+                if role == Role::Kiosk && n > 0 {
+                    let m = crate::domain::catalogue::StockMove {
+                        id: Uuid::now_v7(),
+                        item_code: item.code.clone(),
+                        holder: holder.clone(),
+                        delta: n,
+                        reason: crate::domain::catalogue::StockMoveReason::Initial,
+                        reference: Some("opening".into()),
+                        created_at: now,
+                    };
+                    tx.move_stock(&m)?;
+                    tx.append_event("stock_moved", &m.id.to_string(), now)?;
+                }
+            }
+            tx.set_setting(SHELVES, "1")?;
+            Ok(())
         })
     }
 
     pub fn village(&self) -> &Village {
         &self.village
+    }
+
+    /// Now, by this installation's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// Today's date in China (what "today's redemptions" means at the village hall).
@@ -162,11 +237,25 @@ impl App {
         self.store.read(|tx| Ok(tx.rules()?))
     }
 
+    /// The ID-number key as it is on disk now: re-read when the file changed since, so an
+    /// app that has been running for days hashes a card with a key adopted a minute ago.
+    fn reload_id_number_key(&mut self) -> Result<()> {
+        let stamp = self.dir.id_number_key_stamp();
+        if stamp != self.id_key_stamp || stamp.is_none() {
+            self.keys.id_number_secret = self.dir.load_keys()?.id_number_secret;
+            self.id_key_stamp = stamp;
+        }
+        Ok(())
+    }
+
     /// Events waiting to be pushed to the township.
     pub fn unpushed_event_count(&mut self) -> Result<i64> {
         self.store.read(|tx| Ok(tx.unpushed_count()?))
     }
 }
+
+/// Set once stock lives on shelves (schema 3).
+const SHELVES: &str = "stock.shelves";
 
 /// A ledger entry stamped now, in the current scoring month; callers fill in the rest.
 fn new_entry(clock: &dyn Clock, household: &str, kind: EntryKind, delta: i64, reason: String) -> LedgerEntry {

@@ -37,6 +37,7 @@ impl App {
         if points == Some(0) {
             return Err(AppError::Invalid("points must not be zero".into()));
         }
+        let device = self.device_id();
         self.store.write(|tx| {
             let row = tx
                 .household_row(household)?
@@ -48,6 +49,8 @@ impl App {
                 RuleKind::Bonus => EntryKind::Award,
                 RuleKind::Deduction => EntryKind::Deduction,
             };
+            // A clerk awards within the rule's points; the township checks the same.
+            super::apply::award_within_rule(&rule, kind, rule.signed_points(points)).map_err(AppError::Invalid)?;
             let reason = match note.map(str::trim).filter(|n| !n.is_empty()) {
                 Some(n) => format!("{}（{n}）", rule.text),
                 None => rule.text.clone(),
@@ -59,6 +62,8 @@ impl App {
             e.recorded_by = recorded_by.to_string();
             tx.append_entry(&e, None)?;
             tx.append_event("ledger_entry", &e.id.to_string(), e.created_at)?;
+            let detail = format!("{} {:+}", rule.code, e.delta);
+            super::audit::record(tx, recorded_by, "award", &row.code, &detail, &device, e.created_at)?;
             Ok(AwardReceipt {
                 entry: entry_view(&e),
                 household_code: row.code,
@@ -78,6 +83,7 @@ impl App {
             ));
         }
         let clock = self.clock.clone();
+        let device = self.device_id();
         self.store.write(|tx| {
             let original = tx
                 .entry(id)?
@@ -86,6 +92,16 @@ impl App {
                 return Err(AppError::Invalid(
                     "only awards and deductions are corrected; a redemption is undone by voiding its voucher".into(),
                 ));
+            }
+            let limit = match &original.rule_code {
+                Some(code) => tx.rule(code)?.map_or(original.delta.abs(), |r| r.points),
+                None => original.delta.abs(),
+            };
+            if delta.abs() > limit {
+                return Err(AppError::Invalid(format!(
+                    "a correction of this entry moves at most {limit} points, not {}",
+                    delta.abs()
+                )));
             }
             let balance = tx.household_balance(&original.household)?.unwrap_or(0);
             let mut e = new_entry(
@@ -102,6 +118,16 @@ impl App {
             e.recorded_by = recorded_by.to_string();
             tx.append_entry(&e, None)?;
             tx.append_event("ledger_entry", &e.id.to_string(), e.created_at)?;
+            let detail = format!("{} {delta:+}", original.id);
+            super::audit::record(
+                tx,
+                recorded_by,
+                "correct",
+                &original.household,
+                &detail,
+                &device,
+                e.created_at,
+            )?;
             Ok(AwardReceipt {
                 entry: entry_view(&e),
                 household_code: original.household,

@@ -21,6 +21,8 @@ pub enum Document {
     Settlement,
     Statement,
     TestPage,
+    /// The wallet-sized household QR card (its token opens the account).
+    HouseholdCard,
 }
 
 /// A document ready for the printer: the values of its fields, and its rows (the settled

@@ -24,6 +24,10 @@ impl App {
             ("merchant", v.merchant.clone().unwrap_or_default()),
             ("sponsor", v.sponsor.clone().unwrap_or_default()),
             ("qr", v.qr_payload.clone()),
+            (
+                "code",
+                crate::domain::voucher::verification_code(&v.qr_payload).unwrap_or_default(),
+            ),
         ]);
         let document = if job.reprint {
             fields.insert("reprint_count", v.reprint_count.to_string());

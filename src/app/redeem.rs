@@ -5,10 +5,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{new_entry, App, AppError, Result};
-use crate::domain::catalogue::Stock;
+use crate::domain::catalogue::{Stock, StockMove, StockMoveReason};
 use crate::domain::ledger::EntryKind;
 use crate::domain::voucher::{Serial, VoucherPayload};
-use crate::store::{NewVoucher, StockMoveReason};
+use crate::store::NewVoucher;
 
 /// What the villager gets back: the voucher to print and the balance after.
 #[derive(Debug, Clone, Serialize)]
@@ -33,7 +33,8 @@ pub struct RedemptionReceipt {
 impl App {
     /// Redeems `qty` of an item for a household. Balance check, debit, stock decrement,
     /// voucher (`pending`) and outbox event happen in one write-locked transaction, so two
-    /// kiosks or processes can never overdraw a household or sell stock twice.
+    /// processes can never overdraw a household or sell stock twice; and goods come only
+    /// off this kiosk's own shelf, so two kiosks offline never hand out more than exists.
     pub fn redeem(
         &mut self,
         household: &str,
@@ -47,6 +48,7 @@ impl App {
         let clock = self.clock.clone();
         let village = self.village.code.clone();
         let key = self.keys.voucher_signing.clone();
+        let holder = self.device_id();
         self.store.write(|tx| {
             let household = tx
                 .household_row(household)?
@@ -70,7 +72,8 @@ impl App {
                     cost,
                 });
             }
-            if let Stock::Limited(left) = item.stock {
+            if let Stock::Limited(_) = item.stock {
+                let left = tx.shelf(&item.code, &holder)?;
                 if left < qty {
                     return Err(AppError::OutOfStock {
                         item: item.name,
@@ -92,9 +95,22 @@ impl App {
             debit.recorded_by = recorded_by.to_string();
             tx.append_entry(&debit, None)?;
             if let Stock::Limited(_) = item.stock {
-                tx.move_stock(&item.code, -qty, StockMoveReason::Redemption, Some(&redemption_id), now)?;
+                tx.move_stock(&StockMove {
+                    id: Uuid::now_v7(),
+                    item_code: item.code.clone(),
+                    holder: holder.clone(),
+                    delta: -qty,
+                    reason: StockMoveReason::Redemption,
+                    reference: Some(redemption_id.clone()),
+                    created_at: now,
+                })?;
             }
-            let serial = Serial::new(&village, tx.next_counter("voucher_serial")?);
+            let kiosk = super::fleet::serial_kiosk(tx)?;
+            let counter = match kiosk {
+                Some(n) => format!("voucher_serial.{n}"),
+                None => super::fleet::LEGACY_SERIALS.to_string(),
+            };
+            let serial = Serial::new(&village, kiosk, tx.next_counter(&counter)?);
             let expires = clock
                 .today()
                 .checked_add_days(Days::new(u64::from(item.valid_days)))

@@ -4,10 +4,13 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{new_entry, App, AppError, Result};
+use crate::domain::catalogue::{StockMove, StockMoveReason};
 use crate::domain::clock::china_date;
 use crate::domain::ledger::EntryKind;
-use crate::domain::voucher::{looks_like_voucher, Serial, VoucherPayload, VoucherStatus};
-use crate::store::{StockMoveReason, VoucherRow};
+use crate::domain::voucher::{
+    code_matches, looks_like_voucher, payload_serial, PayloadError, Serial, VoucherPayload, VoucherStatus,
+};
+use crate::store::{Tx, VoucherRow};
 
 /// A voucher as clerks see it.
 #[derive(Debug, Clone, Serialize)]
@@ -58,24 +61,52 @@ impl App {
         Ok(rows.iter().map(|r| voucher_view(r, today)).collect())
     }
 
-    /// Settles a voucher presented at a merchant, given its typed serial or its scanned
-    /// QR text. Each serial is honoured once; forged, altered, void, expired and
-    /// wrong-merchant vouchers are refused with the reason, and nothing is written.
-    pub fn settle(&mut self, presented: &str, merchant: Option<&str>, clerk: &str) -> Result<SettlementReceipt> {
+    /// Settles a voucher presented at a merchant, given its scanned QR text, or its
+    /// typed serial with the verification code printed beside it. Each serial is honoured
+    /// once; forged, altered, void, expired and wrong-merchant vouchers are refused with
+    /// the reason, and nothing is written. Any kiosk of the village settles any voucher of
+    /// the village that has reached it, checked with its issuer's key.
+    pub fn settle(
+        &mut self,
+        presented: &str,
+        code: Option<&str>,
+        merchant: Option<&str>,
+        clerk: &str,
+    ) -> Result<SettlementReceipt> {
         let scanned = looks_like_voucher(presented);
         let serial = if scanned {
-            VoucherPayload::verify(presented, &self.keys.voucher_signing.verifying_key())?.serial
+            payload_serial(presented).ok_or(AppError::ForgedVoucher(PayloadError::Malformed))?
         } else {
             presented.parse::<Serial>()?
         };
         let clock = self.clock.clone();
+        let own_key = self.keys.voucher_signing.verifying_key();
+        let device = self.device_id();
         self.store.write(|tx| {
-            let v = tx
-                .voucher(serial.as_str())?
-                .ok_or_else(|| AppError::UnknownVoucher(serial.to_string()))?;
-            // A genuine signature on other fields than the voucher issued under this serial.
-            if scanned && v.qr_payload != presented.trim() {
-                return Err(AppError::PayloadMismatch(v.serial));
+            let keys = issuer_keys(tx, &serial, own_key)?;
+            let Some(v) = tx.voucher(serial.as_str())? else {
+                // Signed by a kiosk of the village, but its redemption has not come here yet.
+                if scanned && keys.iter().any(|k| VoucherPayload::verify(presented, k).is_ok()) {
+                    return Err(AppError::VoucherNotHereYet(serial.to_string()));
+                }
+                return Err(AppError::UnknownVoucher(serial.to_string()));
+            };
+            if scanned {
+                let checked: Vec<_> = keys.iter().map(|k| VoucherPayload::verify(presented, k)).collect();
+                if !checked.iter().any(Result::is_ok) {
+                    let why = checked.into_iter().find_map(Result::err);
+                    return Err(AppError::ForgedVoucher(why.unwrap_or(PayloadError::BadSignature)));
+                }
+                // A genuine signature on other fields than the voucher issued under this serial.
+                if v.qr_payload != presented.trim() {
+                    return Err(AppError::PayloadMismatch(v.serial));
+                }
+            } else {
+                match code {
+                    None => return Err(AppError::CodeNeeded(v.serial)),
+                    Some(c) if !code_matches(&v.qr_payload, c) => return Err(AppError::WrongCode(v.serial)),
+                    Some(_) => {}
+                }
             }
             if let Some(refusal) = unusable_refusal(&v, clock.today()) {
                 return Err(refusal);
@@ -93,8 +124,9 @@ impl App {
                 (None, None) => "村委会".to_string(),
             };
             let now = clock.now();
-            tx.mark_voucher_settled(&v.serial, &honoured_by, clerk, now)?;
+            tx.mark_voucher_settled(&v.serial, &honoured_by, clerk, Some(&device), now)?;
             tx.append_event("voucher_settled", &v.serial, now)?;
+            super::audit::record(tx, clerk, "settle", &v.serial, &honoured_by, &device, now)?;
             Ok(SettlementReceipt {
                 serial: v.serial,
                 item_name: v.item_name,
@@ -116,6 +148,7 @@ impl App {
             return Err(AppError::Invalid("say why the voucher is voided (--reason)".into()));
         }
         let clock = self.clock.clone();
+        let device = self.device_id();
         let row = self.store.write(|tx| {
             let v = tx
                 .voucher(serial.as_str())?
@@ -138,20 +171,47 @@ impl App {
             tx.mark_voucher_void(&v.serial, reason, &refund.id.to_string())?;
             let item = tx.item(&v.item_code)?;
             if item.is_some_and(|i| i.stock != crate::domain::catalogue::Stock::Unlimited) {
-                tx.move_stock(
-                    &v.item_code,
-                    v.qty,
-                    StockMoveReason::Void,
-                    Some(&v.redemption_id),
-                    clock.now(),
-                )?;
+                // The goods come back onto the shelf of the kiosk where it was voided.
+                tx.move_stock(&StockMove {
+                    id: Uuid::now_v7(),
+                    item_code: v.item_code.clone(),
+                    holder: device.clone(),
+                    delta: v.qty,
+                    reason: StockMoveReason::Void,
+                    reference: Some(v.redemption_id.clone()),
+                    created_at: clock.now(),
+                })?;
             }
             tx.append_event("voucher_voided", &v.serial, clock.now())?;
+            super::audit::record(tx, clerk, "void", &v.serial, reason, &device, clock.now())?;
             Ok::<_, AppError>(tx.voucher(&v.serial)?)
         })?;
         let row = row.ok_or_else(|| AppError::UnknownVoucher(serial.to_string()))?;
         Ok(voucher_view(&row, self.clock.today()))
     }
+}
+
+/// The keys that may have signed a voucher with this serial: its kiosk's (by the number
+/// in the serial), or for an unnumbered serial those of the kiosks that printed such.
+fn issuer_keys(tx: &Tx, serial: &Serial, own: ed25519_dalek::VerifyingKey) -> Result<Vec<ed25519_dalek::VerifyingKey>> {
+    let own_number = super::fleet::kiosk_number(tx)?;
+    let legacy_here = tx.counter(super::fleet::LEGACY_SERIALS)? > 0 || own_number.is_none();
+    let mut keys = Vec::new();
+    match serial.kiosk() {
+        Some(n) if Some(n) == own_number => keys.push(own),
+        None if legacy_here => keys.push(own),
+        _ => {}
+    }
+    for k in tx.kiosks()? {
+        let issued = match serial.kiosk() {
+            Some(n) => k.number == n,
+            None => k.legacy_serials,
+        };
+        if issued {
+            keys.extend(k.voucher_key);
+        }
+    }
+    Ok(keys)
 }
 
 /// The refusal for a voucher that is already settled or void, whatever is asked of it.

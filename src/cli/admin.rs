@@ -16,7 +16,12 @@ use crate::domain::period::{Month, Quarter};
 use crate::domain::voucher::VoucherStatus;
 use crate::installation::DataDir;
 
-pub(super) fn run(dir: &DataDir, printer: &PrinterChoice, args: AdminArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(
+    dir: &DataDir,
+    printer: &PrinterChoice,
+    config: &crate::installation::Config,
+    args: AdminArgs,
+) -> anyhow::Result<ExitCode> {
     let by = args.by.as_str();
     match args.command {
         AdminCommand::Init {
@@ -48,6 +53,24 @@ pub(super) fn run(dir: &DataDir, printer: &PrinterChoice, args: AdminArgs) -> an
             let summary = app.seed_demo()?;
             emit(json, &summary, text::demo_summary)?;
         }
+        AdminCommand::Household(HouseholdCommand::Card { household, reissue }) => {
+            let mut app = open(dir)?;
+            let card = app.household_card(&household, reissue, by)?;
+            let mut device = printer.device(dir)?;
+            if let Err(f) = device.print(&card) {
+                eprintln!(
+                    "{NOT_PRINTED}：{}（卡已{}，修好打印机后再印一次：jifen admin household card --household {household}）",
+                    f.words,
+                    if reissue { "换新" } else { "发出" }
+                );
+                return Ok(ExitCode::from(3));
+            }
+            println!(
+                "{} 户的积分卡已打印{}",
+                household.trim(),
+                if reissue { "；旧卡已作废" } else { "" }
+            );
+        }
         AdminCommand::Household(cmd) => household(dir, cmd)?,
         AdminCommand::Device(DeviceCommand::Show { json }) => super::sync::device_show(dir, json)?,
         AdminCommand::Rules(RulesCommand::Import { file, json }) => {
@@ -70,6 +93,9 @@ pub(super) fn run(dir: &DataDir, printer: &PrinterChoice, args: AdminArgs) -> an
         } => {
             let mut device = printer.device(dir)?;
             let mut app = open(dir)?;
+            if config.sync.url.is_some() {
+                app.join_fleet()?;
+            }
             let receipt = app.redeem(&household, &item, qty, by)?;
             let report = print_voucher(&mut app, &mut device, &receipt.serial)?;
             if json {
@@ -103,12 +129,40 @@ pub(super) fn run(dir: &DataDir, printer: &PrinterChoice, args: AdminArgs) -> an
             }
         }
         AdminCommand::Clerk(ClerkCommand::Add { name, pin_stdin: _ }) => {
-            let mut pin = String::new();
-            std::io::stdin()
-                .read_to_string(&mut pin)
-                .context("cannot read the PIN from stdin")?;
-            open(dir)?.add_clerk(&name, pin.lines().next().unwrap_or(""))?;
+            open(dir)?.add_clerk(&name, &read_pin()?)?;
             println!("已设置管理员 {name} 的密码");
+        }
+        AdminCommand::Clerk(ClerkCommand::Verify { name, pin_stdin: _ }) => {
+            let pin = read_pin()?;
+            match open(dir)?.check_clerk_pin(&name, &pin) {
+                Ok(()) => println!("密码正确"),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        AdminCommand::Clerk(ClerkCommand::Deactivate { name }) => {
+            open(dir)?.deactivate_clerk(&name)?;
+            println!("已停用管理员 {name}：他的密码不能再进入工作人员模式");
+        }
+        AdminCommand::Clerk(ClerkCommand::List { json }) => {
+            let clerks = open(dir)?.clerks()?;
+            emit(json, &clerks, |list| {
+                list.iter()
+                    .map(|c| {
+                        format!(
+                            "{}  {}{}\n",
+                            c.name,
+                            if c.active { "在用" } else { "已停用" },
+                            c.locked_until
+                                .as_deref()
+                                .map(|u| format!("  锁定到 {u}"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .collect()
+            })?;
         }
         AdminCommand::Export { out } => {
             let data = open(dir)?.export_data()?;
@@ -119,6 +173,15 @@ pub(super) fn run(dir: &DataDir, printer: &PrinterChoice, args: AdminArgs) -> an
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The first line of stdin: a PIN never goes on the command line.
+fn read_pin() -> anyhow::Result<String> {
+    let mut pin = String::new();
+    std::io::stdin()
+        .read_to_string(&mut pin)
+        .context("cannot read the PIN from stdin")?;
+    Ok(pin.lines().next().unwrap_or("").trim().to_string())
 }
 
 fn household(dir: &DataDir, cmd: HouseholdCommand) -> anyhow::Result<()> {
@@ -142,7 +205,10 @@ fn household(dir: &DataDir, cmd: HouseholdCommand) -> anyhow::Result<()> {
                         .context("cannot read the ID number from stdin")?;
                     Identity::IdNumber(s.trim().to_string())
                 }
-                (_, Some(id), _) => Identity::IdNumber(id),
+                (_, Some(_), _) => bail!(
+                    "an ID number never goes on the command line (it stays in the shell's history): \
+                     use --id-number - and type or pipe it on stdin"
+                ),
                 (_, _, Some(token)) => Identity::QrToken(token),
                 (Some(code), _, _) => Identity::HouseholdCode(code),
                 _ => bail!("name a household: CODE, --id-number or --qr"),
@@ -156,6 +222,7 @@ fn household(dir: &DataDir, cmd: HouseholdCommand) -> anyhow::Result<()> {
                 rows.iter().map(|(h, m)| text::HouseholdListRow::new(h, m)).collect();
             emit(json, &list, |l| text::household_list(l))?;
         }
+        HouseholdCommand::Card { .. } => unreachable!("printed in run"),
     }
     Ok(())
 }
@@ -246,7 +313,7 @@ fn catalogue(dir: &DataDir, by: &str, cmd: CatalogueCommand) -> anyhow::Result<(
                 valid_days,
                 active,
             };
-            let item = app.edit_item(&code, changes)?;
+            let item = app.edit_item(&code, changes, by)?;
             emit(json, &item, |i| text::items(std::slice::from_ref(i)))?;
         }
         CatalogueCommand::Restock { code, add, json } => {
@@ -280,15 +347,26 @@ fn voucher(dir: &DataDir, printer: &PrinterChoice, by: &str, cmd: VoucherCommand
         }
         VoucherCommand::Settle {
             serials,
+            code,
             qr,
             merchant,
             json,
         } => {
-            let presented: Vec<String> = qr.into_iter().chain(serials).collect();
+            if !serials.is_empty() && code.len() != serials.len() {
+                anyhow::bail!(
+                    "a typed serial needs the verification code printed beside it: give one --code per serial, in order"
+                );
+            }
+            let presented: Vec<(String, Option<String>)> = qr
+                .into_iter()
+                .map(|q| (q, None))
+                .chain(serials.into_iter().zip(code.into_iter().map(Some)))
+                .collect();
             let mut device = printer.device(dir)?;
             return settle(&mut app, &mut device, &presented, merchant.as_deref(), by, json);
         }
         VoucherCommand::Reprint { serial, json } => {
+            app.record_reprint(&serial, by)?;
             let mut device = printer.device(dir)?;
             let report = print_voucher(&mut app, &mut device, &serial)?;
             emit(json, &report, report_line)?;
@@ -308,20 +386,20 @@ fn voucher(dir: &DataDir, printer: &PrinterChoice, by: &str, cmd: VoucherCommand
 fn settle(
     app: &mut crate::app::App,
     printer: &mut dyn Printer,
-    presented: &[String],
+    presented: &[(String, Option<String>)],
     merchant: Option<&str>,
     by: &str,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    if let [one] = presented {
-        let receipt = app.settle(one, merchant, by)?;
+    if let [(one, code)] = presented {
+        let receipt = app.settle(one, code.as_deref(), merchant, by)?;
         emit(json, &receipt, text::settlement)?;
         return print_slips(app, printer, std::slice::from_ref(&receipt), by);
     }
     let mut settled = Vec::new();
     let mut refused = 0;
-    for p in presented {
-        match app.settle(p, merchant, by) {
+    for (p, code) in presented {
+        match app.settle(p, code.as_deref(), merchant, by) {
             Ok(r) => settled.push(r),
             Err(e) => {
                 refused += 1;

@@ -53,6 +53,10 @@ pub enum SyncCommand {
         /// The township server; `[sync] url` from the config when omitted.
         #[arg(long)]
         url: Option<String>,
+        /// The township's public key (`jifen township key show`), given at enrolment and
+        /// remembered; `[sync] township_key` from the config when omitted.
+        #[arg(long)]
+        township_key: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -91,6 +95,25 @@ pub enum TownshipCommand {
     Village(TownshipVillageCommand),
     #[command(subcommand)]
     Device(TownshipDeviceCommand),
+    /// The township's signing key: kiosks are given its public half at enrolment.
+    #[command(subcommand)]
+    Key(TownshipKeyCommand),
+    /// An online, consistent copy of the registry and every village (SQLite engine),
+    /// safe while `serve` runs.
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put a backup back (SQLite: `--from DIR`, with `serve` stopped). On PostgreSQL,
+    /// run it without `--from` after `pg_restore`. Either way every village's feed gets a
+    /// new generation, so the kiosks send again what the township lost and pull again.
+    Restore {
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+    /// Goods the township puts on a kiosk's shelf.
+    #[command(subcommand)]
+    Catalogue(TownshipCatalogueCommand),
     #[command(subcommand)]
     Households(TownshipImportCommand),
     #[command(subcommand)]
@@ -134,7 +157,8 @@ pub enum TownshipVillageCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TownshipDeviceCommand {
-    /// Register a kiosk by its public key (`jifen admin device show` prints it).
+    /// Register a kiosk by its public key (`jifen admin device show` prints it); it gets
+    /// the next number of its village, part of every serial it prints.
     Add {
         #[arg(long)]
         village: String,
@@ -142,10 +166,51 @@ pub enum TownshipDeviceCommand {
         name: String,
         #[arg(long)]
         public_key: String,
+        /// Register a box again under the number its serials already carry (after a restore).
+        #[arg(long)]
+        number: Option<u32>,
         #[arg(long)]
         json: bool,
     },
+    /// A lost or stolen box: refused from now on; what it printed before still settles.
+    Retire {
+        #[arg(long)]
+        village: String,
+        #[arg(long)]
+        device: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Every kiosk: its number, last contact, events waiting, retired or not.
     List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TownshipKeyCommand {
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TownshipCatalogueCommand {
+    /// Put goods on a kiosk's shelf (only that kiosk hands them out).
+    Restock {
+        #[arg(long)]
+        village: String,
+        /// The kiosk's device id (`township device list`).
+        #[arg(long)]
+        device: String,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        add: i64,
+        #[arg(long, default_value = "乡镇")]
+        by: String,
         #[arg(long)]
         json: bool,
     },
@@ -197,6 +262,20 @@ pub enum TownshipReport {
     },
     /// Households taken below zero by synced entries (offline redemption meeting a deduction).
     Overdrafts {
+        #[arg(long)]
+        village: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Vouchers settled at two kiosks while offline (or settled after a void).
+    DoubleSettlements {
+        #[arg(long)]
+        village: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Events from kiosks set aside with their reasons (waiting, or not a kiosk's to send).
+    SyncProblems {
         #[arg(long)]
         village: Option<String>,
         #[arg(long)]
@@ -417,7 +496,8 @@ pub enum HouseholdCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Show a household's account, found by code, ID number ('-' reads it from stdin) or QR token.
+    /// Show a household's account, found by code, ID number (`--id-number -` reads it from
+    /// stdin, so it stays out of the shell's history) or QR token.
     Show {
         #[arg(required_unless_present_any = ["id_number", "qr"], conflicts_with_all = ["id_number", "qr"])]
         code: Option<String>,
@@ -432,6 +512,14 @@ pub enum HouseholdCommand {
     List {
         #[arg(long)]
         json: bool,
+    },
+    /// Print the household's QR card (village, head's masked name, the QR, how to use it).
+    Card {
+        #[arg(long)]
+        household: String,
+        /// Make a new card: the old one stops working at once (and at every kiosk after sync).
+        #[arg(long)]
+        reissue: bool,
     },
 }
 
@@ -558,11 +646,14 @@ pub enum VoucherCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Honour vouchers at a merchant, by serial or by the scanned QR text, then print the
-    /// settlement slip.
+    /// Honour vouchers at a merchant, by the scanned QR text, or by the typed serial with
+    /// the verification code printed beside it; then print the settlement slip.
     Settle {
         #[arg(required_unless_present = "qr")]
         serials: Vec<String>,
+        /// The verification code printed beside each typed serial, in the same order.
+        #[arg(long)]
+        code: Vec<String>,
         #[arg(long)]
         qr: Vec<String>,
         #[arg(long)]
@@ -588,12 +679,30 @@ pub enum VoucherCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ClerkCommand {
-    /// Add a clerk (or set a new PIN), reading the PIN from stdin.
+    /// Add a clerk (or set a new PIN), reading the PIN (6 to 12 digits) from stdin.
     Add {
         #[arg(long)]
         name: String,
         #[arg(long, required = true)]
         pin_stdin: bool,
+    },
+    /// Check a clerk's PIN (from stdin) under the same lockout as the keypad: exit 0 when
+    /// right, 1 with the reason when not.
+    Verify {
+        #[arg(long)]
+        name: String,
+        #[arg(long, required = true)]
+        pin_stdin: bool,
+    },
+    /// Take a clerk's right to unlock clerk mode away (a new PIN gives it back).
+    Deactivate {
+        #[arg(long)]
+        name: String,
+    },
+    /// Every clerk: active or not, wrong PINs counted, locked until when.
+    List {
+        #[arg(long)]
+        json: bool,
     },
 }
 

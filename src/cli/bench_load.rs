@@ -78,10 +78,8 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let engine = Engine::open(args, &tmp, clock.clone())?;
     let township = engine.storage.clone();
-    let (url, runtime) = start_in_background(ServerState {
-        storage: township.clone(),
-        clock: clock.clone(),
-    })?;
+    let (url, runtime) = start_in_background(ServerState::new(township.clone(), clock.clone())?)?;
+    let key = township.township_key()?.verifying_key();
     let mut kiosks = Vec::with_capacity(args.load_kiosks);
     for i in 0..args.load_kiosks {
         let code = format!("L{i:03}");
@@ -95,10 +93,10 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
             sponsor: None,
             valid_days: 30,
         })?;
-        register(township.as_ref(), &code, Some(&app))?;
+        register(township.as_ref(), &code, &mut app, HOUSEHOLDS)?;
         // The first round (everything set up so far) is not part of the figures.
-        let client = kiosk_client(&url, &app);
-        sync_once(&mut app, &dir, &client)?;
+        let client = kiosk_client(&url, &app, key)?;
+        sync_once(&mut app, &client)?;
         kiosks.push((app, dir));
     }
     let setup_seconds = setup.elapsed().as_secs_f64();
@@ -109,8 +107,8 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let handles: Vec<_> = kiosks
         .into_iter()
-        .map(|(mut app, dir)| {
-            let client = kiosk_client(&url, &app).with_timings(timings.clone());
+        .map(|(mut app, _dir)| {
+            let client = kiosk_client(&url, &app, key).map(|c| c.with_timings(timings.clone()));
             std::thread::spawn(move || {
                 let (mut rounds, mut pushed) = (0usize, 0usize);
                 let mut rng = rand::thread_rng();
@@ -121,7 +119,11 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
                         let h = format!("{}-{:05}", app.village().code, rng.gen_range(0..HOUSEHOLDS));
                         let _ = app.award(&h, "B16", Some(1), None, None, "网格员");
                     }
-                    if let Ok(r) = sync_once(&mut app, &dir, &client) {
+                    if let Ok(r) = client
+                        .as_ref()
+                        .map_err(|_| ())
+                        .and_then(|c| sync_once(&mut app, c).map_err(|_| ()))
+                    {
                         pushed += r.pushed;
                     }
                     rounds += 1;

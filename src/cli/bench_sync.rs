@@ -15,7 +15,7 @@ use crate::app::{App, Village};
 use crate::domain::clock::{Clock, SystemClock};
 use crate::installation::DataDir;
 use crate::sync::server::{start_in_background, ServerState};
-use crate::sync::{auth, sync_once, SyncClient};
+use crate::sync::{auth, sync_once, ClientOptions, SyncClient};
 use crate::township::TownshipStorage;
 
 #[derive(Serialize)]
@@ -43,19 +43,17 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let engine = super::bench_load::Engine::open(args, &tmp, clock.clone())?;
     let township = engine.storage.clone();
-    let (url, runtime) = start_in_background(ServerState {
-        storage: township.clone(),
-        clock: clock.clone(),
-    })?;
+    let (url, runtime) = start_in_background(ServerState::new(township.clone(), clock.clone())?)?;
+    let key = township.township_key()?.verifying_key();
 
     // 1. One kiosk with `sync_events` events waiting (households, then scores).
     let households = (args.sync_events / 20).max(1);
     let mut kiosk = village_kiosk(&tmp.0, "PU", households, args.sync_events - households, &clock)?;
-    register(township.as_ref(), "PU", Some(&kiosk.0))?;
+    register(township.as_ref(), "PU", &mut kiosk.0, households)?;
     let mut setup_secs = setup.elapsed().as_secs_f64();
-    let client = kiosk_client(&url, &kiosk.0);
+    let client = kiosk_client(&url, &kiosk.0, key)?;
     let started = Instant::now();
-    let report = sync_once(&mut kiosk.0, &kiosk.1, &client)?;
+    let report = sync_once(&mut kiosk.0, &client)?;
     let push_seconds = started.elapsed().as_secs_f64();
     anyhow::ensure!(report.events_waiting == 0, "the push left events waiting");
 
@@ -67,12 +65,12 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let sheet = points_csv("PL", pull_households, args.sync_entries);
     township.import_points("PL", "sheet.csv", sheet.as_bytes())?;
     let mut fresh = new_kiosk(&tmp.0, "PL", &clock)?;
-    let key = auth::public_key_text(&fresh.0.device_signing_key().verifying_key());
-    township.add_device("PL", "新机", &key)?;
+    let device_key = auth::public_key_text(&fresh.0.device_signing_key().verifying_key());
+    township.add_device("PL", "新机", &device_key, None)?;
     setup_secs += setup2.elapsed().as_secs_f64();
-    let client = SyncClient::new(&url, fresh.0.device_signing_key(), "PL", Duration::from_secs(120));
+    let client = kiosk_client(&url, &fresh.0, key)?;
     let started = Instant::now();
-    let report = sync_once(&mut fresh.0, &fresh.1, &client)?;
+    let report = sync_once(&mut fresh.0, &client)?;
     let pull_seconds = started.elapsed().as_secs_f64();
     let pulled_entries = report.pulled.saturating_sub(pull_households);
 
@@ -82,17 +80,17 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     for i in 0..args.sync_kiosks {
         let code = format!("K{i:02}");
         let h = (args.sync_kiosk_events / 20).max(1);
-        let k = village_kiosk(&tmp.0, &code, h, args.sync_kiosk_events - h, &clock)?;
-        register(township.as_ref(), &code, Some(&k.0))?;
+        let mut k = village_kiosk(&tmp.0, &code, h, args.sync_kiosk_events - h, &clock)?;
+        register(township.as_ref(), &code, &mut k.0, h)?;
         kiosks.push(k);
     }
     setup_secs += setup3.elapsed().as_secs_f64();
     let started = Instant::now();
     let handles: Vec<_> = kiosks
         .into_iter()
-        .map(|(mut app, dir)| {
-            let client = kiosk_client(&url, &app);
-            std::thread::spawn(move || sync_once(&mut app, &dir, &client).map(|r| r.pushed))
+        .map(|(mut app, _dir)| {
+            let client = kiosk_client(&url, &app, key);
+            std::thread::spawn(move || Ok::<_, anyhow::Error>(sync_once(&mut app, &client?)?.pushed))
         })
         .collect();
     let mut concurrent_events = 0;
@@ -168,21 +166,34 @@ fn new_kiosk(root: &std::path::Path, code: &str, clock: &Arc<dyn Clock>) -> anyh
     Ok((app, dir))
 }
 
-pub(super) fn register(township: &dyn TownshipStorage, code: &str, kiosk: Option<&App>) -> anyhow::Result<()> {
-    let Some(app) = kiosk else { return Ok(()) };
-    township.add_village(code, &format!("{code}村"), Some(app.id_number_secret()))?;
+/// Registers a kiosk's village at the township the way a village that began with a kiosk
+/// joins: with the kiosk's ID-number key, and its households imported at the township
+/// from the same file (a kiosk may not register households itself).
+pub(super) fn register(
+    township: &dyn TownshipStorage,
+    code: &str,
+    app: &mut App,
+    households: usize,
+) -> anyhow::Result<()> {
+    township.add_village(code, &format!("{code}村"), Some(app.id_number_secret()?))?;
+    township.import_households(code, "households.csv", households_csv(code, households).as_bytes())?;
     let key = auth::public_key_text(&app.device_signing_key().verifying_key());
-    township.add_device(code, "大厅", &key)?;
+    township.add_device(code, "大厅", &key, None)?;
     Ok(())
 }
 
-pub(super) fn kiosk_client(url: &str, app: &App) -> SyncClient {
-    SyncClient::new(
+pub(super) fn kiosk_client(url: &str, app: &App, township: ed25519_dalek::VerifyingKey) -> anyhow::Result<SyncClient> {
+    let options = ClientOptions {
+        timeout: Duration::from_secs(120),
+        township_key: township,
+        allow_plain_http: false,
+    };
+    Ok(SyncClient::new(
         url,
         app.device_signing_key(),
         &app.village().code,
-        Duration::from_secs(120),
-    )
+        &options,
+    )?)
 }
 
 pub(super) fn households_csv(code: &str, n: usize) -> String {

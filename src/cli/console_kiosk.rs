@@ -40,7 +40,7 @@ pub(super) fn run(mut app: App, devices: DevicesConfig, mut printer: impl Printe
                     say("这是一张兑换券，请交给管理员或商家核销。");
                     continue;
                 }
-                s => identity_of(s),
+                s => crate::app::identity_of_scan(s),
             },
             Input::Device(InputEvent::CardRead { id_number, .. }) => Identity::Card(id_number),
             Input::Device(InputEvent::HouseholdCard { token }) => Identity::QrToken(token),
@@ -49,15 +49,9 @@ pub(super) fn run(mut app: App, devices: DevicesConfig, mut printer: impl Printe
                 continue;
             }
         };
-        // A typed line that is no household card may be a household code a clerk typed.
+        // Only an ID card (or its number) and a household card's token open an account;
+        // a household code typed here is no card, and is refused like an unknown one.
         let view = match app.account_view(&who) {
-            Err(AppError::UnknownQrToken) => match &who {
-                Identity::QrToken(text) => app.account_view(&Identity::HouseholdCode(text.clone())),
-                _ => Err(AppError::UnknownQrToken),
-            },
-            other => other,
-        };
-        let view = match view {
             Ok(v) => v,
             Err(
                 AppError::UnknownIdNumber
@@ -190,17 +184,6 @@ fn device_notice(e: &InputEvent) {
         InputEvent::Error { message, .. } => say(&format!("{message}，请重新放卡。")),
         InputEvent::VoucherScanned { .. } => say("这是一张兑换券，请交给管理员或商家核销。"),
         InputEvent::CardRead { .. } | InputEvent::HouseholdCard { .. } => say("请先完成当前操作，或回车返回后再刷卡。"),
-    }
-}
-
-/// What a typed line is: an ID number (18 characters, the first 17 digits, so a wrong
-/// check character is reported as such) or else a household QR token.
-fn identity_of(scanned: &str) -> Identity {
-    let looks_like_id = scanned.chars().count() == 18 && scanned.chars().take(17).all(|c| c.is_ascii_digit());
-    if looks_like_id {
-        Identity::IdNumber(scanned.to_string())
-    } else {
-        Identity::QrToken(scanned.to_string())
     }
 }
 

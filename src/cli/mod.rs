@@ -15,6 +15,7 @@ mod sync;
 mod text;
 mod touch_kiosk;
 mod township;
+mod township_fleet;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -69,7 +70,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
                 touch_kiosk::run(app, &dir, config.devices, config.sync, device, &k)
             }
         }
-        Command::Admin(a) => admin::run(&DataDir::resolve(cli.data_dir), &printer, a),
+        Command::Admin(a) => admin::run(&DataDir::resolve(cli.data_dir), &printer, &config, a),
         Command::Print(p) => printing::run(&DataDir::resolve(cli.data_dir), &printer, p),
         Command::Devices(d) => devices::run(d),
         Command::Bench(b) => bench::run(b),

@@ -41,15 +41,18 @@ pub(super) fn run(
         None
     };
     // Sync in the background when a township is configured; the screen never waits for it.
-    let _sync = sync.url.clone().map(|url| {
+    let _sync = sync.url.is_some().then(|| {
         let interval = std::time::Duration::from_secs(sync.interval_secs.unwrap_or(60).max(5));
         crate::sync::SyncLoop::start(
             dir.clone(),
-            url,
+            sync.clone(),
             interval,
             std::sync::Arc::new(crate::domain::clock::SystemClock),
         )
     });
+    if sync.url.is_some() {
+        app.join_fleet()?;
+    }
     let mut hub = InputHub::start(&devices);
     let events = std::mem::replace(&mut hub.events, std::sync::mpsc::channel().1);
     crate::ui::run(app, printer, events, lang).context("the touch screen cannot start (is there a display?)")?;
@@ -106,22 +109,25 @@ fn screenshots(
     let (Some(rich), Some(poor)) = (ranking.first(), ranking.last()) else {
         anyhow::bail!("the village has no households to show");
     };
-    // On the scratch copy: a deduction takes the last household below zero, to show how
-    // the account screen explains it.
-    let balance = app
-        .account_view(&crate::app::Identity::HouseholdCode(poor.household_code.clone()))?
-        .balance;
-    app.award(
-        &poor.household_code,
-        "D11",
-        Some(balance + 5),
-        None,
-        None,
-        "screenshots",
-    )?;
+    // On the scratch copy: deductions take the last household below zero, to show how
+    // the account screen explains it (each within its rule's points, as a clerk's are).
+    let balance = |app: &mut App| -> anyhow::Result<i64> {
+        Ok(app
+            .account_view(&crate::app::Identity::HouseholdCode(poor.household_code.clone()))?
+            .balance)
+    };
+    while balance(&mut app)? >= 0 {
+        app.award(&poor.household_code, "D21", None, None, None, "screenshots")?;
+    }
+    // Their household cards' tokens, as a villager would scan them (issued on the
+    // scratch copy if a household has none).
+    let mut token = |code: &str| -> anyhow::Result<String> {
+        let card = app.household_card(code, false, "screenshots")?;
+        Ok(card.fields.get("qr").cloned().unwrap_or_default())
+    };
     let households = crate::ui::screenshots::ShownHouseholds {
-        rich: rich.household_code.clone(),
-        below_zero: poor.household_code.clone(),
+        rich: token(&rich.household_code)?,
+        below_zero: token(&poor.household_code)?,
     };
     let figures = crate::ui::screenshots::capture(app, printer, out, (w, h), lang, households, started);
     let _ = std::fs::remove_dir_all(&scratch);

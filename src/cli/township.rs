@@ -12,22 +12,37 @@ use super::args::*;
 use super::{emit, text};
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::period::Quarter;
-use crate::store::{DeviceRow, OverdraftRow, VillageRow};
+use crate::store::{OverdraftRow, VillageRow};
 use crate::sync::server::{run_blocking, ServerState};
 use crate::township::{ranking_across, AreaPoints, PgTownship, SqliteTownship, TownshipRankRow, TownshipStorage};
 
 pub(super) fn run(args: TownshipArgs) -> anyhow::Result<ExitCode> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let storage = open(&args, clock.clone())?;
+    if let TownshipCommand::Restore { from } = &args.command {
+        // A SQLite restore replaces the files: nothing may hold them open meanwhile.
+        let township = match &args.db {
+            Some(_) => None,
+            None => Some(open(&args, clock)?),
+        };
+        super::township_fleet::restore(&args, township.as_deref(), from.as_deref())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (storage, sqlite) = open_engine(&args, clock.clone())?;
     let township = storage.as_ref();
     match args.command {
         TownshipCommand::Serve { listen } => {
-            let state = ServerState {
-                storage: storage.clone(),
-                clock,
+            // Held while serving: a restore must wait until the server is stopped.
+            let _lock = match &sqlite {
+                Some(t) => Some(t.serving_lock()?),
+                None => None,
             };
+            let state = ServerState::new(storage.clone(), clock)?;
             run_blocking(listen, state).with_context(|| format!("cannot serve on {listen}"))?;
         }
+        TownshipCommand::Key(cmd) => super::township_fleet::key(township, cmd)?,
+        TownshipCommand::Backup { out } => super::township_fleet::backup(sqlite.as_deref(), &out)?,
+        TownshipCommand::Restore { .. } => unreachable!("handled above"),
+        TownshipCommand::Catalogue(cmd) => super::township_fleet::catalogue(township, cmd)?,
         TownshipCommand::Village(TownshipVillageCommand::Add {
             code,
             name,
@@ -43,25 +58,7 @@ pub(super) fn run(args: TownshipArgs) -> anyhow::Result<ExitCode> {
                 l.iter().map(|v| format!("{}  {}\n", v.code, v.name)).collect()
             })?;
         }
-        TownshipCommand::Device(TownshipDeviceCommand::Add {
-            village,
-            name,
-            public_key,
-            json,
-        }) => {
-            let d = township.add_device(&village.to_ascii_uppercase(), &name, &public_key)?;
-            emit(json, &DeviceView::from(&d), |d| {
-                format!("已登记设备 {}（{}，{}村）\n", d.id, d.name, d.village)
-            })?;
-        }
-        TownshipCommand::Device(TownshipDeviceCommand::List { json }) => {
-            let list: Vec<DeviceView> = township.devices()?.iter().map(DeviceView::from).collect();
-            emit(json, &list, |l| {
-                l.iter()
-                    .map(|d| format!("{}  {}  {}  {}\n", d.id, d.village, d.name, d.public_key))
-                    .collect()
-            })?;
-        }
+        TownshipCommand::Device(cmd) => super::township_fleet::device(township, cmd)?,
         TownshipCommand::Households(TownshipImportCommand::Import { village, file, json }) => {
             let report = township.import_households(&village.to_ascii_uppercase(), &name_of(&file), &read(&file)?)?;
             emit(json, &report, text::import_report)?;
@@ -151,6 +148,75 @@ fn report_cmd(township: &dyn TownshipStorage, report: TownshipReport) -> anyhow:
                 s
             })?;
         }
+        TownshipReport::DoubleSettlements { village, json } => {
+            let mut rows = Vec::new();
+            for v in chosen(township, village)? {
+                rows.extend(
+                    township
+                        .double_settlements(&v.code)?
+                        .into_iter()
+                        .map(|d| (v.code.clone(), d)),
+                );
+            }
+            let views: Vec<_> = rows.iter().map(|(v, d)| DoubleView { village: v, row: d }).collect();
+            emit(json, &views, |rows| {
+                if rows.is_empty() {
+                    return "没有重复核销的兑换券\n".to_string();
+                }
+                let mut s = String::new();
+                for r in rows {
+                    let d = r.row;
+                    let _ = writeln!(
+                        s,
+                        "{} 兑换券 {}：先在 {} 由 {} 于 {} {}；又在 {} 由 {} 于 {} 核销（{}）",
+                        r.village,
+                        d.serial,
+                        d.kept_device.as_deref().unwrap_or("?"),
+                        d.kept_by.as_deref().unwrap_or("?"),
+                        d.kept_at.as_deref().unwrap_or("?"),
+                        if d.kept_status == "void" { "作废" } else { "核销" },
+                        d.other_device.as_deref().unwrap_or("?"),
+                        d.other_by.as_deref().unwrap_or("?"),
+                        d.other_at.as_deref().unwrap_or("?"),
+                        d.other_merchant.as_deref().unwrap_or("?"),
+                    );
+                }
+                s
+            })?;
+        }
+        TownshipReport::SyncProblems { village, json } => {
+            let mut rows = Vec::new();
+            for v in chosen(township, village)? {
+                rows.extend(
+                    township
+                        .sync_problems(&v.code)?
+                        .into_iter()
+                        .map(|p| (v.code.clone(), p)),
+                );
+            }
+            let views: Vec<_> = rows.iter().map(|(v, p)| ProblemView { village: v, row: p }).collect();
+            emit(json, &views, |rows| {
+                if rows.is_empty() {
+                    return "没有搁置的同步记录\n".to_string();
+                }
+                let mut s = String::new();
+                for r in rows {
+                    let p = r.row;
+                    let _ = writeln!(
+                        s,
+                        "{} {} 第 {} 条（{}，试了 {} 次{}）：{}",
+                        r.village,
+                        p.origin.as_deref().unwrap_or("乡镇"),
+                        p.seq,
+                        p.kind,
+                        p.tries,
+                        if p.forbidden { "，一体机无权发送" } else { "" },
+                        p.reason
+                    );
+                }
+                s
+            })?;
+        }
         TownshipReport::Overdrafts { village, json } => {
             let mut rows = Vec::new();
             for v in chosen(township, village)? {
@@ -209,14 +275,25 @@ fn chosen(township: &dyn TownshipStorage, village: Option<String>) -> anyhow::Re
 /// The engine named on the command line: SQLite at `--db PATH` or PostgreSQL at
 /// `--database-url`.
 fn open(args: &TownshipArgs, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn TownshipStorage>> {
+    Ok(open_engine(args, clock)?.0)
+}
+
+/// The engine, and the SQLite engine itself for what only it does (backups, its lock).
+type Engines = (Arc<dyn TownshipStorage>, Option<Arc<SqliteTownship>>);
+
+fn open_engine(args: &TownshipArgs, clock: Arc<dyn Clock>) -> anyhow::Result<Engines> {
     match (&args.db, &args.database_url) {
         (Some(_), Some(_)) => bail!(
             "choose one engine: --db PATH (SQLite) or --database-url postgres://… (PostgreSQL), not both \
              (check JIFEN_TOWNSHIP_DB and JIFEN_DATABASE_URL)"
         ),
-        (Some(db), None) => Ok(Arc::new(SqliteTownship::open(db, clock)?)),
-        (None, Some(url)) => Ok(Arc::new(
-            PgTownship::connect(url, args.connections, clock).context("cannot open the PostgreSQL database")?,
+        (Some(db), None) => {
+            let t = Arc::new(SqliteTownship::open(db, clock)?);
+            Ok((t.clone(), Some(t)))
+        }
+        (None, Some(url)) => Ok((
+            Arc::new(PgTownship::connect(url, args.connections, clock).context("cannot open the PostgreSQL database")?),
+            None,
         )),
         (None, None) => bail!(
             "name the township database with --db PATH (SQLite, or JIFEN_TOWNSHIP_DB) or \
@@ -257,25 +334,6 @@ impl From<&VillageRow> for VillageView {
 }
 
 #[derive(Serialize)]
-struct DeviceView {
-    id: String,
-    village: String,
-    name: String,
-    public_key: String,
-}
-
-impl From<&DeviceRow> for DeviceView {
-    fn from(d: &DeviceRow) -> Self {
-        DeviceView {
-            id: d.id.clone(),
-            village: d.village.clone(),
-            name: d.name.clone(),
-            public_key: d.public_key.clone(),
-        }
-    }
-}
-
-#[derive(Serialize)]
 struct OverdraftView {
     village: String,
     household_code: String,
@@ -298,6 +356,20 @@ impl OverdraftView {
             flagged_at: o.flagged_at.to_rfc3339(),
         }
     }
+}
+
+#[derive(Serialize)]
+struct DoubleView<'a> {
+    village: &'a str,
+    #[serde(flatten)]
+    row: &'a crate::store::DoubleSettlementRow,
+}
+
+#[derive(Serialize)]
+struct ProblemView<'a> {
+    village: &'a str,
+    #[serde(flatten)]
+    row: &'a crate::store::SetAsideRow,
 }
 
 #[derive(Serialize)]

@@ -21,3 +21,54 @@ pub struct CatalogueItem {
     pub valid_days: u32,
     pub active: bool,
 }
+
+/// Why a limited item's stock on a shelf changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StockMoveReason {
+    /// The stock an item was added with, or a shelf's opening figure when fleets began.
+    Initial,
+    /// Goods put on (or, negative, taken off) a shelf by a clerk or the township.
+    Restock,
+    Redemption,
+    /// A voided voucher's goods back on the shelf of the kiosk that voided it.
+    Void,
+}
+
+impl StockMoveReason {
+    pub fn key(self) -> &'static str {
+        match self {
+            StockMoveReason::Initial => "initial",
+            StockMoveReason::Restock => "restock",
+            StockMoveReason::Redemption => "redemption",
+            StockMoveReason::Void => "void",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<StockMoveReason> {
+        Some(match s {
+            "initial" => StockMoveReason::Initial,
+            "restock" => StockMoveReason::Restock,
+            "redemption" => StockMoveReason::Redemption,
+            "void" => StockMoveReason::Void,
+            _ => return None,
+        })
+    }
+}
+
+/// One change of a limited item's stock on one shelf. Stock travels only as these moves,
+/// never as a figure, so a township restock and a kiosk's offline redemptions add up
+/// instead of overwriting each other (DESIGN.md §8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockMove {
+    /// Applying a move is idempotent by this id.
+    pub id: uuid::Uuid,
+    pub item_code: String,
+    /// Whose shelf: the device id of the kiosk where the goods are. Only that kiosk takes
+    /// goods off its shelf, so two kiosks offline never hand out more than exists.
+    pub holder: String,
+    pub delta: i64,
+    pub reason: StockMoveReason,
+    /// The redemption, or the clerk, behind the move.
+    pub reference: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}

@@ -49,3 +49,41 @@ impl Role {
         }
     }
 }
+
+/// The shortest household QR token taken: a token is the card's whole secret (whoever
+/// shows it opens the account), so it must not be guessable like a household code.
+pub const QR_TOKEN_MIN_LEN: usize = 20;
+
+/// Whether a text may be a household card's token: 20 to 64 letters, digits or '-'.
+pub fn is_qr_token(t: &str) -> bool {
+    (QR_TOKEN_MIN_LEN..=64).contains(&t.len()) && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// A new household card token: the village code, then 120 random bits in 24 letters and
+/// digits without look-alikes (`YT-K7M3…`). The caller supplies the randomness.
+pub fn qr_token_from(village: &str, random: [u8; 15]) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789X";
+    let mut bits: u128 = 0;
+    for b in random {
+        bits = bits << 8 | u128::from(b);
+    }
+    let tail: String = (0..24)
+        .map(|i| char::from(ALPHABET[((bits >> (i * 5)) & 31) as usize]))
+        .collect();
+    format!("{village}-{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_qr_tokens_are_long_and_differ_with_their_randomness() {
+        let a = qr_token_from("YT", [1; 15]);
+        let b = qr_token_from("YT", [2; 15]);
+        assert!(is_qr_token(&a) && is_qr_token(&b), "{a} {b}");
+        assert_ne!(a, b);
+        assert!(a.starts_with("YT-") && a.len() == 27);
+        assert!(!is_qr_token("YT-001"), "a household code is no token");
+    }
+}

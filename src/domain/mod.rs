@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod household;
 pub mod id_number;
+pub mod kiosk;
 pub mod ledger;
 pub mod period;
 pub mod ranking;

@@ -9,8 +9,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::catalogue::CatalogueItem;
+use super::catalogue::{CatalogueItem, StockMove};
 use super::household::Resident;
+use super::kiosk::KioskRecord;
 use super::ledger::LedgerEntry;
 use super::rules::RuleItem;
 use super::voucher::VoucherStatus;
@@ -37,6 +38,40 @@ pub enum Record {
     Redemption(RedemptionRecord),
     /// A voucher's settlement or void (the voucher itself comes with its redemption).
     Voucher(VoucherRecord),
+    /// Goods onto or off one kiosk's shelf.
+    StockMove(StockMove),
+    /// A kiosk of the village: its number, voucher key, retirement (township only).
+    Kiosk(KioskRecord),
+    /// A household QR card issued anew: the new token replaces the old one, which stops
+    /// opening the account at once.
+    QrCard(QrCardRecord),
+    /// What a clerk did at a kiosk (restock, settle, void, reprint, award…), for the audit log.
+    ClerkAction(ClerkActionRecord),
+    /// A record of a kind this build does not know (a newer township or kiosk sent it).
+    /// Never applied; the event that carries it is set aside with the reason.
+    Unknown(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClerkActionRecord {
+    pub id: Uuid,
+    pub clerk: String,
+    /// `restock`, `edit`, `settle`, `void`, `reprint`, `award`, `correct`, `card`, `redeem_for`…
+    pub action: String,
+    /// What it was done to: an item code, a serial, a household.
+    pub subject: String,
+    pub detail: String,
+    /// The kiosk where it was done.
+    pub device: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrCardRecord {
+    pub household: String,
+    pub token: String,
+    pub issued_by: String,
+    pub issued_at: DateTime<Utc>,
 }
 
 /// A household and its residents; residents travel as keyed hashes only (§5.7).
@@ -85,17 +120,24 @@ pub struct VoucherRecord {
     pub settled_at: Option<DateTime<Utc>>,
     pub settled_merchant: Option<String>,
     pub settled_by: Option<String>,
+    /// The kiosk where it was settled, so a double settlement names both places.
+    pub settled_device: Option<String>,
     pub void_reason: Option<String>,
     pub refund_ledger_id: Option<String>,
 }
 
-/// The outbox event kinds a kiosk or a township village writes.
+/// The outbox event kinds a kiosk or a township village writes. A kind outside this list
+/// (from a newer peer) is not an error: its records decide what happens to it.
 pub const EVENT_KINDS: &[&str] = &[
     "redemption",
     "voucher_settled",
     "voucher_voided",
     "catalogue_changed",
+    "stock_moved",
     "ledger_entry",
     "household_changed",
     "rule_changed",
+    "kiosk_changed",
+    "qr_card_issued",
+    "clerk_action",
 ];

@@ -9,15 +9,19 @@ use ed25519_dalek::{SigningKey, VerifyingKey};
 
 use super::signed::{self, SignedTextError};
 
-/// A voucher serial such as `YT-000042-7`: village code, a per-installation sequence,
-/// and a Luhn mod 36 check character over both, which catches every single wrong
-/// character and most swapped neighbours when a serial is typed by hand.
+/// A voucher serial such as `YT-2-000042-7`: village code, the kiosk's number within
+/// the village (given by the township, so two kiosks never print the same serial), a
+/// per-kiosk sequence, and a Luhn mod 36 check character over all of them, which catches
+/// every single wrong character and most swapped neighbours when a serial is typed by hand.
+///
+/// A kiosk that has never been numbered (one standing alone, or one from before fleets)
+/// prints the older form without the kiosk part, `YT-000042-7`; both forms parse.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Serial(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SerialError {
-    #[error("'{0}' is not a voucher serial (expected e.g. YT-000042-7)")]
+    #[error("'{0}' is not a voucher serial (expected e.g. YT-2-000042-7)")]
     Malformed(String),
     #[error("serial '{0}' has a wrong check character; it was probably mistyped")]
     WrongCheckCharacter(String),
@@ -58,16 +62,37 @@ pub struct VoucherPayload {
 /// Prefix that tells a voucher QR apart from a household QR card.
 pub const PAYLOAD_PREFIX: &str = "JFV1";
 
+/// The highest kiosk number a village can give (three digits keep serials short).
+pub const MAX_KIOSK_NUMBER: u32 = 999;
+
 impl Serial {
-    /// Builds the serial for sequence number `seq` of village `village`.
-    pub fn new(village: &str, seq: u64) -> Serial {
-        let body = format!("{village}-{seq:06}");
+    /// Builds the serial for sequence number `seq` of kiosk `kiosk` (None: an unnumbered
+    /// kiosk) of village `village`.
+    pub fn new(village: &str, kiosk: Option<u32>, seq: u64) -> Serial {
+        let body = match kiosk {
+            Some(k) => format!("{village}-{k}-{seq:06}"),
+            None => format!("{village}-{seq:06}"),
+        };
         let check = luhn36(&body).unwrap_or('0');
         Serial(format!("{body}-{check}"))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The village code the serial starts with.
+    pub fn village(&self) -> &str {
+        self.0.split('-').next().unwrap_or("")
+    }
+
+    /// The number of the kiosk that issued it; None for the older, unnumbered form.
+    pub fn kiosk(&self) -> Option<u32> {
+        let parts: Vec<&str> = self.0.split('-').collect();
+        match parts[..] {
+            [_, kiosk, _, _] => kiosk.parse().ok(),
+            _ => None,
+        }
     }
 }
 
@@ -77,11 +102,18 @@ impl FromStr for Serial {
         let t = s.trim().to_ascii_uppercase();
         let malformed = || SerialError::Malformed(s.trim().to_string());
         let (body, check) = t.rsplit_once('-').ok_or_else(malformed)?;
-        let (village, seq) = body.split_once('-').ok_or_else(malformed)?;
+        let parts: Vec<&str> = body.split('-').collect();
+        let (village, kiosk, seq) = match parts[..] {
+            [village, seq] => (village, None, seq),
+            [village, kiosk, seq] => (village, Some(kiosk), seq),
+            _ => return Err(malformed()),
+        };
         let check_ok = check.len() == 1;
         let village_ok = !village.is_empty() && village.chars().all(|c| c.is_ascii_alphanumeric());
+        let kiosk_ok = kiosk
+            .is_none_or(|k| !k.starts_with('0') && k.parse::<u32>().is_ok_and(|n| (1..=MAX_KIOSK_NUMBER).contains(&n)));
         let seq_ok = seq.len() >= 6 && seq.chars().all(|c| c.is_ascii_digit());
-        if !(check_ok && village_ok && seq_ok) {
+        if !(check_ok && village_ok && kiosk_ok && seq_ok) {
             return Err(malformed());
         }
         match luhn36(body) {
@@ -186,6 +218,49 @@ impl VoucherPayload {
     }
 }
 
+/// The letters a verification code is made of: no 0/O, 1/I/L, 2/Z, 5/S, 8/B look-alikes,
+/// so a clerk reading it off a crumpled voucher cannot mistake one for another.
+const CODE_ALPHABET: &[u8] = b"ACEFHJKMNPRTWXY34679";
+pub const CODE_LENGTH: usize = 6;
+
+/// The short code printed beside the serial: derived from the voucher's signature, so
+/// only the kiosk that signed it could have printed it, and a hand-made slip that copies
+/// an outstanding serial (serials run in order) is still refused. Settling by hand needs
+/// serial and code. None when the text carries no signature.
+pub fn verification_code(qr_payload: &str) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let (_, signature) = qr_payload.trim().rsplit_once('|')?;
+    let digest = Sha256::digest(format!("JFVC1|{signature}").as_bytes());
+    let n = CODE_ALPHABET.len() as u64;
+    let mut v = u64::from_be_bytes(digest[..8].try_into().ok()?);
+    let mut code = String::with_capacity(CODE_LENGTH);
+    for _ in 0..CODE_LENGTH {
+        code.push(CODE_ALPHABET[(v % n) as usize] as char);
+        v /= n;
+    }
+    Some(code)
+}
+
+/// True when a typed code is the voucher's, forgiving case and spaces.
+pub fn code_matches(qr_payload: &str, typed: &str) -> bool {
+    let typed: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    verification_code(qr_payload).is_some_and(|c| c == typed)
+}
+
+/// The serial a voucher QR text names, read without checking its signature (to find the
+/// voucher whose issuer's key then checks it).
+pub fn payload_serial(qr: &str) -> Option<Serial> {
+    let qr = qr.trim();
+    if !qr.starts_with(PAYLOAD_PREFIX) {
+        return None;
+    }
+    qr.split('|').nth(1)?.parse().ok()
+}
+
 /// True if a scanned text looks like a voucher rather than a household card.
 pub fn looks_like_voucher(scanned: &str) -> bool {
     scanned.trim_start().starts_with(PAYLOAD_PREFIX)
@@ -196,10 +271,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn serials_of_numbered_and_unnumbered_kiosks_parse_and_say_who_issued_them() {
+        let numbered = Serial::new("YT", Some(2), 42);
+        assert_eq!(
+            numbered.as_str(),
+            format!("YT-2-000042-{}", luhn36("YT-2-000042").unwrap())
+        );
+        assert_eq!((numbered.village(), numbered.kiosk()), ("YT", Some(2)));
+        let old = Serial::new("YT", None, 42);
+        assert_eq!((old.village(), old.kiosk()), ("YT", None));
+        assert_ne!(Serial::new("YT", Some(1), 42), Serial::new("YT", Some(2), 42));
+        for typed in [numbered.as_str().to_lowercase(), old.as_str().to_string()] {
+            assert!(typed.parse::<Serial>().is_ok(), "{typed}");
+        }
+        for bad in [
+            "YT-0-000042-1",
+            "YT-02-000042-1",
+            "YT-1000-000042-1",
+            "YT-A-000042-1",
+            "YT-1-2-000042-1",
+        ] {
+            assert!(
+                matches!(bad.parse::<Serial>(), Err(SerialError::Malformed(_))),
+                "{bad} should be malformed"
+            );
+        }
+    }
+
+    #[test]
     fn serials_round_trip_and_catch_every_single_typo() {
-        let s = Serial::new("YT", 42);
-        assert_eq!(s.as_str().len(), "YT-000042-".len() + 1);
-        assert_eq!(s.as_str().parse::<Serial>().unwrap(), s);
+        for s in [Serial::new("YT", None, 42), Serial::new("YT", Some(12), 42)] {
+            every_single_typo_is_caught(&s);
+        }
+    }
+
+    fn every_single_typo_is_caught(s: &Serial) {
+        assert_eq!(s.as_str().parse::<Serial>().unwrap(), *s);
         let chars: Vec<char> = s.as_str().chars().collect();
         for i in 0..chars.len() {
             if chars[i] == '-' {
@@ -218,11 +325,40 @@ mod tests {
     }
 
     #[test]
+    fn the_verification_code_is_short_readable_and_follows_the_signature() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let p = VoucherPayload {
+            serial: Serial::new("YT", Some(1), 1),
+            item_code: "NOODLE".into(),
+            points: 20,
+            expires: NaiveDate::from_ymd_opt(2027, 2, 28).unwrap(),
+        };
+        let qr = p.sign(&key);
+        let code = verification_code(&qr).unwrap();
+        assert_eq!(code.len(), CODE_LENGTH);
+        assert!(code.bytes().all(|b| CODE_ALPHABET.contains(&b)), "{code}");
+        assert!(code_matches(&qr, &code.to_lowercase()));
+        let other = VoucherPayload {
+            serial: Serial::new("YT", Some(1), 2),
+            ..p.clone()
+        }
+        .sign(&key);
+        assert_ne!(
+            verification_code(&other),
+            Some(code.clone()),
+            "another voucher, another code"
+        );
+        assert!(!code_matches(&qr, "AAAAAA"));
+        assert_eq!(payload_serial(&qr), Some(p.serial));
+        assert_eq!(payload_serial("HH-1"), None);
+    }
+
+    #[test]
     fn altered_and_foreign_payloads_are_refused() {
         let key = SigningKey::from_bytes(&[7; 32]);
         let other = SigningKey::from_bytes(&[8; 32]);
         let p = VoucherPayload {
-            serial: Serial::new("YT", 1),
+            serial: Serial::new("YT", Some(1), 1),
             item_code: "NOODLE".into(),
             points: 20,
             expires: NaiveDate::from_ymd_opt(2027, 2, 28).unwrap(),

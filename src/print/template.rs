@@ -71,12 +71,13 @@ pub struct TemplateError {
 /// Each document's template file and the fields it may use. (`Document` itself belongs
 /// to the app, which says what to print; the layout knowledge lives here.)
 impl Document {
-    pub const ALL: [Document; 5] = [
+    pub const ALL: [Document; 6] = [
         Document::Voucher,
         Document::Reprint,
         Document::Settlement,
         Document::Statement,
         Document::TestPage,
+        Document::HouseholdCard,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -86,6 +87,7 @@ impl Document {
             Document::Settlement => "settlement.tpl",
             Document::Statement => "statement.tpl",
             Document::TestPage => "test-page.tpl",
+            Document::HouseholdCard => "household-card.tpl",
         }
     }
 
@@ -103,6 +105,7 @@ impl Document {
             "merchant",
             "sponsor",
             "qr",
+            "code",
             "reprint_count",
         ];
         match self {
@@ -121,6 +124,7 @@ impl Document {
                 "qr",
             ],
             Document::TestPage => &["village", "printer", "width", "issued", "qr"],
+            Document::HouseholdCard => &["village", "household", "head", "issued", "qr"],
         }
     }
 
@@ -141,6 +145,7 @@ impl Document {
             Document::Settlement => include_str!("../../printer-templates/settlement.tpl"),
             Document::Statement => include_str!("../../printer-templates/statement.tpl"),
             Document::TestPage => include_str!("../../printer-templates/test-page.tpl"),
+            Document::HouseholdCard => include_str!("../../printer-templates/household-card.tpl"),
         }
     }
 }

@@ -1,36 +1,19 @@
 use rusqlite::{params, OptionalExtension};
 
-use super::{time_text, Result, StoreError, Tx};
-use crate::domain::catalogue::{CatalogueItem, Stock};
+use super::{parse_col, parse_time, time_text, Result, StoreError, Tx};
+use crate::domain::catalogue::{CatalogueItem, Stock, StockMove};
 
-/// Why a limited item's stock changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StockMoveReason {
-    Initial,
-    Restock,
-    Redemption,
-    Void,
-}
-
-impl StockMoveReason {
-    pub(crate) fn key(self) -> &'static str {
-        match self {
-            StockMoveReason::Initial => "initial",
-            StockMoveReason::Restock => "restock",
-            StockMoveReason::Redemption => "redemption",
-            StockMoveReason::Void => "void",
-        }
-    }
-}
+pub use crate::domain::catalogue::StockMoveReason;
 
 const ITEM_COLS: &str = "code, name, points_cost, stock, merchant, sponsor, valid_days, active";
 
 impl Tx<'_> {
-    /// Adds a new item. Its initial stock is recorded as a stock move.
+    /// Adds a new item. A limited one starts with nothing on any shelf: its stock comes
+    /// as moves ([`Tx::move_stock`]), so it travels between kiosks like every other move.
     pub fn insert_item(&self, item: &CatalogueItem, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
         self.ensure_merchant(item.merchant.as_deref())?;
         let stock = match item.stock {
-            Stock::Limited(n) => Some(n),
+            Stock::Limited(_) => Some(0),
             Stock::Unlimited => None,
         };
         self.exec(
@@ -48,9 +31,6 @@ impl Tx<'_> {
                 time_text(at)
             ],
         )?;
-        if let Stock::Limited(n) = item.stock {
-            self.insert_stock_move(&item.code, n, StockMoveReason::Initial, None, at)?;
-        }
         Ok(())
     }
 
@@ -87,26 +67,109 @@ impl Tx<'_> {
         Ok(rows)
     }
 
-    /// Moves a limited item's stock by `delta` and records why. The schema refuses a
-    /// negative stock, so a bug can never sell what is not there.
-    pub fn move_stock(
-        &self,
-        code: &str,
-        delta: i64,
-        reason: StockMoveReason,
-        reference: Option<&str>,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<()> {
+    /// Moves goods onto or off one shelf and records the move. The schema refuses a shelf
+    /// below zero, so a bug can never hand out what is not there. The item's `stock` is
+    /// the sum of its shelves.
+    pub fn move_stock(&self, m: &StockMove) -> Result<()> {
         let n = self.exec(
             "UPDATE catalogue SET stock = stock + ?2 WHERE code = ?1 AND stock IS NOT NULL",
-            params![code, delta],
+            params![m.item_code, m.delta],
         )?;
         if n != 1 {
             return Err(StoreError::Corrupt(format!(
-                "stock move on unlimited or missing item {code}"
+                "stock move on unlimited or missing item {}",
+                m.item_code
             )));
         }
-        self.insert_stock_move(code, delta, reason, reference, at)
+        // Update first: SQLite checks an upsert's proposed row (a negative delta) before
+        // it sees the conflict, so the shelf's own check must see the sum.
+        let moved = self.exec(
+            "UPDATE shelves SET stock = stock + ?3 WHERE item_code = ?1 AND holder = ?2",
+            params![m.item_code, m.holder, m.delta],
+        )?;
+        if moved == 0 {
+            self.exec(
+                "INSERT INTO shelves (item_code, holder, stock) VALUES (?1, ?2, ?3)",
+                params![m.item_code, m.holder, m.delta],
+            )?;
+        }
+        self.exec(
+            "INSERT INTO stock_moves (item_code, delta, reason, ref, created_at, uid, holder)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                m.item_code,
+                m.delta,
+                m.reason.key(),
+                m.reference,
+                time_text(m.created_at),
+                m.id.to_string(),
+                m.holder
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Sets a limited item's figure to zero, before its stock is put on shelves as moves
+    /// (the one-time change to shelves).
+    pub fn reset_item_stock(&self, code: &str) -> Result<()> {
+        self.exec(
+            "UPDATE catalogue SET stock = 0 WHERE code = ?1 AND stock IS NOT NULL",
+            [code],
+        )?;
+        Ok(())
+    }
+
+    /// What one shelf holds of an item (0 when nothing was ever put there).
+    pub fn shelf(&self, code: &str, holder: &str) -> Result<i64> {
+        Ok(self
+            .row(
+                "SELECT stock FROM shelves WHERE item_code = ?1 AND holder = ?2",
+                [code, holder],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Every shelf: (item, holder, stock).
+    pub fn shelves(&self) -> Result<Vec<(String, String, i64)>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT item_code, holder, stock FROM shelves ORDER BY item_code, holder")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn stock_move_known(&self, id: uuid::Uuid) -> Result<bool> {
+        Ok(self
+            .row("SELECT 1 FROM stock_moves WHERE uid = ?1", [id.to_string()], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// A move as it travels, by its id.
+    pub fn stock_move(&self, id: &str) -> Result<Option<StockMove>> {
+        let row = self
+            .row(
+                &format!("SELECT {MOVE_COLS} FROM stock_moves WHERE uid = ?1"),
+                [id],
+                move_cols,
+            )
+            .optional()?;
+        row.map(move_from_cols).transpose()
+    }
+
+    /// The travelling moves made for a redemption or a void (by its reference and reason).
+    pub fn stock_moves_for(&self, reference: &str, reason: StockMoveReason) -> Result<Vec<StockMove>> {
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {MOVE_COLS} FROM stock_moves WHERE ref = ?1 AND reason = ?2 AND uid IS NOT NULL ORDER BY id"
+        ))?;
+        let rows = stmt
+            .query_map(params![reference, reason.key()], move_cols)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(move_from_cols).collect()
     }
 
     fn ensure_merchant(&self, merchant: Option<&str>) -> Result<()> {
@@ -115,21 +178,34 @@ impl Tx<'_> {
         }
         Ok(())
     }
+}
 
-    fn insert_stock_move(
-        &self,
-        code: &str,
-        delta: i64,
-        reason: StockMoveReason,
-        reference: Option<&str>,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<()> {
-        self.exec(
-            "INSERT INTO stock_moves (item_code, delta, reason, ref, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![code, delta, reason.key(), reference, time_text(at)],
-        )?;
-        Ok(())
-    }
+const MOVE_COLS: &str = "uid, item_code, holder, delta, reason, ref, created_at";
+
+type MoveCols = (String, String, String, i64, String, Option<String>, String);
+
+fn move_cols(r: &rusqlite::Row) -> rusqlite::Result<MoveCols> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+fn move_from_cols((uid, item_code, holder, delta, reason, reference, at): MoveCols) -> Result<StockMove> {
+    Ok(StockMove {
+        id: parse_col(uid, "stock move id", |s| uuid::Uuid::parse_str(s).ok())?,
+        item_code,
+        holder,
+        delta,
+        reason: parse_col(reason, "stock move reason", StockMoveReason::parse)?,
+        reference,
+        created_at: parse_time(at)?,
+    })
 }
 
 fn item_row(r: &rusqlite::Row) -> rusqlite::Result<CatalogueItem> {

@@ -5,7 +5,11 @@ use rusqlite::Connection;
 
 use super::{Result, StoreError};
 
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("schema_2_sync.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema.sql"),
+    include_str!("schema_2_sync.sql"),
+    include_str!("schema_3_fleet.sql"),
+];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
     let known = MIGRATIONS.len() as i64;

@@ -6,6 +6,7 @@
 
 mod catalogue;
 mod clerks;
+mod fleet;
 mod households;
 mod ledger;
 mod migrations;
@@ -24,12 +25,29 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior};
 
 pub use catalogue::StockMoveReason;
+pub use clerks::ClerkRow;
+pub use fleet::{DoubleSettlementRow, SetAsideRow};
 pub use households::HouseholdRow;
 pub use ledger::MeritRow;
 pub use registry::{DeviceRow, Registry, VillageRow};
 pub use sync::{OutboxRow, OverdraftRow, ReceivedRow};
 pub use verify::Problem;
 pub use vouchers::{NewVoucher, VoucherRow};
+
+/// What a village holds, for tests and `verify` output, as either engine reads it: every
+/// ledger id, each household's balance, each voucher's status, each shelf, the last feed
+/// position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VillageSummary {
+    pub entry_ids: Vec<uuid::Uuid>,
+    pub balances: Vec<(String, i64)>,
+    pub vouchers: i64,
+    /// (serial, status), by serial.
+    pub voucher_states: Vec<(String, String)>,
+    /// (item, holder, stock), by item and holder.
+    pub shelves: Vec<(String, String, i64)>,
+    pub feed_last: i64,
+}
 
 /// Errors from the database. Messages name the data file problem, never a resident's data.
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +120,13 @@ impl Store {
         let value = f(&tx)?;
         tx.tx.commit().map_err(StoreError::from)?;
         Ok(value)
+    }
+
+    /// A consistent copy of the database into a new file (`VACUUM INTO`, in one read
+    /// transaction, so writers may go on meanwhile).
+    pub fn backup_into(&mut self, to: &Path) -> Result<()> {
+        self.conn.execute("VACUUM INTO ?1", [to.to_string_lossy().as_ref()])?;
+        Ok(())
     }
 
     /// The schema version, for `verify` and diagnostics.

@@ -29,6 +29,14 @@ impl Tx<'_> {
         Ok(v as u64)
     }
 
+    /// A named counter's value without taking one (0 before its first use).
+    pub fn counter(&self, name: &str) -> Result<u64> {
+        let v: Option<i64> = self
+            .row("SELECT value FROM counters WHERE name = ?1", [name], |r| r.get(0))
+            .optional()?;
+        Ok(v.unwrap_or(0) as u64)
+    }
+
     /// Records that a file was imported (once per distinct file content).
     pub fn record_import(
         &self,

@@ -92,6 +92,15 @@ impl Tx<'_> {
         )?)
     }
 
+    /// Forgets acknowledgements after `seq`: a restored township lost those events, so
+    /// they are sent again. Returns how many.
+    pub fn mark_unpushed_after(&self, seq: i64) -> Result<usize> {
+        Ok(self.exec(
+            "UPDATE outbox SET pushed_at = NULL WHERE seq > ?1 AND pushed_at IS NOT NULL",
+            [seq],
+        )?)
+    }
+
     /// Appends an event caused by another device's pushed event (township side).
     pub fn append_relayed_event(&self, kind: &str, subject: &str, origin: &str, at: DateTime<Utc>) -> Result<i64> {
         let seq = self.append_event(kind, subject, at)?;
@@ -139,7 +148,7 @@ impl Tx<'_> {
         let row = self
             .row(
                 "SELECT serial, status, qr_payload, issued_at, expires_on, settled_at, settled_merchant,
-                        settled_by, void_reason, refund_ledger_id
+                        settled_by, void_reason, refund_ledger_id, settled_device
                  FROM vouchers WHERE serial = ?1",
                 [serial],
                 |r| {
@@ -155,6 +164,7 @@ impl Tx<'_> {
                             r.get::<_, Option<String>>(7)?,
                             r.get::<_, Option<String>>(8)?,
                             r.get::<_, Option<String>>(9)?,
+                            r.get::<_, Option<String>>(10)?,
                         ),
                     ))
                 },
@@ -163,7 +173,7 @@ impl Tx<'_> {
         let Some(((serial, status, qr_payload), (issued_at, expires_on, settled_at), rest)) = row else {
             return Ok(None);
         };
-        let (settled_merchant, settled_by, void_reason, refund_ledger_id) = rest;
+        let (settled_merchant, settled_by, void_reason, refund_ledger_id, settled_device) = rest;
         Ok(Some(VoucherRecord {
             serial,
             status: parse_col(status, "voucher status", VoucherStatus::parse)?,
@@ -173,6 +183,7 @@ impl Tx<'_> {
             settled_at: settled_at.map(parse_time).transpose()?,
             settled_merchant,
             settled_by,
+            settled_device,
             void_reason,
             refund_ledger_id,
         }))
@@ -333,8 +344,8 @@ impl Tx<'_> {
         self.insert_redemption_row(&row, &time_text(r.created_at))?;
         self.exec(
             "INSERT INTO vouchers (serial, redemption_id, status, qr_payload, issued_at, expires_on, settled_at,
-                                   settled_merchant, settled_by, void_reason, refund_ledger_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                   settled_merchant, settled_by, void_reason, refund_ledger_id, settled_device)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 v.serial,
                 r.id,
@@ -346,7 +357,8 @@ impl Tx<'_> {
                 v.settled_merchant,
                 v.settled_by,
                 v.void_reason,
-                v.refund_ledger_id
+                v.refund_ledger_id,
+                v.settled_device
             ],
         )?;
         Ok(())

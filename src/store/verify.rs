@@ -31,9 +31,23 @@ const CHECKS: &[(&str, &str)] = &[
     (
         "stock_conserved",
         "SELECT 'item ' || c.code || ' shows stock ' || c.stock || ' but its stock moves sum to ' || coalesce(m.total, 0)
-         FROM catalogue c LEFT JOIN (SELECT item_code, sum(delta) AS total FROM stock_moves GROUP BY item_code) m
+         FROM catalogue c LEFT JOIN (SELECT item_code, sum(delta) AS total FROM stock_moves
+                                     WHERE uid IS NOT NULL GROUP BY item_code) m
            ON m.item_code = c.code
          WHERE c.stock IS NOT NULL AND c.stock != coalesce(m.total, 0)",
+    ),
+    (
+        "shelf_equals_moves",
+        "SELECT 'the shelf of ' || s.holder || ' holds ' || s.stock || ' of ' || s.item_code
+                || ' but its moves sum to ' || coalesce(m.total, 0)
+         FROM shelves s LEFT JOIN (SELECT item_code, holder, sum(delta) AS total FROM stock_moves
+                                   WHERE uid IS NOT NULL GROUP BY item_code, holder) m
+           ON m.item_code = s.item_code AND m.holder = s.holder
+         WHERE s.stock != coalesce(m.total, 0)",
+    ),
+    (
+        "shelf_never_negative",
+        "SELECT 'the shelf of ' || holder || ' holds ' || stock || ' of ' || item_code FROM shelves WHERE stock < 0",
     ),
     (
         "stock_never_negative",

@@ -43,13 +43,15 @@ pub struct VoucherRow {
     pub settled_at: Option<DateTime<Utc>>,
     pub settled_merchant: Option<String>,
     pub settled_by: Option<String>,
+    pub settled_device: Option<String>,
     pub void_reason: Option<String>,
+    pub refund_ledger_id: Option<String>,
 }
 
 const VOUCHER_SELECT: &str = "SELECT v.serial, v.redemption_id, r.household_code, r.item_code, c.name, c.merchant,
         c.sponsor, r.qty, r.points, r.ledger_id, v.status, v.qr_payload, v.issued_at, v.expires_on,
         v.reprint_count, v.print_attempts, v.last_print_error, v.settled_at, v.settled_merchant,
-        v.settled_by, v.void_reason
+        v.settled_by, v.void_reason, v.settled_device, v.refund_ledger_id
     FROM vouchers v JOIN redemptions r ON r.id = v.redemption_id JOIN catalogue c ON c.code = r.item_code";
 
 impl Tx<'_> {
@@ -100,11 +102,20 @@ impl Tx<'_> {
         rows.into_iter().map(voucher_from_cols).collect()
     }
 
-    pub fn mark_voucher_settled(&self, serial: &str, merchant: &str, clerk: &str, at: DateTime<Utc>) -> Result<()> {
+    /// Marks a voucher settled, with the kiosk where it happened.
+    pub fn mark_voucher_settled(
+        &self,
+        serial: &str,
+        merchant: &str,
+        clerk: &str,
+        device: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         self.exec(
-            "UPDATE vouchers SET status = 'settled', settled_at = ?2, settled_merchant = ?3, settled_by = ?4
+            "UPDATE vouchers SET status = 'settled', settled_at = ?2, settled_merchant = ?3, settled_by = ?4,
+                 settled_device = ?5
              WHERE serial = ?1",
-            params![serial, time_text(at), merchant, clerk],
+            params![serial, time_text(at), merchant, clerk, device],
         )?;
         Ok(())
     }
@@ -163,6 +174,7 @@ type VoucherCols = (
         Option<String>,
         Option<String>,
     ),
+    (Option<String>, Option<String>),
 );
 
 fn voucher_cols(r: &rusqlite::Row) -> rusqlite::Result<VoucherCols> {
@@ -194,11 +206,17 @@ fn voucher_cols(r: &rusqlite::Row) -> rusqlite::Result<VoucherCols> {
             r.get(19)?,
             r.get(20)?,
         ),
+        (r.get(21)?, r.get(22)?),
     ))
 }
 
 fn voucher_from_cols(c: VoucherCols) -> Result<VoucherRow> {
-    let ((serial, redemption_id, household, item_code, item_name, merchant, sponsor), b, d) = c;
+    let (
+        (serial, redemption_id, household, item_code, item_name, merchant, sponsor),
+        b,
+        d,
+        (settled_device, refund_ledger_id),
+    ) = c;
     let (qty, points, ledger_id, status, qr_payload, issued_at, expires_on) = b;
     let (reprint_count, print_attempts, last_print_error, settled_at, settled_merchant, settled_by, void_reason) = d;
     Ok(VoucherRow {
@@ -222,6 +240,8 @@ fn voucher_from_cols(c: VoucherCols) -> Result<VoucherRow> {
         settled_at: settled_at.map(parse_time).transpose()?,
         settled_merchant,
         settled_by,
+        settled_device,
         void_reason,
+        refund_ledger_id,
     })
 }

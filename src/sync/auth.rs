@@ -25,12 +25,14 @@ pub enum AuthError {
     Missing(&'static str),
     #[error("the {0} header is malformed")]
     Malformed(&'static str),
-    #[error("device {0} is not registered with the township")]
-    UnknownDevice(String),
+    /// An unknown device and a bad signature get the same words, so a stranger cannot
+    /// learn which device ids are registered.
+    #[error("the request is not signed by a kiosk registered with the township")]
+    NotRegistered,
+    #[error("this kiosk was retired by the township ({0}); it may not sync any more")]
+    Retired(String),
     #[error("the body does not match its content-digest")]
     DigestMismatch,
-    #[error("the signature does not verify for device {0}")]
-    BadSignature(String),
     #[error("the request is stale: its timestamp is {0} s from the server's clock")]
     Stale(i64),
     #[error("the request was already received (nonce reused)")]
@@ -47,26 +49,7 @@ pub struct SignedHeaders {
     pub signature: String,
 }
 
-/// A device's id: derived from its public key, so registering the key is registering
-/// the device, and an id cannot be claimed with another key.
-pub fn device_id(key: &VerifyingKey) -> String {
-    let digest = Sha256::digest(key.as_bytes());
-    format!("kiosk-{}", &hex::encode(digest)[..16])
-}
-
-pub fn public_key_text(key: &VerifyingKey) -> String {
-    B64.encode(key.as_bytes())
-}
-
-pub fn parse_public_key(text: &str) -> Result<VerifyingKey, String> {
-    let bytes = B64
-        .decode(text.trim())
-        .map_err(|_| "the public key is not base64".to_string())?;
-    let bytes: [u8; 32] = bytes
-        .try_into()
-        .map_err(|_| "an Ed25519 public key is 32 bytes (44 base64 characters)".to_string())?;
-    VerifyingKey::from_bytes(&bytes).map_err(|_| "not a valid Ed25519 public key".to_string())
-}
+pub use crate::domain::kiosk::{device_id, parse_public_key, public_key_text};
 
 pub fn content_digest(body: &[u8]) -> String {
     format!("sha-256=:{}:", B64.encode(Sha256::digest(body)))
@@ -86,18 +69,17 @@ pub fn sign(key: &SigningKey, method: &str, path: &str, body: &[u8], now_unix: i
     }
 }
 
-/// Checks everything but the nonce's freshness, which needs the server's memory.
-pub fn verify(
+/// Checks the signature over the headers (with the body's declared digest) and the
+/// timestamp: everything that can be checked before a byte of the body is read. The
+/// nonce needs the server's memory; the body is checked against its digest once read
+/// ([`body_matches`]).
+pub fn verify_headers(
     key: &VerifyingKey,
     method: &str,
     path: &str,
-    body: &[u8],
     headers: &SignedHeaders,
     now_unix: i64,
 ) -> Result<(), AuthError> {
-    if headers.content_digest != content_digest(body) {
-        return Err(AuthError::DigestMismatch);
-    }
     let base = signature_base(
         method,
         path,
@@ -112,12 +94,21 @@ pub fn verify(
         .and_then(|b| <[u8; 64]>::try_from(b).ok())
         .ok_or(AuthError::Malformed(SIGNATURE))?;
     key.verify(base.as_bytes(), &Signature::from_bytes(&sig))
-        .map_err(|_| AuthError::BadSignature(headers.device.clone()))?;
+        .map_err(|_| AuthError::NotRegistered)?;
     let skew = headers.timestamp - now_unix;
     if skew.abs() > MAX_SKEW_SECS {
         return Err(AuthError::Stale(skew));
     }
     Ok(())
+}
+
+/// The body that arrived is the one the signature covers.
+pub fn body_matches(headers: &SignedHeaders, body: &[u8]) -> Result<(), AuthError> {
+    if headers.content_digest == content_digest(body) {
+        Ok(())
+    } else {
+        Err(AuthError::DigestMismatch)
+    }
 }
 
 impl SignedHeaders {
@@ -150,4 +141,93 @@ impl SignedHeaders {
 
 fn signature_base(method: &str, path: &str, timestamp: i64, nonce: &str, digest: &str, device: &str) -> String {
     format!("jifen-sync-v1\n{method}\n{path}\n{timestamp}\n{nonce}\n{digest}\n{device}")
+}
+
+/// The header that carries the township's signature over its answer.
+pub const ANSWER_SIGNATURE: &str = "jifen-township-signature";
+
+/// Why an answer was not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnswerError {
+    #[error("the answer is not signed by the township (missing {0})")]
+    Unsigned(&'static str),
+    #[error("the answer's body does not match its content-digest")]
+    DigestMismatch,
+    #[error("the answer's signature does not verify with the township key this kiosk enrolled with")]
+    BadSignature,
+}
+
+/// Signs an answer: its status, the nonce of the request it answers (so an old answer
+/// cannot be replayed to a new request) and the digest of its body. Returns the values of
+/// `content-digest` and [`ANSWER_SIGNATURE`].
+pub fn sign_answer(key: &SigningKey, status: u16, request_nonce: &str, body: &[u8]) -> (String, String) {
+    let digest = content_digest(body);
+    let base = answer_base(status, request_nonce, &digest);
+    (digest, B64.encode(key.sign(base.as_bytes()).to_bytes()))
+}
+
+/// Checks an answer with the township key pinned at enrolment.
+pub fn verify_answer(
+    key: &VerifyingKey,
+    status: u16,
+    request_nonce: &str,
+    body: &[u8],
+    digest: Option<&str>,
+    signature: Option<&str>,
+) -> Result<(), AnswerError> {
+    let digest = digest.ok_or(AnswerError::Unsigned(CONTENT_DIGEST))?;
+    let signature = signature.ok_or(AnswerError::Unsigned(ANSWER_SIGNATURE))?;
+    if digest != content_digest(body) {
+        return Err(AnswerError::DigestMismatch);
+    }
+    let sig = B64
+        .decode(signature)
+        .ok()
+        .and_then(|b| <[u8; 64]>::try_from(b).ok())
+        .ok_or(AnswerError::BadSignature)?;
+    key.verify(
+        answer_base(status, request_nonce, digest).as_bytes(),
+        &Signature::from_bytes(&sig),
+    )
+    .map_err(|_| AnswerError::BadSignature)
+}
+
+fn answer_base(status: u16, nonce: &str, digest: &str) -> String {
+    format!("jifen-answer-v1\n{status}\n{nonce}\n{digest}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_verifies_only_for_its_request_its_body_and_the_township_key() {
+        let township = SigningKey::from_bytes(&[9; 32]);
+        let (digest, sig) = sign_answer(&township, 200, "nonce-0000000001", b"{}");
+        let key = township.verifying_key();
+        let check =
+            |status, nonce, body: &[u8], d: &str, s: &str| verify_answer(&key, status, nonce, body, Some(d), Some(s));
+        assert_eq!(check(200, "nonce-0000000001", b"{}", &digest, &sig), Ok(()));
+        assert_eq!(
+            check(200, "nonce-0000000002", b"{}", &digest, &sig),
+            Err(AnswerError::BadSignature)
+        );
+        assert_eq!(
+            check(422, "nonce-0000000001", b"{}", &digest, &sig),
+            Err(AnswerError::BadSignature)
+        );
+        assert_eq!(
+            check(200, "nonce-0000000001", b"[]", &digest, &sig),
+            Err(AnswerError::DigestMismatch)
+        );
+        let other = SigningKey::from_bytes(&[8; 32]).verifying_key();
+        assert_eq!(
+            verify_answer(&other, 200, "nonce-0000000001", b"{}", Some(&digest), Some(&sig)),
+            Err(AnswerError::BadSignature)
+        );
+        assert_eq!(
+            verify_answer(&key, 200, "n", b"{}", Some(&digest), None),
+            Err(AnswerError::Unsigned(ANSWER_SIGNATURE))
+        );
+    }
 }

@@ -1,6 +1,8 @@
-//! The kiosk's side: one sync round (push, then pull until caught up), and a loop that
-//! runs rounds in the background with exponential back-off and jitter when the link is
-//! down. Offline is normal: the kiosk works without the township and catches up.
+//! The kiosk's side: one sync round (hello, push, pull until caught up, the set-aside
+//! tried again), and a loop that runs rounds in the background with exponential back-off
+//! and jitter when the link is down. Offline is normal: the kiosk works without the
+//! township and catches up. Every answer must carry the township's signature, made with
+//! the key the kiosk was given at enrolment; an answer without it changes nothing.
 
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,19 +11,24 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use ed25519_dalek::SigningKey;
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use rand::Rng;
 use serde::Serialize;
 
 use super::auth;
-use super::wire::{ErrorResponse, PullResponse, PushRequest, PushResponse, VillageResponse};
-use crate::app::{failpoint, App, AppError};
-use crate::installation::{DataDir, InstallationError};
+use super::wire::{
+    incoming, ErrorResponse, HelloRequest, PullBody, PushRequest, PushResponse, VillageResponse, WireError,
+};
+use crate::app::{failpoint, App, AppError, PulledPage, TownshipHello};
+use crate::domain::kiosk::public_key_text;
+use crate::installation::{InstallationError, SyncConfig};
 
 /// Events per push request: ~0.5 MB of JSON, well under the server's body limit.
 pub const PUSH_BATCH: usize = 500;
 /// Changes per pull page.
 pub const PULL_PAGE: usize = 5000;
+/// The largest answer read (a pull page of 10,000 changes is far less).
+const MAX_ANSWER_BYTES: u64 = 256 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -31,13 +38,15 @@ pub enum SyncError {
     Refused { status: u16, reason: String },
     #[error("the township server answered something unreadable: {0}")]
     BadAnswer(String),
-    #[error("this kiosk is set up for village {kiosk}, but the township registered it for {township}")]
-    WrongVillage { kiosk: String, township: String },
+    #[error("the answer did not come from the township: {0}; nothing was applied")]
+    Unsigned(#[from] auth::AnswerError),
     #[error(
-        "this kiosk's ID-number key differs from the township's for its village and it already has \
-         residents; register the village with this kiosk's key (township village add --id-key-file)"
+        "no township key: give the key from `jifen township key show` as [sync] township_key in the \
+         config or with `jifen sync once --township-key`"
     )]
-    KeyMismatch,
+    NoTownshipKey,
+    #[error("refusing plain http:// to {0}: use https://, or set allow_plain_http = true in [sync]")]
+    PlainHttp(String),
     #[error("no township URL: set [sync] url in the config file or pass --url")]
     NoUrl,
     #[error(transparent)]
@@ -51,9 +60,17 @@ impl SyncError {
     pub fn words(&self) -> String {
         match self {
             SyncError::Unreachable { .. } => "连不上乡镇服务器（网络断开？），数据已保存在本机，恢复后自动上传".into(),
+            SyncError::Refused { status: 401, reason } if reason.contains("retired") => {
+                "乡镇已停用这台机器，不再同步；请联系乡镇".into()
+            }
             SyncError::Refused { status: 401, .. } => "乡镇服务器不认这台机器，请联系乡镇登记本机".into(),
             SyncError::Refused { reason, .. } => format!("乡镇服务器拒收：{reason}"),
-            SyncError::WrongVillage { .. } | SyncError::KeyMismatch => "本机与乡镇登记的村不一致，请联系乡镇".into(),
+            SyncError::Unsigned(_) => "收到的答复不是乡镇服务器签发的，已拒收（网络可能被人动过手脚）".into(),
+            SyncError::NoTownshipKey => "没有设置乡镇服务器的公钥，请联系乡镇".into(),
+            SyncError::PlainHttp(_) => "乡镇服务器地址不安全（不是 https），请联系乡镇".into(),
+            SyncError::App(AppError::IdNumberKeyMismatch) | SyncError::App(AppError::KioskNumberMismatch { .. }) => {
+                "本机与乡镇登记的不一致，请联系乡镇".into()
+            }
             SyncError::NoUrl => "没有设置乡镇服务器地址".into(),
             other => format!("同步出错：{other}"),
         }
@@ -65,12 +82,22 @@ impl SyncError {
 pub struct SyncReport {
     pub url: String,
     pub device: String,
+    pub kiosk_number: Option<u32>,
     /// Events the township acknowledged in this round.
     pub pushed: usize,
     /// Pulled changes that changed something here.
     pub applied: usize,
     /// Pulled changes in all (including ones already here).
     pub pulled: usize,
+    /// Pulled changes set aside here in this round (the reasons are in `sync status`).
+    pub set_aside: usize,
+    /// Set-aside changes applied in this round, their cause gone.
+    pub released: usize,
+    /// Events the township held but set aside (waiting, or not a kiosk's to send).
+    pub set_aside_by_township: usize,
+    /// The township was found restored from a backup; what it lost was sent again.
+    pub township_restored: bool,
+    pub resent: usize,
     pub pushed_through: i64,
     pub cursor: i64,
     pub events_waiting: i64,
@@ -79,29 +106,45 @@ pub struct SyncReport {
 /// Where a load test collects each request's duration and whether it succeeded.
 pub type RequestTimings = Arc<std::sync::Mutex<Vec<(Duration, bool)>>>;
 
+/// How a kiosk reaches its township.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub timeout: Duration,
+    /// The township's public key; answers not signed with it are refused.
+    pub township_key: VerifyingKey,
+    /// Plain `http://` beyond loopback (a closed network).
+    pub allow_plain_http: bool,
+}
+
 /// A signed HTTP client for one kiosk.
 pub struct SyncClient {
     base: String,
     agent: ureq::Agent,
     key: SigningKey,
+    township: VerifyingKey,
     village: String,
     /// Each request's duration and whether it succeeded, when a load test asks.
     timings: Option<RequestTimings>,
 }
 
 impl SyncClient {
-    pub fn new(url: &str, key: SigningKey, village: &str, timeout: Duration) -> SyncClient {
+    pub fn new(url: &str, key: SigningKey, village: &str, options: &ClientOptions) -> Result<SyncClient, SyncError> {
+        let base = url.trim_end_matches('/').to_string();
+        if !options.allow_plain_http && !secure_enough(&base) {
+            return Err(SyncError::PlainHttp(base));
+        }
         let agent = ureq::AgentBuilder::new()
-            .timeout_connect(timeout.min(Duration::from_secs(10)))
-            .timeout(timeout)
+            .timeout_connect(options.timeout.min(Duration::from_secs(10)))
+            .timeout(options.timeout)
             .build();
-        SyncClient {
-            base: url.trim_end_matches('/').to_string(),
+        Ok(SyncClient {
+            base,
             agent,
             key,
+            township: options.township_key,
             village: village.to_string(),
             timings: None,
-        }
+        })
     }
 
     /// Records every request's duration and outcome into `sink` (load tests).
@@ -118,30 +161,32 @@ impl SyncClient {
         auth::device_id(&self.key.verifying_key())
     }
 
-    pub fn village_info(&self) -> Result<VillageResponse, SyncError> {
-        let path = format!("/v1/villages/{}", self.village);
-        self.call("GET", &path, None)
+    /// The first call of a round: who this kiosk is, what the township holds of it.
+    pub fn hello(&self, app: &mut App) -> Result<TownshipHello, SyncError> {
+        let h = app.hello()?;
+        let request = HelloRequest {
+            voucher_key: public_key_text(&h.voucher_key),
+            outbox_last: h.outbox_last,
+            pushed_through: h.pushed_through,
+            legacy_serials: h.legacy_serials,
+            kiosk_number: h.kiosk_number,
+        };
+        let body = serde_json::to_vec(&request).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
+        let path = format!("/v1/villages/{}/hello", self.village);
+        let answer: VillageResponse = self.call("POST", &path, Some(&body))?;
+        township_hello(answer)
     }
 
     /// Pushes events; the answer says how far the township holds them.
     pub fn push(&self, events: &[crate::domain::records::SyncEvent]) -> Result<PushResponse, SyncError> {
         let body = serde_json::to_vec(&PushRequest::new(events)).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
         let path = format!("/v1/villages/{}/events", self.village);
-        match self.call::<PushResponse>("POST", &path, Some(&body)) {
-            Err(SyncError::Refused { status: 422, reason }) => {
-                // A refused event still comes with how far the batch got.
-                match serde_json::from_str::<PushResponse>(&reason) {
-                    Ok(r) => Ok(r),
-                    Err(_) => Err(SyncError::Refused { status: 422, reason }),
-                }
-            }
-            other => other,
-        }
+        self.call::<PushResponse>("POST", &path, Some(&body))
     }
 
-    pub fn pull(&self, after: i64, limit: usize) -> Result<crate::app::ChangePage, SyncError> {
+    pub fn pull(&self, after: i64, limit: usize) -> Result<PulledPage, SyncError> {
         let path = format!("/v1/villages/{}/changes?after={after}&limit={limit}", self.village);
-        let page: PullResponse = self.call("GET", &path, None)?;
+        let page: PullBody = self.call("GET", &path, None)?;
         page.into_page().map_err(|e| SyncError::BadAnswer(e.to_string()))
     }
 
@@ -186,15 +231,12 @@ impl SyncClient {
         };
         let response = match result {
             Ok(r) => r,
+            Err(ureq::Error::Status(422, r)) => r,
             Err(ureq::Error::Status(status, r)) => {
                 let text = r.into_string().unwrap_or_default();
-                let reason = if status == 422 {
-                    text
-                } else {
-                    serde_json::from_str::<ErrorResponse>(&text)
-                        .map(|e| e.error)
-                        .unwrap_or(text)
-                };
+                let reason = serde_json::from_str::<ErrorResponse>(&text)
+                    .map(|e| e.error)
+                    .unwrap_or(text);
                 return Err(SyncError::Refused { status, reason });
             }
             Err(e) => {
@@ -204,44 +246,98 @@ impl SyncClient {
                 })
             }
         };
+        let status = response.status();
+        let digest = response.header(auth::CONTENT_DIGEST).map(str::to_string);
+        let signature = response.header(auth::ANSWER_SIGNATURE).map(str::to_string);
         let mut bytes = Vec::new();
         response
             .into_reader()
-            .take(256 * 1024 * 1024)
+            .take(MAX_ANSWER_BYTES)
             .read_to_end(&mut bytes)
             .map_err(|e| SyncError::Unreachable {
                 url: self.base.clone(),
                 detail: e.to_string(),
             })?;
+        auth::verify_answer(
+            &self.township,
+            status,
+            &nonce,
+            &bytes,
+            digest.as_deref(),
+            signature.as_deref(),
+        )?;
         serde_json::from_slice(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()))
     }
 }
 
-/// One round: check the village and its key, push everything waiting, then pull until
-/// caught up. Each push acknowledgement and each pulled page is committed as it comes,
-/// so a round cut short keeps what it did.
-pub fn sync_once(app: &mut App, dir: &DataDir, client: &SyncClient) -> Result<SyncReport, SyncError> {
-    let outcome = round(app, dir, client);
+/// `https://` anywhere, `http://` only to this machine.
+fn secure_enough(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?']).next().unwrap_or("");
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => host,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn township_hello(a: VillageResponse) -> Result<TownshipHello, SyncError> {
+    let missing = |what: &str| SyncError::BadAnswer(format!("the hello answer has no {what}"));
+    let key: [u8; 32] = B64
+        .decode(&a.id_number_key)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| SyncError::BadAnswer("the village key is not 32 bytes of base64".into()))?;
+    let server_time = a.server_time.ok_or_else(|| missing("server time"))?;
+    Ok(TownshipHello {
+        village_code: a.code,
+        village_name: a.name,
+        device: a.device,
+        kiosk_number: a.kiosk_number.ok_or_else(|| missing("kiosk number"))?,
+        id_number_key: key,
+        generation: a.generation.ok_or_else(|| missing("generation"))?,
+        acked_through: a.acked_through.ok_or_else(|| missing("acknowledgement"))?,
+        feed_last: a.feed_last.ok_or_else(|| missing("feed position"))?,
+        server_time: chrono::DateTime::parse_from_rfc3339(&server_time)
+            .map_err(|_| missing("readable server time"))?
+            .with_timezone(&chrono::Utc),
+    })
+}
+
+/// Reads an event kept as wire text (a set-aside one).
+pub fn decode_event(raw: &str) -> Option<crate::app::IncomingEvent> {
+    incoming(raw).ok()
+}
+
+/// One round: hello (number, key, restore check), push everything waiting, pull until
+/// caught up, then try the set-aside again. Each push acknowledgement and each pulled page
+/// is committed as it comes, so a round cut short keeps what it did.
+pub fn sync_once(app: &mut App, client: &SyncClient) -> Result<SyncReport, SyncError> {
+    let outcome = round(app, client);
     let words = outcome.as_ref().err().map(SyncError::words);
     // Recording the outcome is best effort: a full disk must not hide the sync error.
     let _ = app.record_sync_outcome(words.as_deref());
     outcome
 }
 
-fn round(app: &mut App, dir: &DataDir, client: &SyncClient) -> Result<SyncReport, SyncError> {
-    let info = client.village_info()?;
-    if info.code != app.village().code {
-        return Err(SyncError::WrongVillage {
-            kiosk: app.village().code.clone(),
-            township: info.code,
-        });
-    }
-    adopt_id_number_key(app, dir, &info)?;
+fn round(app: &mut App, client: &SyncClient) -> Result<SyncReport, SyncError> {
+    let hello = client.hello(app)?;
+    let said = app.take_hello(&hello)?;
     let mut report = SyncReport {
         url: client.url().to_string(),
         device: client.device_id(),
+        kiosk_number: Some(hello.kiosk_number),
+        township_restored: said.township_restored,
+        resent: said.resent,
         ..SyncReport::default()
     };
+    let mut refused = None;
     loop {
         let events = app.unpushed_events(PUSH_BATCH)?;
         let Some(last) = events.last().map(|e| e.seq) else {
@@ -249,17 +345,14 @@ fn round(app: &mut App, dir: &DataDir, client: &SyncClient) -> Result<SyncReport
         };
         let answer = client.push(&events)?;
         failpoint("sync-pushed");
-        let marked = app.mark_pushed(answer.acked_through)?;
-        report.pushed += marked;
-        if let Some(refused) = answer.refused {
-            return Err(SyncError::Refused {
-                status: 422,
-                reason: format!("event {}: {}", refused.seq, refused.reason),
-            });
+        report.pushed += app.mark_pushed(answer.acked_through)?;
+        report.set_aside_by_township += answer.set_aside.len();
+        if let Some(r) = answer.refused {
+            refused = Some(format!("event {}: {}", r.seq, r.reason));
         }
         if answer.acked_through < last {
-            // The township holds a shorter prefix than sent (a gap on its side); the
-            // next round sends from there again.
+            // The township holds a shorter prefix than sent (a gap on its side, or a
+            // refused event); the next round sends from there again.
             break;
         }
     }
@@ -274,38 +367,47 @@ fn round(app: &mut App, dir: &DataDir, client: &SyncClient) -> Result<SyncReport
             let applied = app.apply_pulled(&page);
             (applied, fetch.map(|h| h.join()))
         });
+        let outcome = applied?;
         report.pulled += page.changes.len();
-        report.applied += applied?;
+        report.applied += outcome.applied;
+        report.set_aside += outcome.set_aside;
         match next {
             None => break,
             Some(Ok(fetched)) => page = fetched?,
             Some(Err(_)) => return Err(SyncError::BadAnswer("the page fetch thread panicked".into())),
         }
     }
+    report.released = app.retry_set_aside(&decode_event)?;
     let status = app.sync_status()?;
     report.pushed_through = status.pushed_through;
     report.cursor = status.cursor;
     report.events_waiting = status.events_waiting;
+    if let Some(reason) = refused {
+        // Held by the township, so not sent again; but a clerk must hear of it.
+        return Err(SyncError::Refused { status: 422, reason });
+    }
     Ok(report)
 }
 
-/// Takes the village's ID-number key on a kiosk that has registered nobody yet, so
-/// residents the township registered are found by their cards.
-fn adopt_id_number_key(app: &mut App, dir: &DataDir, info: &VillageResponse) -> Result<(), SyncError> {
-    let key: [u8; 32] = B64
-        .decode(&info.id_number_key)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| SyncError::BadAnswer("the village key is not 32 bytes of base64".into()))?;
-    if key == app.id_number_secret() {
-        return Ok(());
+/// The township key for this kiosk: the configured one (remembered for next time), else
+/// the one remembered at enrolment.
+pub fn township_key(app: &mut App, given: Option<&str>) -> Result<VerifyingKey, SyncError> {
+    if let Some(text) = given {
+        let key = crate::domain::kiosk::parse_public_key(text)
+            .map_err(|e| SyncError::BadAnswer(format!("the township key: {e}")))?;
+        app.pin_township_key(&key)?;
+        return Ok(key);
     }
-    if app.resident_count()? > 0 {
-        return Err(SyncError::KeyMismatch);
-    }
-    dir.replace_id_number_key(&key)?;
-    app.set_id_number_secret(key);
-    Ok(())
+    app.township_key()?.ok_or(SyncError::NoTownshipKey)
+}
+
+/// Client options from the `[sync]` section and what the command line adds.
+pub fn client_options(app: &mut App, config: &SyncConfig, key: Option<&str>) -> Result<ClientOptions, SyncError> {
+    Ok(ClientOptions {
+        timeout: Duration::from_secs(30),
+        township_key: township_key(app, key.or(config.township_key.as_deref()))?,
+        allow_plain_http: config.allow_plain_http,
+    })
 }
 
 /// The background loop of the touch kiosk: a round every `interval`, and after a
@@ -318,8 +420,8 @@ pub struct SyncLoop {
 
 impl SyncLoop {
     pub fn start(
-        dir: DataDir,
-        url: String,
+        dir: crate::installation::DataDir,
+        config: SyncConfig,
         interval: Duration,
         clock: Arc<dyn crate::domain::clock::Clock>,
     ) -> SyncLoop {
@@ -327,7 +429,7 @@ impl SyncLoop {
         let flag = stop.clone();
         let handle = std::thread::Builder::new()
             .name("sync".into())
-            .spawn(move || run_loop(&dir, &url, interval, clock, &flag))
+            .spawn(move || run_loop(&dir, &config, interval, clock, &flag))
             .ok();
         SyncLoop { stop, handle }
     }
@@ -354,8 +456,8 @@ pub fn backoff(interval: Duration, failures: u32, jitter: f64) -> Duration {
 }
 
 fn run_loop(
-    dir: &DataDir,
-    url: &str,
+    dir: &crate::installation::DataDir,
+    config: &SyncConfig,
     interval: Duration,
     clock: Arc<dyn crate::domain::clock::Clock>,
     stop: &AtomicBool,
@@ -365,13 +467,20 @@ fn run_loop(
         let outcome = App::open(dir, clock.clone())
             .map_err(SyncError::from)
             .and_then(|mut app| {
-                let client = SyncClient::new(
-                    url,
-                    app.device_signing_key(),
-                    &app.village().code,
-                    Duration::from_secs(30),
-                );
-                sync_once(&mut app, dir, &client)
+                let url = config.url.clone().ok_or(SyncError::NoUrl)?;
+                let options = client_options(&mut app, config, None);
+                let client = options.and_then(|o| {
+                    let key = app.device_signing_key();
+                    let village = app.village().code.clone();
+                    SyncClient::new(&url, key, &village, &o)
+                });
+                match client {
+                    Ok(client) => sync_once(&mut app, &client),
+                    Err(e) => {
+                        let _ = app.record_sync_outcome(Some(&e.words()));
+                        Err(e)
+                    }
+                }
             });
         match outcome {
             Ok(r) => {
@@ -393,6 +502,12 @@ fn run_loop(
     }
 }
 
+impl From<WireError> for SyncError {
+    fn from(e: WireError) -> Self {
+        SyncError::BadAnswer(e.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,5 +521,25 @@ mod tests {
         assert_eq!(backoff(minute, 1, 1.0), Duration::from_millis(6250));
         assert_eq!(backoff(minute, 1, -1.0), Duration::from_millis(3750));
         assert!(backoff(minute, 40, 1.0) <= Duration::from_secs(750));
+    }
+
+    #[test]
+    fn plain_http_goes_only_to_this_machine() {
+        for ok in [
+            "https://jifen.example/",
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:80",
+        ] {
+            assert!(secure_enough(ok.trim_end_matches('/')), "{ok}");
+        }
+        for refused in [
+            "http://10.0.0.2:8080",
+            "http://jifen.example",
+            "ftp://x",
+            "http://127.0.0.1.evil.example",
+        ] {
+            assert!(!secure_enough(refused), "{refused}");
+        }
     }
 }

@@ -8,4 +8,4 @@ pub mod client;
 pub mod server;
 pub mod wire;
 
-pub use client::{sync_once, SyncClient, SyncError, SyncLoop, SyncReport};
+pub use client::{client_options, sync_once, ClientOptions, SyncClient, SyncError, SyncLoop, SyncReport};

@@ -1,60 +1,97 @@
 //! The JSON of the `/v1` sync API (docs/sync-protocol.md). These DTOs are the only
 //! serde view of sync data; conversions to domain records check every field, so a
 //! malformed body is refused with a reason before anything is written.
+//!
+//! Compatibility: unknown fields are ignored everywhere, and a record of an unknown type
+//! becomes `Record::Unknown` (its event is set aside, not refused), so a newer township
+//! or kiosk that adds to the format does not stop an older one.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::app::{ChangePage, IncomingEvent, ReceiveOutcome};
-use crate::domain::catalogue::{CatalogueItem, Stock};
+use crate::app::{ChangePage, IncomingEvent, PulledPage, ReceiveOutcome};
+use crate::domain::catalogue::{CatalogueItem, Stock, StockMove, StockMoveReason};
 use crate::domain::household::{Resident, Role};
+use crate::domain::kiosk::{parse_public_key, public_key_text, KioskRecord};
 use crate::domain::ledger::{EntryKind, LedgerEntry};
 use crate::domain::records::{
-    EntryRecord, HouseholdRecord, Record, RedemptionRecord, ResidentRecord, SyncEvent, VoucherRecord, EVENT_KINDS,
+    ClerkActionRecord, EntryRecord, HouseholdRecord, QrCardRecord, Record, RedemptionRecord, ResidentRecord, SyncEvent,
+    VoucherRecord,
 };
 use crate::domain::rules::RuleItem;
 use crate::domain::voucher::VoucherStatus;
+
+/// The protocol versions this build speaks (`GET /v1/health` lists the server's).
+pub const PROTOCOLS: &[u32] = &[1];
 
 /// A body that does not describe valid sync data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct WireError(pub String);
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize)]
 pub struct PushRequest {
     pub events: Vec<EventDto>,
 }
 
+/// A push as the server reads it: each event kept as its exact text, so one that must
+/// be set aside is kept as it came.
+#[derive(Debug, Deserialize)]
+pub struct PushBody {
+    pub events: Vec<Box<RawValue>>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PushResponse {
     pub acked_through: i64,
     pub applied: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refused: Option<RefusedDto>,
+    /// Events held but not applied (waiting, or not a kiosk's to send), with reasons.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set_aside: Vec<RefusedDto>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RefusedDto {
     pub seq: i64,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize)]
 pub struct PullResponse {
     pub changes: Vec<EventDto>,
     pub next_cursor: i64,
     pub more: bool,
 }
 
-/// `GET /v1/villages/{code}`: what a kiosk needs before its first pull.
+/// A page as the kiosk reads it, each change kept as its exact text.
+#[derive(Debug, Deserialize)]
+pub struct PullBody {
+    pub changes: Vec<Box<RawValue>>,
+    pub next_cursor: i64,
+    pub more: bool,
+}
+
+/// `POST /v1/villages/{code}/hello`: what a kiosk tells the township first in a round.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+pub struct HelloRequest {
+    /// Base64 of the Ed25519 key that verifies this kiosk's vouchers.
+    pub voucher_key: String,
+    pub outbox_last: i64,
+    pub pushed_through: i64,
+    #[serde(default)]
+    pub legacy_serials: bool,
+    #[serde(default)]
+    pub kiosk_number: Option<u32>,
+}
+
+/// The township's answer to a hello (and, without the kiosk's parts, to
+/// `GET /v1/villages/{code}`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VillageResponse {
     pub code: String,
     pub name: String,
@@ -62,6 +99,26 @@ pub struct VillageResponse {
     /// The village's ID-number hashing key (base64), so a kiosk finds residents the
     /// township registered. Only ever sent to a registered device of the village.
     pub id_number_key: String,
+    #[serde(default)]
+    pub kiosk_number: Option<u32>,
+    #[serde(default)]
+    pub generation: Option<String>,
+    #[serde(default)]
+    pub acked_through: Option<i64>,
+    #[serde(default)]
+    pub feed_last: Option<i64>,
+    #[serde(default)]
+    pub server_time: Option<String>,
+}
+
+/// `GET /v1/health`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HealthResponse {
+    pub status: String,
+    pub villages: usize,
+    /// The protocol versions the server speaks.
+    #[serde(default)]
+    pub protocols: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -70,7 +127,6 @@ pub struct ErrorResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct EventDto {
     pub id: String,
     pub seq: i64,
@@ -81,7 +137,7 @@ pub struct EventDto {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum RecordDto {
     Household {
         code: String,
@@ -133,10 +189,52 @@ pub enum RecordDto {
         voucher: VoucherDto,
     },
     Voucher(VoucherDto),
+    StockMove {
+        id: String,
+        item_code: String,
+        holder: String,
+        delta: i64,
+        reason: String,
+        #[serde(default)]
+        reference: Option<String>,
+        created_at: String,
+    },
+    Kiosk {
+        device: String,
+        number: u32,
+        name: String,
+        #[serde(default)]
+        voucher_key: Option<String>,
+        #[serde(default)]
+        legacy_serials: bool,
+        #[serde(default)]
+        retired_at: Option<String>,
+        #[serde(default)]
+        retired_reason: Option<String>,
+    },
+    QrCard {
+        household: String,
+        token: String,
+        #[serde(default)]
+        issued_by: String,
+        issued_at: String,
+    },
+    ClerkAction {
+        id: String,
+        clerk: String,
+        action: String,
+        subject: String,
+        #[serde(default)]
+        detail: String,
+        device: String,
+        at: String,
+    },
+    /// A record of a type this build does not know (its fields are not read).
+    #[serde(other)]
+    Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ResidentDto {
     pub id_hash: String,
     pub name: String,
@@ -145,7 +243,6 @@ pub struct ResidentDto {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct VoucherDto {
     pub serial: String,
     pub status: String,
@@ -155,6 +252,8 @@ pub struct VoucherDto {
     pub settled_at: Option<String>,
     pub settled_merchant: Option<String>,
     pub settled_by: Option<String>,
+    #[serde(default)]
+    pub settled_device: Option<String>,
     pub void_reason: Option<String>,
     pub refund_ledger_id: Option<String>,
 }
@@ -165,20 +264,25 @@ impl PushRequest {
             events: events.iter().map(EventDto::from_domain).collect(),
         }
     }
+}
 
-    /// The events with their identity digests, or the first thing wrong with them.
+impl PushBody {
+    /// The events with their identity digests and wire text, or the first thing wrong
+    /// with them.
     pub fn into_incoming(self) -> Result<Vec<IncomingEvent>, WireError> {
-        self.events
-            .into_iter()
-            .map(|dto| {
-                let digest = dto.identity_digest();
-                Ok(IncomingEvent {
-                    event: dto.into_domain()?,
-                    digest,
-                })
-            })
-            .collect()
+        self.events.iter().map(|raw| incoming(raw.get())).collect()
     }
+}
+
+/// Reads one event from its wire text (a pushed or pulled one, or one set aside before).
+pub fn incoming(raw: &str) -> Result<IncomingEvent, WireError> {
+    let dto: EventDto = serde_json::from_str(raw).map_err(|e| WireError(format!("malformed event: {e}")))?;
+    let digest = dto.identity_digest();
+    Ok(IncomingEvent {
+        event: dto.into_domain()?,
+        digest,
+        raw: raw.to_string(),
+    })
 }
 
 impl PushResponse {
@@ -190,6 +294,14 @@ impl PushResponse {
                 seq: r.seq,
                 reason: r.reason.clone(),
             }),
+            set_aside: o
+                .set_aside
+                .iter()
+                .map(|r| RefusedDto {
+                    seq: r.seq,
+                    reason: r.reason.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -202,13 +314,15 @@ impl PullResponse {
             more: page.more,
         }
     }
+}
 
-    pub fn into_page(self) -> Result<ChangePage, WireError> {
-        Ok(ChangePage {
+impl PullBody {
+    pub fn into_page(self) -> Result<PulledPage, WireError> {
+        Ok(PulledPage {
             changes: self
                 .changes
-                .into_iter()
-                .map(EventDto::into_domain)
+                .iter()
+                .map(|raw| incoming(raw.get()))
                 .collect::<Result<_, _>>()?,
             next: self.next_cursor,
             more: self.more,
@@ -244,9 +358,7 @@ impl EventDto {
         if self.seq < 1 {
             return Err(WireError(format!("{at}: sequence numbers start at 1")));
         }
-        if !EVENT_KINDS.contains(&self.kind.as_str()) {
-            return Err(WireError(format!("{at}: unknown kind '{}'", self.kind)));
-        }
+        // An unknown kind is no error here: a newer peer may send one; applying sets it aside.
         Ok(SyncEvent {
             id: uuid(&self.id, &at)?,
             seq: self.seq,
@@ -326,6 +438,40 @@ impl RecordDto {
                 voucher: VoucherDto::from_domain(&r.voucher),
             },
             Record::Voucher(v) => RecordDto::Voucher(VoucherDto::from_domain(v)),
+            Record::StockMove(m) => RecordDto::StockMove {
+                id: m.id.to_string(),
+                item_code: m.item_code.clone(),
+                holder: m.holder.clone(),
+                delta: m.delta,
+                reason: m.reason.key().to_string(),
+                reference: m.reference.clone(),
+                created_at: time_text(m.created_at),
+            },
+            Record::Kiosk(k) => RecordDto::Kiosk {
+                device: k.device.clone(),
+                number: k.number,
+                name: k.name.clone(),
+                voucher_key: k.voucher_key.as_ref().map(public_key_text),
+                legacy_serials: k.legacy_serials,
+                retired_at: k.retired.as_ref().map(|(at, _)| time_text(*at)),
+                retired_reason: k.retired.as_ref().map(|(_, why)| why.clone()),
+            },
+            Record::QrCard(c) => RecordDto::QrCard {
+                household: c.household.clone(),
+                token: c.token.clone(),
+                issued_by: c.issued_by.clone(),
+                issued_at: time_text(c.issued_at),
+            },
+            Record::ClerkAction(a) => RecordDto::ClerkAction {
+                id: a.id.to_string(),
+                clerk: a.clerk.clone(),
+                action: a.action.clone(),
+                subject: a.subject.clone(),
+                detail: a.detail.clone(),
+                device: a.device.clone(),
+                at: time_text(a.at),
+            },
+            Record::Unknown(_) => RecordDto::Unknown,
         }
     }
 
@@ -463,6 +609,80 @@ impl RecordDto {
                 })
             }
             RecordDto::Voucher(v) => Record::Voucher(v.into_domain(at)?),
+            RecordDto::StockMove {
+                id,
+                item_code,
+                holder,
+                delta,
+                reason,
+                reference,
+                created_at,
+            } => Record::StockMove(StockMove {
+                id: uuid(&id, at)?,
+                item_code,
+                holder,
+                delta,
+                reason: StockMoveReason::parse(&reason)
+                    .ok_or_else(|| WireError(format!("{at}: unknown stock move reason '{reason}'")))?,
+                reference,
+                created_at: time(&created_at, at)?,
+            }),
+            RecordDto::Kiosk {
+                device,
+                number,
+                name,
+                voucher_key,
+                legacy_serials,
+                retired_at,
+                retired_reason,
+            } => Record::Kiosk(KioskRecord {
+                device,
+                number,
+                name,
+                voucher_key: voucher_key
+                    .map(|k| parse_public_key(&k).map_err(|e| WireError(format!("{at}: voucher key: {e}"))))
+                    .transpose()?,
+                legacy_serials,
+                retired: retired_at
+                    .map(|t| Ok::<_, WireError>((time(&t, at)?, retired_reason.unwrap_or_default())))
+                    .transpose()?,
+            }),
+            RecordDto::QrCard {
+                household,
+                token,
+                issued_by,
+                issued_at,
+            } => {
+                if !crate::domain::household::is_qr_token(&token) {
+                    return Err(WireError(format!(
+                        "{at}: a household card's token must be 16 to 64 letters or digits"
+                    )));
+                }
+                Record::QrCard(QrCardRecord {
+                    household,
+                    token,
+                    issued_by,
+                    issued_at: time(&issued_at, at)?,
+                })
+            }
+            RecordDto::ClerkAction {
+                id,
+                clerk,
+                action,
+                subject,
+                detail,
+                device,
+                at: when,
+            } => Record::ClerkAction(ClerkActionRecord {
+                id: uuid(&id, at)?,
+                clerk,
+                action,
+                subject,
+                detail,
+                device,
+                at: time(&when, at)?,
+            }),
+            RecordDto::Unknown => Record::Unknown("unknown".into()),
         })
     }
 }
@@ -478,6 +698,7 @@ impl VoucherDto {
             settled_at: v.settled_at.map(time_text),
             settled_merchant: v.settled_merchant.clone(),
             settled_by: v.settled_by.clone(),
+            settled_device: v.settled_device.clone(),
             void_reason: v.void_reason.clone(),
             refund_ledger_id: v.refund_ledger_id.clone(),
         }
@@ -497,6 +718,7 @@ impl VoucherDto {
             qr_payload: self.qr_payload,
             settled_merchant: self.settled_merchant,
             settled_by: self.settled_by,
+            settled_device: self.settled_device,
             void_reason: self.void_reason,
             refund_ledger_id: self.refund_ledger_id,
         })

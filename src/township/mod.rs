@@ -8,18 +8,26 @@
 //! village's outbox is its change feed, and receiving an event runs the same idempotent
 //! apply code a kiosk runs on a pulled page.
 
+mod backup;
+mod pg_apply;
 mod postgres;
 mod sqlite;
 
 use serde::Serialize;
 
-use crate::app::{AccountView, AppError, ChangePage, ImportReport, IncomingEvent, RankingView, ReceiveOutcome};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+
+use crate::app::{
+    AccountView, AppError, CatalogueItemView, ChangePage, ImportReport, IncomingEvent, RankingView, ReceiveOutcome,
+};
+use crate::domain::kiosk::{parse_public_key, KioskRecord};
 use crate::domain::period::Quarter;
 use crate::domain::rules::RuleItem;
 use crate::installation::InstallationError;
-use crate::store::pg::{AsPgError, PgError, VillageSummary};
-use crate::store::{DeviceRow, OverdraftRow, StoreError, VillageRow};
+use crate::store::pg::{AsPgError, PgError};
+use crate::store::{DeviceRow, DoubleSettlementRow, OverdraftRow, SetAsideRow, StoreError, VillageRow, VillageSummary};
 
+pub use backup::{BackupReport, ServingLock};
 pub use postgres::PgTownship;
 pub use sqlite::SqliteTownship;
 
@@ -31,6 +39,14 @@ pub enum TownshipError {
     VillageExists(String),
     #[error("this public key is already registered as device {0}")]
     DeviceExists(String),
+    #[error("no kiosk {device} is registered in village {village}")]
+    UnknownDevice { village: String, device: String },
+    #[error("village {village} already has a kiosk number {number} ({device})")]
+    NumberTaken {
+        village: String,
+        number: u32,
+        device: String,
+    },
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
@@ -76,12 +92,31 @@ pub trait TownshipStorage: Send + Sync {
 
     fn device(&self, id: &str) -> Result<Option<DeviceRow>>;
     fn devices(&self) -> Result<Vec<DeviceRow>>;
-    fn add_device(&self, village: &str, name: &str, public_key: &str) -> Result<DeviceRow>;
+    /// Registers a kiosk and gives it the next number of its village (or `number`, to
+    /// register a box again with the number its serials already carry). The village's
+    /// kiosks learn of it through the feed.
+    fn add_device(&self, village: &str, name: &str, public_key: &str, number: Option<u32>) -> Result<DeviceRow>;
+    /// A lost or stolen box: refused from now on. What it printed before still settles.
+    fn retire_device(&self, village: &str, device: &str, reason: &str) -> Result<DeviceRow>;
     /// False when the device used this nonce before (a replayed request).
     fn remember_nonce(&self, device: &str, nonce: &str, now_unix: i64) -> Result<bool>;
+    /// A kiosk's hello (or, without one, a plain question about its village): records what
+    /// it said and answers what it must know before pushing and pulling.
+    fn hello(&self, village: &str, device: &str, hello: Option<&DeviceHello>) -> Result<VillageFacts>;
+    /// The highest sequence number of `device` the village holds.
+    fn acked_through(&self, village: &str, device: &str) -> Result<i64>;
+    /// Signs every answer; made on first use.
+    fn township_key(&self) -> Result<SigningKey>;
+    /// After a restore from a backup: every village's feed gets a new generation, so each
+    /// kiosk pulls again what it may have seen under positions now handed out anew.
+    fn mark_restored(&self) -> Result<()>;
 
     fn receive(&self, village: &str, device: &str, batch: &[IncomingEvent]) -> Result<ReceiveOutcome>;
+    /// Tries the village's set-aside events again; `decode` reads their wire text.
+    fn retry_set_aside(&self, village: &str, decode: &dyn Fn(&str) -> Option<IncomingEvent>) -> Result<usize>;
     fn changes(&self, village: &str, device: &str, after: i64, limit: usize) -> Result<ChangePage>;
+    /// Puts goods on a kiosk's shelf (the township buys, the kiosk hands out).
+    fn restock(&self, village: &str, device: &str, item: &str, qty: i64, by: &str) -> Result<CatalogueItemView>;
 
     fn import_households(&self, village: &str, file: &str, bytes: &[u8]) -> Result<ImportReport>;
     fn import_points(&self, village: &str, file: &str, bytes: &[u8]) -> Result<ImportReport>;
@@ -92,11 +127,63 @@ pub trait TownshipStorage: Send + Sync {
     fn ranking(&self, village: &str, quarter: Quarter) -> Result<RankingView>;
     fn areas(&self, village: &str, quarter: Quarter) -> Result<Vec<AreaPoints>>;
     fn overdrafts(&self, village: &str) -> Result<Vec<OverdraftRow>>;
+    fn double_settlements(&self, village: &str) -> Result<Vec<DoubleSettlementRow>>;
+    /// Events set aside in the village, each with its reason.
+    fn sync_problems(&self, village: &str) -> Result<Vec<SetAsideRow>>;
     /// `admin verify` of a village's database: empty when sound.
     fn verify(&self, village: &str) -> Result<Vec<String>>;
     /// Every ledger id, each balance, the vouchers and the feed's length: what a kiosk and
     /// the township must agree on.
     fn summary(&self, village: &str) -> Result<VillageSummary>;
+}
+
+/// What a kiosk says at the start of a round.
+#[derive(Debug, Clone)]
+pub struct DeviceHello {
+    pub voucher_key: VerifyingKey,
+    pub outbox_last: i64,
+    pub legacy_serials: bool,
+    pub kiosk_number: Option<u32>,
+}
+
+/// What the township tells a kiosk at the start of a round.
+#[derive(Debug, Clone)]
+pub struct VillageFacts {
+    pub village: VillageRow,
+    pub id_number_key: [u8; 32],
+    pub kiosk_number: u32,
+    pub generation: String,
+    pub acked_through: i64,
+    pub feed_last: i64,
+}
+
+/// A registered device as its village's kiosks know it.
+pub fn kiosk_record(d: &DeviceRow) -> KioskRecord {
+    KioskRecord {
+        device: d.id.clone(),
+        number: d.number,
+        name: d.name.clone(),
+        voucher_key: d.voucher_key.as_deref().and_then(|k| parse_public_key(k).ok()),
+        legacy_serials: d.legacy_serials,
+        retired: d.retired.clone(),
+    }
+}
+
+/// Kiosk numbers are part of serials: 1 to 999.
+fn check_number(n: u32) -> Result<()> {
+    if (1..=crate::domain::voucher::MAX_KIOSK_NUMBER).contains(&n) {
+        Ok(())
+    } else {
+        Err(TownshipError::Invalid(format!(
+            "a kiosk number is 1 to {}, not {n}",
+            crate::domain::voucher::MAX_KIOSK_NUMBER
+        )))
+    }
+}
+
+/// A new feed generation (after a restore, or for a new village).
+pub fn new_generation() -> String {
+    uuid::Uuid::now_v7().to_string()
 }
 
 /// The township's rules before any village exists: the standard set with the township's

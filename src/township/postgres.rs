@@ -10,27 +10,28 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use ed25519_dalek::SigningKey;
 use uuid::Uuid;
 
-use super::{AreaPoints, Result, TownshipError, TownshipStorage};
+use super::{AreaPoints, DeviceHello, Result, TownshipError, TownshipStorage, VillageFacts};
 use crate::app::{
     account_view_from, plan_households, plan_points, ranking_rows, sheet_keys, AccountParts, AccountView, AppError,
-    ChangePage, ImportLookup, ImportReport, IncomingEvent, RankingView, ReceiveOutcome, Refusal, ENTRIES_SHOWN,
+    CatalogueItemView, ChangePage, ImportLookup, ImportReport, IncomingEvent, RankingView, ReceiveOutcome,
+    ENTRIES_SHOWN,
 };
-use crate::domain::catalogue::Stock;
+use crate::domain::catalogue::{Stock, StockMove, StockMoveReason};
 use crate::domain::clock::Clock;
 use crate::domain::household::Household;
+use crate::domain::kiosk::public_key_text;
 use crate::domain::period::Quarter;
-use crate::domain::records::{EntryRecord, HouseholdRecord, Record, RedemptionRecord, SyncEvent, VoucherRecord};
 use crate::domain::rules::RuleItem;
-use crate::domain::voucher::VoucherStatus;
-use crate::store::pg::{AsPgError, FeedRow, PgError, PgStore, PgTx, VillageSummary};
-use crate::store::{DeviceRow, OverdraftRow, ReceivedRow, StockMoveReason, VillageRow};
+use crate::store::pg::{PgError, PgStore, PgTx};
+use crate::store::{DeviceRow, DoubleSettlementRow, OverdraftRow, SetAsideRow, VillageRow, VillageSummary};
 
 /// Nonces are kept this long (twice the allowed clock skew) and then forgotten.
 const NONCE_MEMORY_SECS: i64 = 600;
-/// Entries per insert statement when a sheet is imported.
-const INSERT_CHUNK: usize = 5000;
+/// Entries per insert statement when a sheet or a batch is written.
+pub(super) const INSERT_CHUNK: usize = 5000;
 
 pub struct PgTownship {
     store: PgStore,
@@ -106,26 +107,132 @@ impl TownshipStorage for PgTownship {
         Ok(self.store.auto(async |tx| tx.devices().await)?)
     }
 
-    fn add_device(&self, village: &str, name: &str, public_key: &str) -> Result<DeviceRow> {
+    fn add_device(&self, village: &str, name: &str, public_key: &str, number: Option<u32>) -> Result<DeviceRow> {
         let key = crate::sync::auth::parse_public_key(public_key).map_err(TownshipError::Invalid)?;
         if name.trim().is_empty() {
             return Err(TownshipError::Invalid("the device name is empty".into()));
         }
-        let row = DeviceRow {
-            id: crate::sync::auth::device_id(&key),
-            village: village.to_string(),
-            name: name.trim().to_string(),
-            public_key: crate::sync::auth::public_key_text(&key),
+        if let Some(n) = number {
+            super::check_number(n)?;
+        }
+        let now = self.clock.now();
+        let id = crate::sync::auth::device_id(&key);
+        self.store.write(Some(village), async |tx| {
+            if tx.device(&id).await?.is_some() {
+                return Err(TownshipError::DeviceExists(id.clone()));
+            }
+            let number = match number {
+                Some(n) => n,
+                None => tx.next_device_number(village).await?,
+            };
+            super::check_number(number)?;
+            if let Some(other) = tx
+                .devices()
+                .await?
+                .into_iter()
+                .find(|d| d.village == village && d.number == number)
+            {
+                return Err(TownshipError::NumberTaken {
+                    village: village.to_string(),
+                    number,
+                    device: other.id,
+                });
+            }
+            let row = DeviceRow {
+                id: id.clone(),
+                village: village.to_string(),
+                name: name.trim().to_string(),
+                public_key: public_key_text(&key),
+                number,
+                voucher_key: None,
+                legacy_serials: false,
+                retired: None,
+                last_seen: None,
+                outbox_last: 0,
+            };
+            tx.insert_device(&row, now).await?;
+            tx.append_feed(village, &[("kiosk_changed", row.id.clone())], None, now)
+                .await?;
+            Ok(row)
+        })
+    }
+
+    fn retire_device(&self, village: &str, device: &str, reason: &str) -> Result<DeviceRow> {
+        let reason = if reason.trim().is_empty() {
+            "停用"
+        } else {
+            reason.trim()
         };
         let now = self.clock.now();
         self.store.write(Some(village), async |tx| {
-            if tx.device(&row.id).await?.is_some() {
-                return Err(TownshipError::DeviceExists(row.id.clone()));
+            if tx.device(device).await?.filter(|d| d.village == village).is_none() {
+                return Err(unknown_device(village, device));
             }
-            tx.insert_device(&row, now).await?;
-            Ok(())
-        })?;
-        Ok(row)
+            tx.retire_device(device, reason, now).await?;
+            tx.append_feed(village, &[("kiosk_changed", device.to_string())], None, now)
+                .await?;
+            tx.device(device).await?.ok_or_else(|| unknown_device(village, device))
+        })
+    }
+
+    fn hello(&self, village: &str, device: &str, hello: Option<&DeviceHello>) -> Result<VillageFacts> {
+        let now = self.clock.now();
+        self.store.write(Some(village), async |tx| {
+            let v = tx
+                .village(village)
+                .await?
+                .ok_or_else(|| TownshipError::UnknownVillage(village.to_string()))?;
+            if tx.device(device).await?.filter(|d| d.village == village).is_none() {
+                return Err(unknown_device(village, device));
+            }
+            match hello {
+                Some(h) => {
+                    let changed = tx
+                        .device_said_hello(
+                            device,
+                            &public_key_text(&h.voucher_key),
+                            h.legacy_serials,
+                            h.outbox_last,
+                            now,
+                        )
+                        .await?;
+                    if changed {
+                        tx.append_feed(village, &[("kiosk_changed", device.to_string())], None, now)
+                            .await?;
+                    }
+                }
+                None => tx.device_seen(device, now).await?,
+            }
+            let row = tx
+                .device(device)
+                .await?
+                .ok_or_else(|| unknown_device(village, device))?;
+            Ok(VillageFacts {
+                village: v,
+                id_number_key: tx
+                    .id_number_key(village)
+                    .await?
+                    .ok_or_else(|| TownshipError::UnknownVillage(village.to_string()))?,
+                kiosk_number: row.number,
+                generation: tx.generation(village).await?,
+                acked_through: tx.last_received_seq(device).await?,
+                feed_last: tx.feed_last(village).await?,
+            })
+        })
+    }
+
+    fn acked_through(&self, _village: &str, device: &str) -> Result<i64> {
+        Ok(self.store.auto(async |tx| tx.last_received_seq(device).await)?)
+    }
+
+    fn township_key(&self) -> Result<SigningKey> {
+        let fresh: [u8; 32] = rand::random();
+        let bytes = self.store.write(None, async |tx| tx.township_key(fresh).await)?;
+        Ok(SigningKey::from_bytes(&bytes))
+    }
+
+    fn mark_restored(&self) -> Result<()> {
+        Ok(self.store.write(None, async |tx| tx.renew_generations().await)?)
     }
 
     fn remember_nonce(&self, device: &str, nonce: &str, now_unix: i64) -> Result<bool> {
@@ -137,27 +244,16 @@ impl TownshipStorage for PgTownship {
 
     fn receive(&self, village: &str, device: &str, batch: &[IncomingEvent]) -> Result<ReceiveOutcome> {
         let now = self.clock.now();
-        let mut sorted: Vec<&IncomingEvent> = batch.iter().collect();
-        sorted.sort_by_key(|e| e.event.seq);
-        let run = |events: &[&IncomingEvent]| {
-            self.store.write(Some(village), async |tx| {
-                receive_prefix(tx, village, device, events, now).await
-            })
-        };
-        match run(&sorted) {
-            Ok(outcome) => Ok(outcome),
-            // Applying event `index` failed and rolled everything back: keep the events
-            // before it, report it.
-            Err(ReceiveError::Apply { index, seq, reason }) => {
-                let mut outcome = run(&sorted[..index]).map_err(|e| match e {
-                    ReceiveError::Township(e) => e,
-                    ReceiveError::Apply { reason, .. } => TownshipError::Invalid(reason),
-                })?;
-                outcome.refused = Some(Refusal { seq, reason });
-                Ok(outcome)
-            }
-            Err(ReceiveError::Township(e)) => Err(e),
-        }
+        Ok(self.store.write(Some(village), async |tx| {
+            super::pg_apply::receive(tx, village, device, batch, now).await
+        })?)
+    }
+
+    fn retry_set_aside(&self, village: &str, decode: &dyn Fn(&str) -> Option<IncomingEvent>) -> Result<usize> {
+        let now = self.clock.now();
+        Ok(self.store.write(Some(village), async |tx| {
+            super::pg_apply::retry(tx, village, decode, now).await
+        })?)
     }
 
     fn changes(&self, village: &str, device: &str, after: i64, limit: usize) -> Result<ChangePage> {
@@ -168,7 +264,7 @@ impl TownshipStorage for PgTownship {
             let mut rows = tx.feed_after(village, after, limit + 1, device).await?;
             let more = rows.len() > limit;
             rows.truncate(limit);
-            let changes = expand(tx, village, rows).await?;
+            let changes = super::pg_apply::expand(tx, village, rows).await?;
             let next = changes.last().map_or(after, |c| c.seq);
             // Skipped echoes still move the cursor, so a kiosk does not ask for them again.
             let next = if more {
@@ -178,6 +274,58 @@ impl TownshipStorage for PgTownship {
             };
             Ok(ChangePage { changes, next, more })
         })?)
+    }
+
+    fn restock(&self, village: &str, device: &str, item: &str, qty: i64, by: &str) -> Result<CatalogueItemView> {
+        if qty <= 0 {
+            return Err(TownshipError::Invalid(
+                "the township only adds to a kiosk's shelf; the kiosk's clerk writes off goods there".into(),
+            ));
+        }
+        let now = self.clock.now();
+        self.store.write(Some(village), async |tx| {
+            if tx.device(device).await?.filter(|d| d.village == village).is_none() {
+                return Err(unknown_device(village, device));
+            }
+            let found = tx
+                .item(village, item)
+                .await?
+                .ok_or_else(|| TownshipError::App(AppError::UnknownItem(item.to_string())))?;
+            if found.stock == Stock::Unlimited {
+                return Err(TownshipError::Invalid(format!(
+                    "{} is unlimited and has no stock to restock",
+                    found.name
+                )));
+            }
+            let m = StockMove {
+                id: Uuid::now_v7(),
+                item_code: item.to_string(),
+                holder: device.to_string(),
+                delta: qty,
+                reason: StockMoveReason::Restock,
+                reference: Some(by.to_string()),
+                created_at: now,
+            };
+            tx.move_stock_batch(village, std::slice::from_ref(&m)).await?;
+            tx.append_feed(village, &[("stock_moved", m.id.to_string())], None, now)
+                .await?;
+            let shelf = tx
+                .shelves(village)
+                .await?
+                .into_iter()
+                .find(|(i, h, _)| i == item && h == device)
+                .map_or(0, |(_, _, n)| n);
+            Ok(CatalogueItemView {
+                code: found.code,
+                name: found.name,
+                points_cost: found.points_cost,
+                stock: Some(shelf),
+                merchant: found.merchant,
+                sponsor: found.sponsor,
+                valid_days: found.valid_days,
+                active: found.active,
+            })
+        })
     }
 
     fn import_households(&self, village: &str, file: &str, bytes: &[u8]) -> Result<ImportReport> {
@@ -202,7 +350,7 @@ impl TownshipStorage for PgTownship {
         let keys = sheet_keys(bytes);
         self.store.write(Some(village), async |tx| {
             let mut lookup = Lookup::load(tx, village, Some(&keys)).await?;
-            let plan = plan_points(file, bytes, clock.as_ref(), &mut lookup)?;
+            let plan = plan_points(file, bytes, village, clock.as_ref(), &mut lookup, false)?;
             for chunk in plan.entries.chunks(INSERT_CHUNK) {
                 let rows: Vec<_> = chunk.iter().map(|(e, k)| (e, Some(k.as_str()))).collect();
                 let added = tx.insert_entries(village, &rows).await?;
@@ -309,6 +457,16 @@ impl TownshipStorage for PgTownship {
         Ok(self.store.read(async |tx| tx.overdrafts(village).await)?)
     }
 
+    fn double_settlements(&self, village: &str) -> Result<Vec<DoubleSettlementRow>> {
+        self.village_row(village)?;
+        Ok(self.store.read(async |tx| tx.double_settlements(village).await)?)
+    }
+
+    fn sync_problems(&self, village: &str) -> Result<Vec<SetAsideRow>> {
+        self.village_row(village)?;
+        Ok(self.store.read(async |tx| tx.set_aside_rows(village).await)?)
+    }
+
     fn verify(&self, village: &str) -> Result<Vec<String>> {
         self.village_row(village)?;
         Ok(self.store.read(async |tx| tx.problems(village).await)?)
@@ -317,6 +475,13 @@ impl TownshipStorage for PgTownship {
     fn summary(&self, village: &str) -> Result<VillageSummary> {
         self.village_row(village)?;
         Ok(self.store.read(async |tx| tx.summary(village).await)?)
+    }
+}
+
+fn unknown_device(village: &str, device: &str) -> TownshipError {
+    TownshipError::UnknownDevice {
+        village: village.to_string(),
+        device: device.to_string(),
     }
 }
 
@@ -392,396 +557,4 @@ impl ImportLookup for Lookup {
     fn sheet_delta(&mut self, key: &str) -> crate::app::Result<Option<i64>> {
         Ok(self.sheet.get(key).copied())
     }
-}
-
-// ---- receiving pushed events ----
-
-enum ReceiveError {
-    Apply { index: usize, seq: i64, reason: String },
-    Township(TownshipError),
-}
-
-impl From<PgError> for ReceiveError {
-    fn from(e: PgError) -> Self {
-        ReceiveError::Township(e.into())
-    }
-}
-
-impl AsPgError for ReceiveError {
-    fn as_pg(&self) -> Option<&PgError> {
-        match self {
-            ReceiveError::Township(e) => e.as_pg(),
-            ReceiveError::Apply { .. } => None,
-        }
-    }
-}
-
-/// Why a record cannot be applied: the data (refused with a reason) or the database.
-enum ApplyError {
-    Refused(String),
-    Db(PgError),
-}
-
-impl From<PgError> for ApplyError {
-    fn from(e: PgError) -> Self {
-        if e.is_constraint() {
-            ApplyError::Refused(format!("the database refused it: {e}"))
-        } else {
-            ApplyError::Db(e)
-        }
-    }
-}
-
-type Applied = std::result::Result<bool, ApplyError>;
-
-/// The same algorithm as a SQLite village (`App::receive_events`): events in sequence
-/// order from the one after the last applied; a retry is skipped, a gap stops the batch,
-/// an id or sequence number reused with other content is refused.
-async fn receive_prefix(
-    tx: &PgTx<'_>,
-    village: &str,
-    device: &str,
-    sorted: &[&IncomingEvent],
-    now: DateTime<Utc>,
-) -> std::result::Result<ReceiveOutcome, ReceiveError> {
-    let mut acked = tx.last_received_seq(device).await?;
-    let mut applied = 0;
-    let mut known = Known::default();
-    for (index, incoming) in sorted.iter().enumerate() {
-        let e = &incoming.event;
-        let id = e.id.to_string();
-        if let Some(seen) = tx.received_event(e.id, device, e.seq).await? {
-            if seen.id == id && seen.device == device && seen.seq == e.seq && seen.digest == incoming.digest {
-                continue;
-            }
-            let reason = if seen.id == id {
-                format!("event id {id} was received before with different content")
-            } else {
-                format!("sequence number {} was received before as another event", e.seq)
-            };
-            return Ok(ReceiveOutcome {
-                acked_through: acked,
-                applied,
-                refused: Some(Refusal { seq: e.seq, reason }),
-            });
-        }
-        if e.seq != acked + 1 {
-            break;
-        }
-        let mut changed = false;
-        for record in &e.records {
-            match apply_record(tx, village, record, now, &mut known).await {
-                Ok(c) => changed |= c,
-                Err(ApplyError::Refused(reason)) => {
-                    return Err(ReceiveError::Apply {
-                        index,
-                        seq: e.seq,
-                        reason: format!("event {} ({}) cannot be applied: {reason}", e.seq, e.kind),
-                    })
-                }
-                Err(ApplyError::Db(err)) => return Err(err.into()),
-            }
-        }
-        if changed {
-            tx.append_feed(village, &[(e.kind.as_str(), e.subject.clone())], Some(device), now)
-                .await?;
-        }
-        let row = ReceivedRow {
-            id,
-            device: device.to_string(),
-            seq: e.seq,
-            digest: incoming.digest.clone(),
-        };
-        tx.record_received(e.id, &row, &e.kind, now).await?;
-        acked = e.seq;
-        applied += 1;
-    }
-    Ok(ReceiveOutcome {
-        acked_through: acked,
-        applied,
-        refused: None,
-    })
-}
-
-/// Households and rules found present in this transaction (neither is ever deleted).
-#[derive(Default)]
-struct Known {
-    households: HashSet<String>,
-    rules: HashSet<String>,
-}
-
-async fn apply_record(tx: &PgTx<'_>, v: &str, record: &Record, now: DateTime<Utc>, known: &mut Known) -> Applied {
-    match record {
-        Record::Household(h) => apply_household(tx, v, h, now).await,
-        Record::Entry(e) => apply_entry(tx, v, e, now, known).await,
-        Record::Rule(rule) => {
-            if tx.rule(v, &rule.code).await?.as_ref() == Some(rule) {
-                return Ok(false);
-            }
-            tx.upsert_rule(v, rule, now).await?;
-            Ok(true)
-        }
-        Record::Item(item) => {
-            let Some(current) = tx.item(v, &item.code).await? else {
-                tx.insert_item(v, item, now).await?;
-                return Ok(true);
-            };
-            if &current == item {
-                return Ok(false);
-            }
-            tx.update_item_details(v, item, now).await?;
-            if let (Stock::Limited(have), Stock::Limited(want)) = (current.stock, item.stock) {
-                if have != want {
-                    tx.move_stock(v, &item.code, want - have, StockMoveReason::Restock, Some("sync"), now)
-                        .await?;
-                }
-            }
-            Ok(true)
-        }
-        Record::Redemption(r) => apply_redemption(tx, v, r, now).await,
-        Record::Voucher(voucher) => apply_voucher(tx, v, voucher).await,
-    }
-}
-
-async fn apply_household(tx: &PgTx<'_>, v: &str, h: &HouseholdRecord, now: DateTime<Utc>) -> Applied {
-    let mut changed = false;
-    match tx.household_row(v, &h.code).await? {
-        None => {
-            tx.insert_household(v, &h.code, &h.grid, now).await?;
-            changed = true;
-        }
-        Some((grid, _, _)) if grid != h.grid => {
-            return Err(ApplyError::Refused(format!(
-                "household {} is in grid '{grid}' here but '{}' there",
-                h.code, h.grid
-            )))
-        }
-        Some(_) => {}
-    }
-    if let Some(token) = &h.qr_token {
-        match tx.household_by_qr_token(v, token).await? {
-            Some(owner) if owner == h.code => {}
-            Some(owner) => {
-                return Err(ApplyError::Refused(format!(
-                    "QR card of household {} is already given to household {owner}",
-                    h.code
-                )))
-            }
-            None => {
-                tx.set_qr_token(v, &h.code, token).await?;
-                changed = true;
-            }
-        }
-    }
-    for r in &h.residents {
-        match tx.household_of_resident(v, &r.id_hash).await? {
-            Some(owner) if owner == h.code => {}
-            Some(owner) => {
-                return Err(ApplyError::Refused(format!(
-                    "a resident of household {} ({}) is registered in household {owner}",
-                    h.code, r.resident.id_last4
-                )))
-            }
-            None => {
-                tx.insert_resident(v, &h.code, &r.resident, &r.id_hash).await?;
-                changed = true;
-            }
-        }
-    }
-    Ok(changed)
-}
-
-async fn apply_entry(tx: &PgTx<'_>, v: &str, r: &EntryRecord, now: DateTime<Utc>, known: &mut Known) -> Applied {
-    let e = &r.entry;
-    if !known.households.contains(&e.household) {
-        if tx.household_row(v, &e.household).await?.is_none() {
-            return Err(ApplyError::Refused(format!("unknown household {}", e.household)));
-        }
-        known.households.insert(e.household.clone());
-    }
-    if let Some(rule) = e.rule_code.as_ref().filter(|r| !known.rules.contains(*r)) {
-        if tx.rule(v, rule).await?.is_none() {
-            return Err(ApplyError::Refused(format!("unknown rule {rule}")));
-        }
-        known.rules.insert(rule.clone());
-    }
-    if tx.insert_entries(v, &[(e, r.dedupe_key.as_deref())]).await?.is_empty() {
-        return Ok(false);
-    }
-    if e.delta < 0 {
-        let balance = tx.household_balance(v, &e.household).await?.unwrap_or(0);
-        if balance < 0 {
-            tx.flag_overdraft(v, e.id, &e.household, balance, now).await?;
-        }
-    }
-    Ok(true)
-}
-
-async fn apply_redemption(tx: &PgTx<'_>, v: &str, r: &RedemptionRecord, now: DateTime<Utc>) -> Applied {
-    if tx.redemption_exists(&r.id).await? {
-        return Ok(false);
-    }
-    let Some(item) = tx.item(v, &r.item_code).await? else {
-        return Err(ApplyError::Refused(format!("unknown item {}", r.item_code)));
-    };
-    if Uuid::parse_str(&r.ledger_id).is_err() {
-        return Err(ApplyError::Refused(format!("debit id '{}' is not a UUID", r.ledger_id)));
-    }
-    tx.insert_synced_redemption(v, r).await?;
-    if let Stock::Limited(have) = item.stock {
-        // The kiosk had stock we had not heard of yet; the item snapshot that follows
-        // sets the true figure.
-        if have < r.qty {
-            tx.move_stock(
-                v,
-                &r.item_code,
-                r.qty - have,
-                StockMoveReason::Restock,
-                Some("sync"),
-                now,
-            )
-            .await?;
-        }
-        tx.move_stock(v, &r.item_code, -r.qty, StockMoveReason::Redemption, Some(&r.id), now)
-            .await?;
-    }
-    Ok(true)
-}
-
-async fn apply_voucher(tx: &PgTx<'_>, v: &str, voucher: &VoucherRecord) -> Applied {
-    let Some((current, _)) = tx.voucher_record(v, &voucher.serial).await? else {
-        return Err(ApplyError::Refused(format!("unknown voucher {}", voucher.serial)));
-    };
-    let open = matches!(current.status, VoucherStatus::Pending | VoucherStatus::Printed);
-    match voucher.status {
-        VoucherStatus::Settled if open => {
-            let (Some(at), Some(merchant)) = (voucher.settled_at, voucher.settled_merchant.as_deref()) else {
-                return Err(ApplyError::Refused(format!(
-                    "voucher {} settled without time or merchant",
-                    voucher.serial
-                )));
-            };
-            let clerk = voucher.settled_by.as_deref().unwrap_or("");
-            tx.mark_voucher_settled(v, &voucher.serial, merchant, clerk, at).await?;
-            Ok(true)
-        }
-        VoucherStatus::Void if open => {
-            let Some(refund) = voucher
-                .refund_ledger_id
-                .as_deref()
-                .filter(|r| Uuid::parse_str(r).is_ok())
-            else {
-                return Err(ApplyError::Refused(format!(
-                    "voucher {} voided without a refund",
-                    voucher.serial
-                )));
-            };
-            let reason = voucher.void_reason.as_deref().unwrap_or("");
-            tx.mark_voucher_void(v, &voucher.serial, reason, refund).await?;
-            Ok(true)
-        }
-        _ => Ok(false),
-    }
-}
-
-// ---- serving the feed ----
-
-/// Expands feed rows into the records that reproduce them at a kiosk; a page's ledger
-/// entries are read in one query.
-async fn expand(tx: &PgTx<'_>, village: &str, rows: Vec<FeedRow>) -> Result<Vec<SyncEvent>, PgError> {
-    let entry_ids: Vec<Uuid> = rows
-        .iter()
-        .filter(|r| r.kind == "ledger_entry")
-        .map(feed_uuid)
-        .collect::<Result<_, _>>()?;
-    let mut entries: HashMap<Uuid, EntryRecord> = tx
-        .entries_by_ids(&entry_ids)
-        .await?
-        .into_iter()
-        .map(|(entry, dedupe_key)| (entry.id, EntryRecord { entry, dedupe_key }))
-        .collect();
-    let mut events = Vec::with_capacity(rows.len());
-    for row in rows {
-        let missing = |what: &str| {
-            PgError::Corrupt(format!(
-                "feed position {} names {what} {} that does not exist",
-                row.pos, row.subject
-            ))
-        };
-        let records = match row.kind.as_str() {
-            "ledger_entry" => {
-                let id = feed_uuid(&row)?;
-                vec![Record::Entry(
-                    entries.remove(&id).ok_or_else(|| missing("ledger entry"))?,
-                )]
-            }
-            "household_changed" => {
-                let (grid, qr_token, _) = tx
-                    .household_row(village, &row.subject)
-                    .await?
-                    .ok_or_else(|| missing("household"))?;
-                vec![Record::Household(HouseholdRecord {
-                    residents: tx.residents_with_hashes(village, &row.subject).await?,
-                    code: row.subject.clone(),
-                    grid,
-                    qr_token,
-                })]
-            }
-            "rule_changed" => vec![Record::Rule(
-                tx.rule(village, &row.subject).await?.ok_or_else(|| missing("rule"))?,
-            )],
-            "catalogue_changed" => vec![Record::Item(
-                tx.item(village, &row.subject).await?.ok_or_else(|| missing("item"))?,
-            )],
-            "redemption" => {
-                let r = tx
-                    .redemption_record(village, &row.subject)
-                    .await?
-                    .ok_or_else(|| missing("redemption"))?;
-                let mut records = vec![entry_record(tx, &r.ledger_id).await?];
-                let item = tx.item(village, &r.item_code).await?;
-                records.push(Record::Redemption(r));
-                records.extend(item.map(Record::Item));
-                records
-            }
-            "voucher_settled" | "voucher_voided" => {
-                let (v, item_code) = tx
-                    .voucher_record(village, &row.subject)
-                    .await?
-                    .ok_or_else(|| missing("voucher"))?;
-                let mut records = Vec::new();
-                if let Some(refund) = &v.refund_ledger_id {
-                    records.push(entry_record(tx, refund).await?);
-                }
-                records.push(Record::Voucher(v));
-                records.extend(tx.item(village, &item_code).await?.map(Record::Item));
-                records
-            }
-            other => return Err(missing(&format!("unknown kind {other}"))),
-        };
-        events.push(SyncEvent {
-            id: row.id,
-            seq: row.pos,
-            kind: row.kind,
-            subject: row.subject,
-            created_at: row.created_at,
-            records,
-        });
-    }
-    Ok(events)
-}
-
-fn feed_uuid(row: &FeedRow) -> Result<Uuid, PgError> {
-    Uuid::parse_str(&row.subject)
-        .map_err(|_| PgError::Corrupt(format!("feed position {} names entry '{}'", row.pos, row.subject)))
-}
-
-async fn entry_record(tx: &PgTx<'_>, id: &str) -> Result<Record, PgError> {
-    let id = Uuid::parse_str(id).map_err(|_| PgError::Corrupt(format!("entry id '{id}' is not a UUID")))?;
-    let (entry, dedupe_key) = tx
-        .entries_by_ids(&[id])
-        .await?
-        .pop()
-        .ok_or_else(|| PgError::Corrupt(format!("ledger entry {id} does not exist")))?;
-    Ok(Record::Entry(EntryRecord { entry, dedupe_key }))
 }

@@ -5,23 +5,27 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{AreaPoints, Result, TownshipError, TownshipStorage};
+use ed25519_dalek::SigningKey;
+
+use super::{kiosk_record, AreaPoints, DeviceHello, Result, TownshipError, TownshipStorage, VillageFacts};
 use crate::app::{
-    AccountView, App, ChangePage, Identity, ImportReport, IncomingEvent, RankingView, ReceiveOutcome, Village,
+    AccountView, App, CatalogueItemView, ChangePage, Identity, ImportReport, IncomingEvent, RankingView,
+    ReceiveOutcome, Role, Village,
 };
 use crate::domain::clock::Clock;
+use crate::domain::kiosk::public_key_text;
 use crate::domain::period::Quarter;
 use crate::domain::rules::RuleItem;
 use crate::installation::DataDir;
-use crate::store::pg::VillageSummary;
-use crate::store::{DeviceRow, OverdraftRow, Registry, VillageRow};
+use crate::store::{DeviceRow, DoubleSettlementRow, OverdraftRow, Registry, SetAsideRow, VillageRow, VillageSummary};
 
 /// Nonces are kept this long (twice the allowed clock skew) and then forgotten.
 const NONCE_MEMORY_SECS: i64 = 600;
 
 pub struct SqliteTownship {
     registry: Mutex<Registry>,
-    villages_dir: PathBuf,
+    pub(super) db: PathBuf,
+    pub(super) villages_dir: PathBuf,
     /// Open village databases, each behind its own lock so villages work in parallel.
     open: Mutex<HashMap<String, Arc<Mutex<App>>>>,
     clock: Arc<dyn Clock>,
@@ -38,6 +42,7 @@ impl SqliteTownship {
         let villages_dir = db.with_extension("villages");
         Ok(SqliteTownship {
             registry: Mutex::new(registry),
+            db: db.to_path_buf(),
             villages_dir,
             open: Mutex::new(HashMap::new()),
             clock,
@@ -62,7 +67,11 @@ impl SqliteTownship {
         if self.registry().village(code)?.is_none() {
             return Err(TownshipError::UnknownVillage(code.to_string()));
         }
-        let app = Arc::new(Mutex::new(App::open(&self.village_dir(code), self.clock.clone())?));
+        let app = Arc::new(Mutex::new(App::open_as(
+            &self.village_dir(code),
+            self.clock.clone(),
+            Role::TownshipVillage,
+        )?));
         open.insert(code.to_string(), app.clone());
         Ok(app)
     }
@@ -75,6 +84,46 @@ impl SqliteTownship {
 
     fn now_text(&self) -> String {
         self.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    fn village_device(&self, village: &str, device: &str) -> Result<DeviceRow> {
+        self.registry()
+            .device(device)?
+            .filter(|d| d.village == village)
+            .ok_or_else(|| TownshipError::UnknownDevice {
+                village: village.to_string(),
+                device: device.to_string(),
+            })
+    }
+
+    /// The file holding the township's signing key, beside the registry database.
+    pub fn key_path(&self) -> PathBuf {
+        self.db.with_extension("township.key")
+    }
+
+    /// Where the village databases live.
+    pub fn villages_dir(&self) -> &Path {
+        &self.villages_dir
+    }
+
+    pub(super) fn backup_registry(&self, to: &Path) -> Result<()> {
+        Ok(self.registry().backup_into(to)?)
+    }
+
+    /// A village's database and keys, copied while its lock is held (no write between).
+    pub(super) fn backup_village(&self, code: &str, to: &Path) -> Result<()> {
+        let from = self.village_dir(code);
+        self.with_app(code, |app| app.backup_into(&to.join("jifen.sqlite3")))?;
+        let keys = from.root.join("keys");
+        for entry in std::fs::read_dir(&keys)
+            .map_err(|e| TownshipError::Invalid(format!("cannot read {}: {e}", keys.display())))?
+            .flatten()
+        {
+            let target = to.join("keys").join(entry.file_name());
+            std::fs::copy(entry.path(), &target)
+                .map_err(|e| TownshipError::Invalid(format!("cannot copy {}: {e}", entry.path().display())))?;
+        }
+        Ok(())
     }
 }
 
@@ -106,6 +155,7 @@ impl TownshipStorage for SqliteTownship {
             },
             self.clock.clone(),
         )?;
+        app.feed_generation()?;
         for (file, csv) in self.registry().rule_imports()? {
             app.import_rules(&file, &csv)?;
         }
@@ -132,27 +182,118 @@ impl TownshipStorage for SqliteTownship {
         Ok(self.registry().devices()?)
     }
 
-    fn add_device(&self, village: &str, name: &str, public_key: &str) -> Result<DeviceRow> {
+    fn add_device(&self, village: &str, name: &str, public_key: &str, number: Option<u32>) -> Result<DeviceRow> {
         let key = crate::sync::auth::parse_public_key(public_key).map_err(TownshipError::Invalid)?;
-        let registry = self.registry();
-        if registry.village(village)?.is_none() {
-            return Err(TownshipError::UnknownVillage(village.to_string()));
-        }
-        let id = crate::sync::auth::device_id(&key);
-        if registry.device(&id)?.is_some() {
-            return Err(TownshipError::DeviceExists(id));
-        }
         if name.trim().is_empty() {
             return Err(TownshipError::Invalid("the device name is empty".into()));
         }
-        let row = DeviceRow {
-            id,
-            village: village.to_string(),
-            name: name.trim().to_string(),
-            public_key: crate::sync::auth::public_key_text(&key),
+        let row = {
+            let registry = self.registry();
+            if registry.village(village)?.is_none() {
+                return Err(TownshipError::UnknownVillage(village.to_string()));
+            }
+            let id = crate::sync::auth::device_id(&key);
+            if registry.device(&id)?.is_some() {
+                return Err(TownshipError::DeviceExists(id));
+            }
+            let number = match number {
+                Some(n) => {
+                    super::check_number(n)?;
+                    if let Some(other) = registry
+                        .devices()?
+                        .into_iter()
+                        .find(|d| d.village == village && d.number == n)
+                    {
+                        return Err(TownshipError::NumberTaken {
+                            village: village.to_string(),
+                            number: n,
+                            device: other.id,
+                        });
+                    }
+                    n
+                }
+                None => registry.next_device_number(village)?,
+            };
+            super::check_number(number)?;
+            let row = DeviceRow {
+                id,
+                village: village.to_string(),
+                name: name.trim().to_string(),
+                public_key: public_key_text(&key),
+                number,
+                voucher_key: None,
+                legacy_serials: false,
+                retired: None,
+                last_seen: None,
+                outbox_last: 0,
+            };
+            registry.add_device(&row, &self.now_text())?;
+            row
         };
-        registry.add_device(&row, &self.now_text())?;
+        self.with_app(village, |app| app.record_kiosk(&kiosk_record(&row)))?;
         Ok(row)
+    }
+
+    fn retire_device(&self, village: &str, device: &str, reason: &str) -> Result<DeviceRow> {
+        self.village_device(village, device)?;
+        let reason = if reason.trim().is_empty() {
+            "停用"
+        } else {
+            reason.trim()
+        };
+        self.registry().retire_device(device, reason, self.clock.now())?;
+        let row = self.village_device(village, device)?;
+        self.with_app(village, |app| app.record_kiosk(&kiosk_record(&row)))?;
+        Ok(row)
+    }
+
+    fn hello(&self, village: &str, device: &str, hello: Option<&DeviceHello>) -> Result<VillageFacts> {
+        let v = self
+            .registry()
+            .village(village)?
+            .ok_or_else(|| TownshipError::UnknownVillage(village.to_string()))?;
+        self.village_device(village, device)?;
+        match hello {
+            Some(h) => self.registry().device_said_hello(
+                device,
+                &public_key_text(&h.voucher_key),
+                h.legacy_serials,
+                h.outbox_last,
+                self.clock.now(),
+            )?,
+            None => self.registry().device_seen(device, self.clock.now())?,
+        }
+        let row = self.village_device(village, device)?;
+        let id_number_key = self.id_number_key(village)?;
+        let (generation, acked_through, feed_last) = self.with_app(village, |app| {
+            app.record_kiosk(&kiosk_record(&row))?;
+            Ok((app.feed_generation()?, app.last_received_seq(device)?, app.feed_last()?))
+        })?;
+        Ok(VillageFacts {
+            village: v,
+            id_number_key,
+            kiosk_number: row.number,
+            generation,
+            acked_through,
+            feed_last,
+        })
+    }
+
+    fn acked_through(&self, village: &str, device: &str) -> Result<i64> {
+        self.with_app(village, |app| app.last_received_seq(device))
+    }
+
+    fn township_key(&self) -> Result<SigningKey> {
+        Ok(SigningKey::from_bytes(&crate::installation::load_or_create_secret(
+            &self.key_path(),
+        )?))
+    }
+
+    fn mark_restored(&self) -> Result<()> {
+        for v in self.villages()? {
+            self.with_app(&v.code, |app| app.renew_feed_generation())?;
+        }
+        Ok(())
     }
 
     fn remember_nonce(&self, device: &str, nonce: &str, now_unix: i64) -> Result<bool> {
@@ -163,6 +304,15 @@ impl TownshipStorage for SqliteTownship {
 
     fn receive(&self, village: &str, device: &str, batch: &[IncomingEvent]) -> Result<ReceiveOutcome> {
         self.with_app(village, |app| app.receive_events(device, batch))
+    }
+
+    fn retry_set_aside(&self, village: &str, decode: &dyn Fn(&str) -> Option<IncomingEvent>) -> Result<usize> {
+        self.with_app(village, |app| app.retry_received(decode))
+    }
+
+    fn restock(&self, village: &str, device: &str, item: &str, qty: i64, by: &str) -> Result<CatalogueItemView> {
+        self.village_device(village, device)?;
+        self.with_app(village, |app| app.restock_for(item, device, qty, by))
     }
 
     fn changes(&self, village: &str, device: &str, after: i64, limit: usize) -> Result<ChangePage> {
@@ -220,6 +370,14 @@ impl TownshipStorage for SqliteTownship {
         self.with_app(village, |app| app.overdrafts())
     }
 
+    fn double_settlements(&self, village: &str) -> Result<Vec<DoubleSettlementRow>> {
+        self.with_app(village, |app| app.double_settlements())
+    }
+
+    fn sync_problems(&self, village: &str) -> Result<Vec<SetAsideRow>> {
+        self.with_app(village, |app| app.set_aside_events())
+    }
+
     fn verify(&self, village: &str) -> Result<Vec<String>> {
         let report = self.with_app(village, |app| app.verify())?;
         Ok(report
@@ -230,19 +388,6 @@ impl TownshipStorage for SqliteTownship {
     }
 
     fn summary(&self, village: &str) -> Result<VillageSummary> {
-        self.with_app(village, |app| {
-            let data = app.export_data()?;
-            let feed = app.sync_status()?;
-            Ok(VillageSummary {
-                entry_ids: data.entries.iter().map(|e| e.id).collect(),
-                balances: data
-                    .households
-                    .iter()
-                    .map(|(h, _)| (h.code.clone(), h.balance))
-                    .collect(),
-                vouchers: app.vouchers(None)?.len() as i64,
-                feed_last: feed.pushed_through + feed.events_waiting,
-            })
-        })
+        self.with_app(village, |app| app.summary())
     }
 }

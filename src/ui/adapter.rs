@@ -102,15 +102,14 @@ impl Adapter {
         let a = adapter.clone();
         k.on_clerk_lock(move || {
             a.session.borrow_mut().clerk = None;
+            a.send(Command::LockClerk);
             a.go_home();
         });
         let a = adapter.clone();
         k.on_restock(move |code, add| {
-            let clerk = a.clerk_name();
             a.send(Command::Restock {
                 code: code.into(),
                 add: add.into(),
-                clerk,
             });
         });
         let a = adapter.clone();
@@ -125,9 +124,8 @@ impl Adapter {
         let a = adapter.clone();
         k.on_print_slip(move || {
             let settled = std::mem::take(&mut a.session.borrow_mut().settled);
-            let clerk = a.clerk_name();
             a.show_settled();
-            a.send(Command::PrintSlip { settled, clerk });
+            a.send(Command::PrintSlip { settled });
         });
         let a = adapter.clone();
         k.on_test_page(move || a.send(Command::TestPage));
@@ -246,11 +244,7 @@ impl Adapter {
             InputEvent::HouseholdCard { token } => Some(Identity::QrToken(token)),
             InputEvent::VoucherScanned { payload } => {
                 if screen == Screen::ClerkSettle {
-                    let clerk = self.clerk_name();
-                    self.send(Command::Settle {
-                        presented: payload,
-                        clerk,
-                    });
+                    self.send(Command::Settle { presented: payload });
                 } else if !is_clerk(screen) {
                     self.problem(Problem::Refused, "这是一张兑换券，请交给商家或工作人员核销。");
                 }
@@ -390,10 +384,6 @@ impl Adapter {
             k.set_screen(screen);
             k.invoke_touch();
         });
-    }
-
-    fn clerk_name(&self) -> String {
-        self.session.borrow().clerk.clone().unwrap_or_else(|| "kiosk".into())
     }
 
     fn send(&self, command: Command) {

@@ -18,7 +18,7 @@ use crate::devices::InputEvent;
 
 slint::include_modules!();
 
-pub use worker::{Command, Reply};
+pub use worker::{spawn as spawn_worker, Command, Reply};
 
 /// How often replies and device events are taken onto the UI thread.
 const PUMP_INTERVAL: Duration = Duration::from_millis(20);

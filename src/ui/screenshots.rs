@@ -47,7 +47,8 @@ impl Platform for HeadlessPlatform {
     }
 }
 
-/// The households whose accounts the screenshots show (by code, as a scanned label).
+/// The households whose accounts the screenshots show, by their QR cards' tokens (as
+/// scanned).
 pub struct ShownHouseholds {
     /// One with a full history, which redeems.
     pub rich: String,
@@ -135,12 +136,14 @@ pub fn capture(
     }
     k().invoke_go_home();
     k().invoke_clerk_start();
-    for d in ["2", "0"] {
-        k().invoke_pin_digit(d.into());
+    let pin = crate::app::demo::DEMO_CLERK_PIN;
+    let (first, rest) = pin.split_at(pin.len() / 2);
+    for d in first.chars() {
+        k().invoke_pin_digit(d.to_string().into());
     }
     shot.save("clerk-pin")?;
-    for d in ["1", "9"] {
-        k().invoke_pin_digit(d.into());
+    for d in rest.chars() {
+        k().invoke_pin_digit(d.to_string().into());
     }
     k().invoke_pin_enter();
     shot.wait(|ui| ui.screen() == Screen::ClerkMenu, "clerk menu")?;

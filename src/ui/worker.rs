@@ -25,12 +25,14 @@ pub enum Command {
         item: String,
     },
     UnlockClerk(String),
+    /// Clerk mode is left (the clerk tapped 退出, or it timed out): no clerk command is
+    /// taken until the next PIN.
+    LockClerk,
     /// Catalogue, unconfirmed vouchers, today's vouchers and the sync backlog for clerk mode.
     ClerkData,
     Restock {
         code: String,
         add: i64,
-        clerk: String,
     },
     SetActive {
         code: String,
@@ -39,15 +41,39 @@ pub enum Command {
     Reprint(String),
     Settle {
         presented: String,
-        clerk: String,
     },
     PrintSlip {
         settled: Vec<SettlementReceipt>,
-        clerk: String,
     },
     TestPage,
     Statement(Identity),
 }
+
+/// A clerk command and the session it needs: the worker, not the screen, decides
+/// whether clerk mode is unlocked (a screen bug, or a stray message, cannot restock).
+fn needs_clerk(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::ClerkData
+            | Command::Restock { .. }
+            | Command::SetActive { .. }
+            | Command::Reprint(_)
+            | Command::Settle { .. }
+            | Command::PrintSlip { .. }
+            | Command::TestPage
+            | Command::Statement(_)
+    )
+}
+
+/// An unlocked clerk mode: who, and until when (two minutes after their last command).
+struct ClerkSession {
+    name: String,
+    until: chrono::DateTime<chrono::Utc>,
+}
+
+/// How long clerk mode stays unlocked without a command (the screen locks itself at the
+/// same time).
+const CLERK_SESSION: chrono::Duration = chrono::Duration::seconds(120);
 
 /// What the worker answers; errors are already in words for the screen.
 #[derive(Debug)]
@@ -99,8 +125,35 @@ pub fn spawn<P: Printer + Send + 'static>(
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "start-up reprint failed"),
             }
+            let mut session: Option<ClerkSession> = None;
             for command in commands {
-                let reply = handle(&mut app, &mut printer, command).unwrap_or_else(|e| Reply::Failed(words(&e)));
+                let now = app.now();
+                let reply = match (&command, session.as_mut()) {
+                    (Command::LockClerk, _) => {
+                        session = None;
+                        continue;
+                    }
+                    (c, Some(s)) if needs_clerk(c) && s.until > now => {
+                        s.until = now + CLERK_SESSION;
+                        let name = s.name.clone();
+                        handle(&mut app, &mut printer, command, &name)
+                    }
+                    (c, _) if needs_clerk(c) => {
+                        session = None;
+                        Ok(Reply::ClerkRefused {
+                            words: "工作人员模式已锁上，请重新输入密码".into(),
+                            locked: false,
+                        })
+                    }
+                    _ => handle(&mut app, &mut printer, command, "kiosk"),
+                };
+                let reply = reply.unwrap_or_else(|e| Reply::Failed(words(&e)));
+                if let Reply::ClerkIn(name) = &reply {
+                    session = Some(ClerkSession {
+                        name: name.clone(),
+                        until: now + CLERK_SESSION,
+                    });
+                }
                 if replies.send(reply).is_err() {
                     return;
                 }
@@ -109,7 +162,8 @@ pub fn spawn<P: Printer + Send + 'static>(
         .expect("the worker thread starts")
 }
 
-fn handle(app: &mut App, printer: &mut dyn Printer, command: Command) -> Result<Reply, AppError> {
+/// Carries out one command; `clerk` is the unlocked clerk's name for clerk commands.
+fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &str) -> Result<Reply, AppError> {
     Ok(match command {
         Command::Home => {
             let quarter = app.this_month().quarter();
@@ -134,13 +188,13 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command) -> Result<
                 rules,
             }
         }
-        Command::Identify { who, card_name } => match app.account_view(&who).or_else(|e| match (&e, &who) {
-            // A scan that is no household card may be a household code (a printed label).
-            (AppError::UnknownQrToken, Identity::QrToken(text)) => {
-                app.account_view(&Identity::HouseholdCode(text.clone()))
-            }
-            _ => Err(e),
-        }) {
+        // Only an ID card or a household card's secret token opens an account; a household
+        // code (printed on lists, typed on any keyboard) never does.
+        Command::Identify {
+            who: Identity::HouseholdCode(_),
+            ..
+        } => Reply::UnknownCard,
+        Command::Identify { who, card_name } => match app.account_view(&who) {
             Ok(view) => {
                 let greeting = match (&who, card_name) {
                     (Identity::Card(id), Some(name)) => Some(form_of_address(&name, id, app.today())),
@@ -182,8 +236,9 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command) -> Result<
                 sync_note: sync_note(&app.sync_status()?),
             }
         }
-        Command::Restock { code, add, clerk } => {
-            let item = app.restock(&code, add, &clerk)?;
+        Command::LockClerk => Reply::Done(String::new()),
+        Command::Restock { code, add } => {
+            let item = app.restock(&code, add, clerk)?;
             Reply::Done(format!("{} 已补 {add}，现有 {}", item.name, stock_words(item.stock)))
         }
         Command::SetActive { code, active } => {
@@ -191,19 +246,20 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command) -> Result<
                 active: Some(active),
                 ..ItemChanges::default()
             };
-            let item = app.edit_item(&code, changes)?;
+            let item = app.edit_item(&code, changes, clerk)?;
             Reply::Done(format!("{} 已{}", item.name, if active { "上架" } else { "下架" }))
         }
         Command::Reprint(serial) => {
+            app.record_reprint(&serial, clerk)?;
             let report = app.print_voucher(&serial, printer)?;
             match report.error {
                 None => Reply::Done(format!("已重印兑换券 {serial}，券号不变")),
                 Some(words) => Reply::Failed(format!("兑换券 {serial} 没有打印出来：{words}")),
             }
         }
-        Command::Settle { presented, clerk } => Reply::Settled(app.settle(&presented, None, &clerk)?),
-        Command::PrintSlip { settled, clerk } => {
-            for slip in app.settlement_printouts(&settled, &clerk) {
+        Command::Settle { presented } => Reply::Settled(app.settle(&presented, None, None, clerk)?),
+        Command::PrintSlip { settled } => {
+            for slip in app.settlement_printouts(&settled, clerk) {
                 if let Err(f) = printer.print(&slip) {
                     return Ok(Reply::Failed(format!("结算单没有打印出来：{}（核销已记录）", f.words)));
                 }

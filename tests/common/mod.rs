@@ -4,6 +4,7 @@
 
 pub mod escpos;
 pub mod fake_printer;
+pub mod http;
 pub mod printouts;
 pub mod township;
 
@@ -50,14 +51,40 @@ pub struct TestVillage {
     pub app: App,
 }
 
-/// A new village 堰头村 (YT) with the standard rules, on a fixed clock.
+/// Rules the tests add to the standard set: awards and deductions of any size up to 1000,
+/// so a test can give a household 100 points in one entry (a standard rule gives at
+/// most its own points).
+pub const TEST_RULES_CSV: &str =
+    "code,area,kind,points,text\nT01,其他,加分,1000,测试加分\nT02,其他,扣分,1000,测试扣分\n";
+
+/// Households H1..Hn of `from..=to`, one head each with ID number `id_number(i)` and a
+/// QR card token `qr_token(i)`.
+pub fn households_csv(from: u32, to: u32) -> String {
+    let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
+    for i in from..=to {
+        csv.push_str(&format!(
+            "H{i},{},户主{i},{},head,{}\n",
+            (i - 1) % 3 + 1,
+            id_number(i),
+            qr_token(i)
+        ));
+    }
+    csv
+}
+
+/// The QR card token of test household H{i}: as long as a real one.
+pub fn qr_token(i: u32) -> String {
+    format!("QRH{i:04}-K7M3PRW9T4CX")
+}
+
+/// A new village 堰头村 (YT) with the standard rules and `TEST_RULES_CSV`, on a fixed clock.
 pub fn village() -> TestVillage {
     let tmp = tempfile::tempdir().unwrap();
     let dir = DataDir {
         root: tmp.path().join("data"),
     };
     let clock = Arc::new(FixedClock::new(test_now()));
-    let app = App::init(
+    let mut app = App::init(
         &dir,
         Village {
             code: "YT".into(),
@@ -66,6 +93,7 @@ pub fn village() -> TestVillage {
         clock.clone(),
     )
     .unwrap();
+    app.import_rules("test-rules.csv", TEST_RULES_CSV.as_bytes()).unwrap();
     TestVillage { tmp, dir, clock, app }
 }
 
@@ -89,23 +117,16 @@ pub fn wrong_check(id: &str) -> String {
 }
 
 impl TestVillage {
-    /// Registers households H1..Hn, one head each with ID number `id_number(i)`.
+    /// Registers households H1..Hn ([`households_csv`]).
     pub fn households(&mut self, n: u32) {
-        let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
-        for i in 1..=n {
-            csv.push_str(&format!(
-                "H{i},{},户主{i},{},head,QR-H{i}\n",
-                (i - 1) % 3 + 1,
-                id_number(i)
-            ));
-        }
         self.app
-            .import_households("households.csv", csv.as_bytes(), false)
+            .import_households("households.csv", households_csv(1, n).as_bytes(), false)
             .unwrap();
     }
 
+    /// A clerk's award (or, negative, deduction) under the tests' own rules.
     pub fn award(&mut self, household: &str, points: i64) {
-        let rule = if points >= 0 { "B16" } else { "D16" };
+        let rule = if points >= 0 { "T01" } else { "T02" };
         self.app
             .award(household, rule, Some(points.abs()), None, None, "test")
             .unwrap();

@@ -14,7 +14,7 @@ pub fn test_key() -> SigningKey {
 }
 
 pub fn voucher(reprint: bool) -> Printout {
-    let serial = Serial::new("YT", 42);
+    let serial = Serial::new("YT", Some(1), 42);
     let qr = VoucherPayload {
         serial: serial.clone(),
         item_code: "NOODLE".into(),
@@ -33,6 +33,7 @@ pub fn voucher(reprint: bool) -> Printout {
         ("expires", "2027-02-13".into()),
         ("merchant", "堰头面馆".into()),
         ("sponsor", "乡贤沈建国".into()),
+        ("code", jifen::domain::voucher::verification_code(&qr).unwrap()),
         ("qr", qr),
     ]);
     if reprint {
@@ -51,7 +52,7 @@ pub fn settlement() -> Printout {
         .into_iter()
         .map(|(n, item, qty, points)| {
             BTreeMap::from([
-                ("serial", Serial::new("YT", n).to_string()),
+                ("serial", Serial::new("YT", Some(1), n).to_string()),
                 ("item", item.to_string()),
                 ("qty", qty.to_string()),
                 ("points", points.to_string()),
@@ -131,9 +132,25 @@ pub fn test_page(width: u32) -> Printout {
     }
 }
 
+pub fn household_card() -> Printout {
+    Printout {
+        document: Document::HouseholdCard,
+        name: "card".into(),
+        fields: BTreeMap::from([
+            ("village", "堰头村".to_string()),
+            ("household", "YT-002".into()),
+            ("head", "朱*华".into()),
+            ("issued", "2026-11-15".into()),
+            ("qr", jifen::domain::household::qr_token_from("YT", [5; 15])),
+        ]),
+        rows: Vec::new(),
+    }
+}
+
 /// Every document, named for its golden file.
 pub fn all(width: u32) -> Vec<(&'static str, Printout)> {
     vec![
+        ("household-card", household_card()),
         ("voucher", voucher(false)),
         ("reprint", voucher(true)),
         ("settlement", settlement()),

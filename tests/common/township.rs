@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use jifen::domain::clock::SystemClock;
 use jifen::store::pg::ScratchDatabase;
 use jifen::sync::server::{router, ServerState};
-use jifen::sync::{sync_once, SyncClient, SyncError, SyncReport};
+use jifen::sync::{sync_once, ClientOptions, SyncClient, SyncError, SyncReport};
 use jifen::township::{PgTownship, SqliteTownship, TownshipStorage};
 use tower::ServiceExt;
 
@@ -76,7 +76,9 @@ pub struct TestTownship {
     pub storage: Arc<dyn TownshipStorage>,
     pub url: String,
     pub faults: Arc<Faults>,
-    _runtime: tokio::runtime::Runtime,
+    /// The SQLite engine itself (None on PostgreSQL), for backups and restores.
+    pub sqlite: Option<Arc<SqliteTownship>>,
+    runtime: Option<tokio::runtime::Runtime>,
     /// The throw-away PostgreSQL database, dropped with the township (after the server).
     _postgres: Option<ScratchDatabase>,
 }
@@ -85,70 +87,131 @@ impl TestTownship {
     pub fn start() -> TestTownship {
         let tmp = tempfile::tempdir().unwrap();
         let faults = Arc::new(Faults::default());
+        let (storage, sqlite, postgres): (Arc<dyn TownshipStorage>, _, _) = match std::env::var(POSTGRES_ENV) {
+            Ok(admin) => {
+                let scratch = ScratchDatabase::create(&admin, "jifen_test").unwrap();
+                let storage = PgTownship::connect(&scratch.url, 8, Arc::new(SystemClock)).unwrap();
+                (Arc::new(storage), None, Some(scratch))
+            }
+            Err(_) => {
+                let db = tmp.path().join("township.sqlite3");
+                let t = Arc::new(SqliteTownship::open(&db, Arc::new(SystemClock)).unwrap());
+                (t.clone(), Some(t), None)
+            }
+        };
+        let mut township = TestTownship {
+            tmp,
+            storage,
+            url: String::new(),
+            faults,
+            sqlite,
+            runtime: None,
+            _postgres: postgres,
+        };
+        township.serve();
+        township
+    }
+
+    /// Serves the storage on a new port behind the fault layer.
+    fn serve(&mut self) {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let (storage, postgres): (Arc<dyn TownshipStorage>, _) = match std::env::var(POSTGRES_ENV) {
-            Ok(admin) => {
-                let scratch = ScratchDatabase::create(&admin, "jifen_test").unwrap();
-                let storage = PgTownship::connect(&scratch.url, 8, Arc::new(SystemClock)).unwrap();
-                (Arc::new(storage), Some(scratch))
-            }
-            Err(_) => {
-                let db = tmp.path().join("township.sqlite3");
-                (
-                    Arc::new(SqliteTownship::open(&db, Arc::new(SystemClock)).unwrap()),
-                    None,
-                )
-            }
-        };
-        let inner = router(ServerState {
-            storage: storage.clone(),
-            clock: Arc::new(SystemClock),
-        });
-        let f = faults.clone();
+        let inner = router(ServerState::new(self.storage.clone(), Arc::new(SystemClock)).unwrap());
+        let f = self.faults.clone();
         let app = axum::Router::new().fallback(move |req: Request<Body>| {
             let inner = inner.clone();
             let faults = f.clone();
             async move { with_faults(inner, faults, req).await }
         });
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        self.url = format!("http://{}", listener.local_addr().unwrap());
         runtime.spawn(async move { axum::serve(listener, app).await });
-        TestTownship {
-            tmp,
-            storage,
-            url,
-            faults,
-            _runtime: runtime,
-            _postgres: postgres,
-        }
+        self.runtime = Some(runtime);
     }
 
-    /// Registers a village; with `kiosk`, takes that kiosk's ID-number key.
-    pub fn village(&self, code: &str, name: &str, kiosk: Option<&TestVillage>) {
-        let key = kiosk.map(|k| k.app.id_number_secret());
-        self.storage.add_village(code, name, key).unwrap();
+    /// The township's database file (SQLite engine).
+    pub fn db(&self) -> std::path::PathBuf {
+        self.tmp.path().join("township.sqlite3")
+    }
+
+    /// An online backup into a new folder (SQLite engine).
+    pub fn backup(&self) -> std::path::PathBuf {
+        let out = self.tmp.path().join(format!("backup-{}", uuid::Uuid::now_v7()));
+        self.sqlite
+            .as_ref()
+            .expect("backups are of the SQLite engine")
+            .backup(&out)
+            .unwrap();
+        out
+    }
+
+    /// Stops the server, puts the backup back, and serves again (on a new port: make new
+    /// clients with `client`).
+    pub fn restore(&mut self, from: &std::path::Path) {
+        self.runtime = None;
+        SqliteTownship::restore(from, &self.db()).unwrap();
+        let t = Arc::new(SqliteTownship::open(&self.db(), Arc::new(SystemClock)).unwrap());
+        self.storage = t.clone();
+        self.sqlite = Some(t);
+        self.serve();
+    }
+
+    /// Registers a village with the standard rules and the tests' own (`TEST_RULES_CSV`).
+    pub fn village(&self, code: &str, name: &str) {
+        self.storage.add_village(code, name, None).unwrap();
+        self.storage
+            .import_rules("test-rules.csv", super::TEST_RULES_CSV.as_bytes())
+            .unwrap();
+    }
+
+    /// Registers the village of a kiosk that began on its own, as such a village joins:
+    /// with the kiosk's ID-number key, and its `households` (H1..Hn of
+    /// `TestVillage::households`) imported here from the same file.
+    pub fn adopt(&self, kiosk: &mut TestVillage, households: u32) {
+        let code = kiosk.app.village().code.clone();
+        let key = kiosk.app.id_number_secret().unwrap();
+        self.storage
+            .add_village(&code, &format!("{code}村"), Some(key))
+            .unwrap();
+        self.storage
+            .import_rules("test-rules.csv", super::TEST_RULES_CSV.as_bytes())
+            .unwrap();
+        if households > 0 {
+            self.storage
+                .import_households(&code, "households.csv", super::households_csv(1, households).as_bytes())
+                .unwrap();
+        }
     }
 
     pub fn register(&self, kiosk: &TestVillage, name: &str) -> String {
         let key = kiosk.app.device_signing_key().verifying_key();
         let text = jifen::sync::auth::public_key_text(&key);
         self.storage
-            .add_device(&kiosk.app.village().code, name, &text)
+            .add_device(&kiosk.app.village().code, name, &text, None)
             .unwrap()
             .id
     }
 
+    /// The township's public key, as a kiosk is given it at enrolment.
+    pub fn key(&self) -> ed25519_dalek::VerifyingKey {
+        self.storage.township_key().unwrap().verifying_key()
+    }
+
     pub fn client(&self, kiosk: &TestVillage) -> SyncClient {
-        SyncClient::new(
-            &self.url,
-            kiosk.app.device_signing_key(),
-            &kiosk.app.village().code,
-            CLIENT_TIMEOUT,
-        )
+        self.client_at(&self.url, kiosk)
+    }
+
+    /// A kiosk's client for another address (a dead link, a proxy).
+    pub fn client_at(&self, url: &str, kiosk: &TestVillage) -> SyncClient {
+        let options = ClientOptions {
+            timeout: CLIENT_TIMEOUT,
+            township_key: self.key(),
+            allow_plain_http: false,
+        };
+        SyncClient::new(url, kiosk.app.device_signing_key(), &kiosk.app.village().code, &options).unwrap()
     }
 
     /// A one-row scoring sheet for `household` under `rule`, imported at the township.
@@ -162,7 +225,7 @@ impl TestTownship {
 }
 
 pub fn sync(kiosk: &mut TestVillage, client: &SyncClient) -> Result<SyncReport, SyncError> {
-    sync_once(&mut kiosk.app, &kiosk.dir, client)
+    sync_once(&mut kiosk.app, client)
 }
 
 /// Syncs until a round succeeds (at most `rounds`), as the kiosk's loop would.
@@ -177,31 +240,30 @@ pub fn sync_until_ok(kiosk: &mut TestVillage, client: &SyncClient, rounds: usize
     panic!("sync did not succeed in {rounds} rounds: {last:?}");
 }
 
-/// Each ledger entry once on both sides, equal balances, `verify` clean on both.
+/// Each ledger entry once on both sides, equal balances, vouchers and shelves, no shelf
+/// below zero, `verify` clean on both.
 pub fn assert_converged(township: &TestTownship, kiosk: &mut TestVillage) {
     let code = kiosk.app.village().code.clone();
-    let here = kiosk.app.export_data().unwrap();
+    let here = kiosk.app.summary().unwrap();
     let there = township.storage.summary(&code).unwrap();
-    let mut ids_here: Vec<_> = here.entries.iter().map(|e| e.id).collect();
-    let mut ids_there: Vec<_> = there.entry_ids.clone();
-    let n_here = ids_here.len();
-    let n_there = ids_there.len();
-    ids_here.sort();
-    ids_here.dedup();
-    ids_there.sort();
-    ids_there.dedup();
-    assert_eq!(ids_here.len(), n_here, "an entry is twice on the kiosk");
-    assert_eq!(ids_there.len(), n_there, "an entry is twice at the township");
-    assert_eq!(ids_here, ids_there, "kiosk and township hold different entries");
-    let mut balances_here: Vec<_> = here
-        .households
-        .iter()
-        .map(|(h, _)| (h.code.clone(), h.balance))
-        .collect();
-    let mut balances_there = there.balances.clone();
-    balances_here.sort();
-    balances_there.sort();
-    assert_eq!(balances_here, balances_there, "balances differ");
+    let mut unique = here.entry_ids.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), here.entry_ids.len(), "an entry is twice on the kiosk");
+    let mut unique = there.entry_ids.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), there.entry_ids.len(), "an entry is twice at the township");
+    assert_eq!(
+        here.entry_ids, there.entry_ids,
+        "kiosk and township hold different entries"
+    );
+    assert_eq!(here.balances, there.balances, "balances differ");
+    assert_eq!(here.voucher_states, there.voucher_states, "vouchers differ");
+    assert_eq!(here.shelves, there.shelves, "shelves differ");
+    assert!(
+        here.shelves.iter().all(|(_, _, n)| *n >= 0),
+        "a shelf below zero: {:?}",
+        here.shelves
+    );
     let v = kiosk.app.verify().unwrap();
     assert!(v.ok, "kiosk verify: {:?}", v.problems);
     let problems = township.storage.verify(&code).unwrap();

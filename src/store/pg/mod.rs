@@ -5,6 +5,7 @@
 //! pool, the CLI calls it directly), so this store owns a small tokio runtime and blocks
 //! on it; the pool's connections live on that runtime.
 
+mod fleet;
 mod registry;
 mod village;
 
@@ -15,7 +16,8 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
 
-pub use village::{FeedRow, VillageSummary};
+pub use fleet::{EntryFacts, VoucherFacts};
+pub use village::FeedRow;
 
 /// Errors from PostgreSQL. Messages name the database problem, never a resident's data.
 #[derive(Debug, thiserror::Error)]
@@ -76,7 +78,10 @@ impl PgError {
 pub type Result<T, E = PgError> = std::result::Result<T, E>;
 
 /// Migrations in order; `schema_migrations` records the ones applied.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("schema_1.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("schema_1.sql")),
+    (2, include_str!("schema_2_fleet.sql")),
+];
 
 /// An arbitrary but fixed key: migrations run under this advisory lock, so two servers
 /// starting together do not both create the schema.

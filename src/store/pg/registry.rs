@@ -59,29 +59,105 @@ impl PgTx<'_> {
     }
 
     pub async fn device(&self, id: &str) -> Result<Option<DeviceRow>> {
-        let row = self
-            .q_opt(
-                "SELECT id, village, name, public_key FROM devices WHERE id = $1",
-                &[&id],
-            )
-            .await?;
+        let sql = format!("SELECT {DEVICE_COLS} FROM devices WHERE id = $1");
+        let row = self.q_opt(&sql, &[&id]).await?;
         Ok(row.as_ref().map(device_row))
     }
 
     pub async fn devices(&self) -> Result<Vec<DeviceRow>> {
-        let rows = self
-            .q(
-                "SELECT id, village, name, public_key FROM devices ORDER BY village, created_at, id",
-                &[],
-            )
-            .await?;
+        let sql = format!("SELECT {DEVICE_COLS} FROM devices ORDER BY village, number");
+        let rows = self.q(&sql, &[]).await?;
         Ok(rows.iter().map(device_row).collect())
+    }
+
+    /// One more than any number the village's kiosks were ever given.
+    pub async fn next_device_number(&self, village: &str) -> Result<u32> {
+        let n: i32 = self
+            .q_one(
+                "SELECT coalesce(max(number), 0) + 1 FROM devices WHERE village = $1",
+                &[&village],
+            )
+            .await?
+            .get(0);
+        Ok(n as u32)
     }
 
     pub async fn insert_device(&self, d: &DeviceRow, at: DateTime<Utc>) -> Result<()> {
         self.exec(
-            "INSERT INTO devices (id, village, name, public_key, created_at) VALUES ($1, $2, $3, $4, $5)",
-            &[&d.id, &d.village, &d.name, &d.public_key, &at],
+            "INSERT INTO devices (id, village, name, public_key, number, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&d.id, &d.village, &d.name, &d.public_key, &(d.number as i32), &at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// What a kiosk said at its hello; true when its voucher key or old-serials flag is
+    /// new (the village's kiosks must hear of it).
+    pub async fn device_said_hello(
+        &self,
+        id: &str,
+        voucher_key: &str,
+        legacy_serials: bool,
+        outbox_last: i64,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let row = self
+            .q_one(
+                "WITH old AS (SELECT voucher_key, legacy_serials FROM devices WHERE id = $1)
+                 UPDATE devices SET voucher_key = coalesce(devices.voucher_key, $2),
+                     legacy_serials = devices.legacy_serials OR $3, outbox_last = $4, last_seen_at = $5
+                 FROM old WHERE devices.id = $1
+                 RETURNING old.voucher_key IS DISTINCT FROM devices.voucher_key
+                        OR old.legacy_serials IS DISTINCT FROM devices.legacy_serials",
+                &[&id, &voucher_key, &legacy_serials, &outbox_last, &at],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+
+    pub async fn device_seen(&self, id: &str, at: DateTime<Utc>) -> Result<()> {
+        self.exec("UPDATE devices SET last_seen_at = $2 WHERE id = $1", &[&id, &at])
+            .await?;
+        Ok(())
+    }
+
+    pub async fn retire_device(&self, id: &str, reason: &str, at: DateTime<Utc>) -> Result<()> {
+        self.exec(
+            "UPDATE devices SET retired_at = $3, retired_reason = $2 WHERE id = $1 AND retired_at IS NULL",
+            &[&id, &reason, &at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The township's signing key; made (once, whoever asks first) if there is none.
+    pub async fn township_key(&self, fresh: [u8; 32]) -> Result<[u8; 32]> {
+        self.exec(
+            "INSERT INTO township_key (id, signing_key) VALUES (1, $1) ON CONFLICT DO NOTHING",
+            &[&fresh.as_slice()],
+        )
+        .await?;
+        let bytes: Vec<u8> = self
+            .q_one("SELECT signing_key FROM township_key WHERE id = 1", &[])
+            .await?
+            .get(0);
+        bytes
+            .try_into()
+            .map_err(|_| PgError::Corrupt("the township key is not 32 bytes".into()))
+    }
+
+    pub async fn generation(&self, village: &str) -> Result<String> {
+        Ok(self
+            .q_one("SELECT generation FROM villages WHERE code = $1", &[&village])
+            .await?
+            .get(0))
+    }
+
+    /// New generations for every village's feed (after a restore).
+    pub async fn renew_generations(&self) -> Result<()> {
+        self.exec(
+            "UPDATE villages SET generation = md5(random()::text || clock_timestamp()::text || code)",
+            &[],
         )
         .await?;
         Ok(())
@@ -117,11 +193,21 @@ impl PgTx<'_> {
     }
 }
 
+const DEVICE_COLS: &str = "id, village, name, public_key, number, voucher_key, legacy_serials, retired_at, \
+                           retired_reason, last_seen_at, outbox_last";
+
 fn device_row(r: &tokio_postgres::Row) -> DeviceRow {
+    let retired_at: Option<DateTime<Utc>> = r.get(7);
     DeviceRow {
         id: r.get(0),
         village: r.get(1),
         name: r.get(2),
         public_key: r.get(3),
+        number: r.get::<_, i32>(4) as u32,
+        voucher_key: r.get(5),
+        legacy_serials: r.get(6),
+        retired: retired_at.map(|at| (at, r.get::<_, Option<String>>(8).unwrap_or_default())),
+        last_seen: r.get(9),
+        outbox_last: r.get(10),
     }
 }

@@ -14,7 +14,7 @@ use crate::domain::period::Month;
 use crate::domain::records::{RedemptionRecord, ResidentRecord, VoucherRecord};
 use crate::domain::rules::RuleItem;
 use crate::domain::voucher::VoucherStatus;
-use crate::store::{MeritRow, OverdraftRow, ReceivedRow, StockMoveReason};
+use crate::store::{MeritRow, OverdraftRow, ReceivedRow, VillageSummary};
 
 /// One position of a village's change feed.
 #[derive(Debug, Clone)]
@@ -26,21 +26,11 @@ pub struct FeedRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// What a village holds, for tests and `verify` output: every ledger id, each
-/// household's balance, how many vouchers, the last feed position.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VillageSummary {
-    pub entry_ids: Vec<Uuid>,
-    pub balances: Vec<(String, i64)>,
-    pub vouchers: i64,
-    pub feed_last: i64,
-}
-
 const ENTRY_COLS: &str =
     "id, household, delta, kind, rule_code, reason, month, source, recorded_by, created_at, corrects, dedupe_key";
 const ITEM_COLS: &str = "code, name, points_cost, stock, merchant, sponsor, valid_days, active";
 const VOUCHER_COLS: &str = "serial, status, qr_payload, issued_at, expires_on, settled_at, settled_merchant, \
-                            settled_by, void_reason, refund_ledger_id";
+                            settled_by, void_reason, refund_ledger_id, settled_device";
 
 /// Integrity checks over one village ($1), each returning one text per offending row.
 const CHECKS: &[(&str, &str)] = &[
@@ -64,14 +54,24 @@ const CHECKS: &[(&str, &str)] = &[
     (
         "stock_conserved",
         "SELECT 'item ' || c.code || ' shows stock ' || c.stock || ' but its stock moves sum to ' || coalesce(m.total, 0)
-         FROM items c LEFT JOIN (SELECT item, sum(delta) AS total FROM stock_moves WHERE village = $1 GROUP BY item) m
+         FROM items c LEFT JOIN (SELECT item, sum(delta) AS total FROM stock_moves
+                                 WHERE village = $1 AND uid IS NOT NULL GROUP BY item) m
            ON m.item = c.code
          WHERE c.village = $1 AND c.stock IS NOT NULL AND c.stock != coalesce(m.total, 0)",
     ),
     (
+        "shelf_equals_moves",
+        "SELECT 'the shelf of ' || s.holder || ' holds ' || s.stock || ' of ' || s.item
+                || ' but its moves sum to ' || coalesce(m.total, 0)
+         FROM shelves s LEFT JOIN (SELECT item, holder, sum(delta) AS total FROM stock_moves
+                                   WHERE village = $1 AND uid IS NOT NULL GROUP BY item, holder) m
+           ON m.item = s.item AND m.holder = s.holder
+         WHERE s.village = $1 AND s.stock != coalesce(m.total, 0)",
+    ),
+    (
         "redemption_has_one_voucher",
         "SELECT 'redemption ' || r.id || ' has ' || count(v.serial) || ' vouchers'
-         FROM redemptions r LEFT JOIN vouchers v ON v.redemption_id = r.id
+         FROM redemptions r LEFT JOIN vouchers v ON v.village = r.village AND v.redemption_id = r.id
          WHERE r.village = $1 GROUP BY r.id HAVING count(v.serial) != 1",
     ),
     (
@@ -84,13 +84,13 @@ const CHECKS: &[(&str, &str)] = &[
     (
         "debit_has_redemption",
         "SELECT 'ledger entry ' || l.id || ' debits ' || (-l.delta) || ' points for a redemption that does not exist'
-         FROM ledger l LEFT JOIN redemptions r ON r.ledger_id = l.id
+         FROM ledger l LEFT JOIN redemptions r ON r.village = l.village AND r.ledger_id = l.id
          WHERE l.village = $1 AND l.kind = 'redemption' AND r.id IS NULL",
     ),
     (
         "void_has_refund",
         "SELECT 'void voucher ' || v.serial || ' has no matching refund entry'
-         FROM vouchers v JOIN redemptions r ON r.id = v.redemption_id
+         FROM vouchers v JOIN redemptions r ON r.village = v.village AND r.id = v.redemption_id
          LEFT JOIN ledger l ON l.id = v.refund_ledger_id
          WHERE v.village = $1 AND v.status = 'void'
            AND (l.id IS NULL OR l.kind != 'refund' OR l.delta != r.points OR l.corrects IS DISTINCT FROM r.ledger_id)",
@@ -98,7 +98,7 @@ const CHECKS: &[(&str, &str)] = &[
     (
         "refund_has_void_voucher",
         "SELECT 'refund entry ' || l.id || ' is not the refund of a void voucher'
-         FROM ledger l LEFT JOIN vouchers v ON v.refund_ledger_id = l.id
+         FROM ledger l LEFT JOIN vouchers v ON v.village = l.village AND v.refund_ledger_id = l.id
          WHERE l.village = $1 AND l.kind = 'refund' AND (v.serial IS NULL OR v.status != 'void')",
     ),
     (
@@ -530,10 +530,10 @@ impl PgTx<'_> {
         row.as_ref().map(catalogue_item).transpose()
     }
 
-    /// Adds an item; its initial stock is recorded as a stock move.
+    /// Adds an item; a limited one starts with nothing on any shelf (stock comes as moves).
     pub async fn insert_item(&self, village: &str, item: &CatalogueItem, at: DateTime<Utc>) -> Result<()> {
         let stock = match item.stock {
-            Stock::Limited(n) => Some(n),
+            Stock::Limited(_) => Some(0i64),
             Stock::Unlimited => None,
         };
         self.exec(
@@ -554,14 +554,10 @@ impl PgTx<'_> {
             ],
         )
         .await?;
-        if let Some(n) = stock {
-            self.insert_stock_move(village, &item.code, n, StockMoveReason::Initial, None, at)
-                .await?;
-        }
         Ok(())
     }
 
-    /// Everything but the stock, which only moves through [`PgTx::move_stock`].
+    /// Everything but the stock, which only moves through [`PgTx::move_stock_batch`].
     pub async fn update_item_details(&self, village: &str, item: &CatalogueItem, at: DateTime<Utc>) -> Result<()> {
         self.exec(
             "UPDATE items SET name = $3, points_cost = $4, merchant = $5, sponsor = $6, valid_days = $7,
@@ -583,116 +579,21 @@ impl PgTx<'_> {
         Ok(())
     }
 
-    pub async fn move_stock(
-        &self,
-        village: &str,
-        code: &str,
-        delta: i64,
-        reason: StockMoveReason,
-        reference: Option<&str>,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        let n = self
-            .exec(
-                "UPDATE items SET stock = stock + $3 WHERE village = $1 AND code = $2 AND stock IS NOT NULL",
-                &[&village, &code, &delta],
-            )
-            .await?;
-        if n != 1 {
-            return Err(PgError::Corrupt(format!(
-                "stock move on unlimited or missing item {code}"
-            )));
-        }
-        self.insert_stock_move(village, code, delta, reason, reference, at)
-            .await
-    }
-
-    async fn insert_stock_move(
-        &self,
-        village: &str,
-        code: &str,
-        delta: i64,
-        reason: StockMoveReason,
-        reference: Option<&str>,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        self.exec(
-            "INSERT INTO stock_moves (village, item, delta, reason, ref, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&village, &code, &delta, &reason.key(), &reference, &at],
-        )
-        .await?;
-        Ok(())
-    }
-
     // ---- redemptions and vouchers ----
-
-    pub async fn redemption_exists(&self, id: &str) -> Result<bool> {
-        Ok(self
-            .q_opt("SELECT 1 FROM redemptions WHERE id = $1", &[&id])
-            .await?
-            .is_some())
-    }
-
-    pub async fn insert_synced_redemption(&self, village: &str, r: &RedemptionRecord) -> Result<()> {
-        let ledger_id = uuid_col(&r.ledger_id, "redemption debit")?;
-        self.exec(
-            "INSERT INTO redemptions (id, village, household, item, qty, points, ledger_id, recorded_by, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &[
-                &r.id,
-                &village,
-                &r.household,
-                &r.item_code,
-                &r.qty,
-                &r.points,
-                &ledger_id,
-                &r.recorded_by,
-                &r.created_at,
-            ],
-        )
-        .await?;
-        let v = &r.voucher;
-        let refund = v
-            .refund_ledger_id
-            .as_deref()
-            .map(|id| uuid_col(id, "refund"))
-            .transpose()?;
-        self.exec(
-            "INSERT INTO vouchers (serial, village, redemption_id, status, qr_payload, issued_at, expires_on,
-                                       settled_at, settled_merchant, settled_by, void_reason, refund_ledger_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            &[
-                &v.serial,
-                &village,
-                &r.id,
-                &v.status.key(),
-                &v.qr_payload,
-                &v.issued_at,
-                &v.expires_on,
-                &v.settled_at,
-                &v.settled_merchant,
-                &v.settled_by,
-                &v.void_reason,
-                &refund,
-            ],
-        )
-        .await?;
-        Ok(())
-    }
 
     /// A redemption as it travels, with its voucher.
     pub async fn redemption_record(&self, village: &str, id: &str) -> Result<Option<RedemptionRecord>> {
         let row = self
             .q_opt(
                 "SELECT r.id, r.household, r.item, r.qty, r.points, r.ledger_id, r.recorded_by, r.created_at, v.serial
-                 FROM redemptions r JOIN vouchers v ON v.redemption_id = r.id
+                 FROM redemptions r JOIN vouchers v ON v.village = r.village AND v.redemption_id = r.id
                  WHERE r.village = $1 AND r.id = $2",
                 &[&village, &id],
             )
             .await?;
         let Some(r) = row else { return Ok(None) };
         let serial: String = r.get(8);
-        let (voucher, _) = self
+        let (voucher, _, _) = self
             .voucher_record(village, &serial)
             .await?
             .ok_or_else(|| PgError::Corrupt(format!("redemption {id} has no voucher")))?;
@@ -709,10 +610,11 @@ impl PgTx<'_> {
         }))
     }
 
-    /// A voucher as it travels, with the code of its item.
-    pub async fn voucher_record(&self, village: &str, serial: &str) -> Result<Option<(VoucherRecord, String)>> {
+    /// A voucher as it travels, with the code of its item and its redemption's id.
+    pub async fn voucher_record(&self, village: &str, serial: &str) -> Result<Option<(VoucherRecord, String, String)>> {
         let sql = format!(
-            "SELECT {VOUCHER_COLS}, r.item FROM vouchers v JOIN redemptions r ON r.id = v.redemption_id
+            "SELECT {VOUCHER_COLS}, r.item, r.id FROM vouchers v
+             JOIN redemptions r ON r.village = v.village AND r.id = v.redemption_id
              WHERE v.village = $1 AND v.serial = $2"
         );
         let row = self.q_opt(&sql, &[&village, &serial]).await?;
@@ -728,25 +630,9 @@ impl PgTx<'_> {
             settled_by: r.get(7),
             void_reason: r.get(8),
             refund_ledger_id: r.get::<_, Option<Uuid>>(9).map(|u| u.to_string()),
+            settled_device: r.get(10),
         };
-        Ok(Some((record, r.get(10))))
-    }
-
-    pub async fn mark_voucher_settled(
-        &self,
-        village: &str,
-        serial: &str,
-        merchant: &str,
-        clerk: &str,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        self.exec(
-            "UPDATE vouchers SET status = 'settled', settled_at = $3, settled_merchant = $4, settled_by = $5
-                 WHERE village = $1 AND serial = $2",
-            &[&village, &serial, &at, &merchant, &clerk],
-        )
-        .await?;
-        Ok(())
+        Ok(Some((record, r.get(11), r.get(12))))
     }
 
     pub async fn mark_voucher_void(&self, village: &str, serial: &str, reason: &str, refund: &str) -> Result<()> {
@@ -904,14 +790,20 @@ impl PgTx<'_> {
                 &[&village],
             )
             .await?;
-        let vouchers: i64 = self
-            .q_one("SELECT count(*) FROM vouchers WHERE village = $1", &[&village])
-            .await?
-            .get(0);
+        let vouchers = self
+            .q(
+                "SELECT serial, status FROM vouchers WHERE village = $1 ORDER BY serial COLLATE \"C\"",
+                &[&village],
+            )
+            .await?;
+        let mut entry_ids: Vec<Uuid> = ids.iter().map(|r| r.get(0)).collect();
+        entry_ids.sort();
         Ok(VillageSummary {
-            entry_ids: ids.iter().map(|r| r.get(0)).collect(),
+            entry_ids,
             balances: balances.iter().map(|r| (r.get(0), r.get(1))).collect(),
-            vouchers,
+            vouchers: vouchers.len() as i64,
+            voucher_states: vouchers.iter().map(|r| (r.get(0), r.get(1))).collect(),
+            shelves: self.shelves(village).await?,
             feed_last: self.feed_last(village).await?,
         })
     }
@@ -951,7 +843,7 @@ fn rule_item(r: &Row) -> Result<RuleItem> {
     })
 }
 
-fn catalogue_item(r: &Row) -> Result<CatalogueItem> {
+pub(super) fn catalogue_item(r: &Row) -> Result<CatalogueItem> {
     let valid_days: i32 = r.get(6);
     Ok(CatalogueItem {
         code: r.get(0),
