@@ -203,7 +203,7 @@ impl App {
             let mut voucher_states: Vec<(String, String)> = tx
                 .vouchers(None)?
                 .into_iter()
-                .map(|v| (v.serial, v.status.key().to_string()))
+                .map(|v| (v.serial, summary_status(v.status).to_string()))
                 .collect();
             voucher_states.sort();
             Ok(VillageSummary {
@@ -215,6 +215,16 @@ impl App {
                 feed_last: tx.outbox_last_seq()?,
             })
         })
+    }
+}
+
+/// A voucher's status as every side agrees on it: printing is the issuing kiosk's own
+/// business, so pending and printed are both "outstanding".
+fn summary_status(s: crate::domain::voucher::VoucherStatus) -> &'static str {
+    if s.is_outstanding() {
+        "outstanding"
+    } else {
+        s.key()
     }
 }
 
@@ -320,9 +330,10 @@ pub(super) fn expand(tx: &Tx, row: OutboxRow) -> Result<SyncEvent> {
             tx.clerk_action(&row.subject)?.ok_or_else(|| missing("clerk action"))?,
         )],
         "redemption" => {
-            let r = tx
+            let mut r = tx
                 .redemption_record(&row.subject)?
                 .ok_or_else(|| missing("redemption"))?;
+            r.voucher = r.voucher.as_issued();
             let mut records = vec![entry(&r.ledger_id)?];
             let taken = moves(&r.id, StockMoveReason::Redemption)?;
             records.push(Record::Redemption(r));

@@ -126,6 +126,24 @@ pub struct VoucherRecord {
     pub refund_ledger_id: Option<String>,
 }
 
+impl VoucherRecord {
+    /// The voucher as it was issued: what a redemption event carries. Its settlement or
+    /// void travels in an event of its own, so each event reproduces just its own change
+    /// (and a redemption sent after its voucher was settled still arrives as issued).
+    pub fn as_issued(&self) -> VoucherRecord {
+        VoucherRecord {
+            status: VoucherStatus::Pending,
+            settled_at: None,
+            settled_merchant: None,
+            settled_by: None,
+            settled_device: None,
+            void_reason: None,
+            refund_ledger_id: None,
+            ..self.clone()
+        }
+    }
+}
+
 /// The outbox event kinds a kiosk or a township village writes. A kind outside this list
 /// (from a newer peer) is not an error: its records decide what happens to it.
 pub const EVENT_KINDS: &[&str] = &[

@@ -70,8 +70,11 @@ impl SqliteTownship {
             )));
         }
         let _lock = take_lock(db)?;
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
-        let aside = db.with_extension(format!("before-restore-{stamp}"));
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f");
+        let mut aside = db.with_extension(format!("before-restore-{stamp}"));
+        while aside.exists() {
+            aside = db.with_extension(format!("before-restore-{stamp}-{}", uuid::Uuid::now_v7().simple()));
+        }
         fs::create_dir_all(&aside).map_err(io("create", &aside))?;
         let mut moved = vec![db.to_path_buf(), db.with_extension("villages")];
         for suffix in ["sqlite3-wal", "sqlite3-shm"] {

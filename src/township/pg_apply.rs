@@ -388,10 +388,11 @@ pub(super) async fn expand(tx: &PgTx<'_>, village: &str, rows: Vec<FeedRow>) -> 
                 )]
             }
             "redemption" => {
-                let r = tx
+                let mut r = tx
                     .redemption_record(village, &row.subject)
                     .await?
                     .ok_or_else(|| missing("redemption"))?;
+                r.voucher = r.voucher.as_issued();
                 let mut records = vec![entry_record(tx, &r.ledger_id).await?];
                 let moves = tx.stock_moves_for(village, &r.id, StockMoveReason::Redemption).await?;
                 records.push(Record::Redemption(r));

@@ -792,7 +792,8 @@ impl PgTx<'_> {
             .await?;
         let vouchers = self
             .q(
-                "SELECT serial, status FROM vouchers WHERE village = $1 ORDER BY serial COLLATE \"C\"",
+                "SELECT serial, CASE WHEN status IN ('pending', 'printed') THEN 'outstanding' ELSE status END
+                 FROM vouchers WHERE village = $1 ORDER BY serial COLLATE \"C\"",
                 &[&village],
             )
             .await?;
