@@ -461,3 +461,33 @@ proptest! {
         prop_assert_eq!(after, before);
     }
 }
+
+#[test]
+fn the_township_reaches_postgresql_over_tls_checked_against_its_own_ca() {
+    let (Ok(admin), Ok(tls_url), Ok(other_ca)) = (
+        std::env::var(common::township::POSTGRES_ENV),
+        std::env::var("JIFEN_TEST_DATABASE_TLS_URL"),
+        std::env::var("JIFEN_TEST_OTHER_CA"),
+    ) else {
+        return; // Only beside the throw-away PostgreSQL of .ci/with-postgres.
+    };
+    let ca = tls_url.split("sslrootcert=").nth(1).unwrap().to_string();
+    let scratch = jifen::store::pg::ScratchDatabase::create(&admin, "jifen_tls").unwrap();
+    let at = |query: &str| format!("{}?{query}", scratch.url.replace("127.0.0.1", "localhost"));
+    let clock = Arc::new(jifen::domain::clock::SystemClock);
+    let connect = |url: String| jifen::township::PgTownship::connect(&url, 2, clock.clone());
+
+    let township = connect(at(&format!("sslmode=verify-full&sslrootcert={ca}"))).unwrap();
+    use jifen::township::TownshipStorage;
+    township.add_village("YT", "堰头村", None).unwrap();
+    assert_eq!(township.villages().unwrap().len(), 1);
+    assert!(connect(at("sslmode=require")).is_ok(), "encrypted, unverified");
+
+    let err = connect(at(&format!("sslmode=verify-full&sslrootcert={other_ca}"))).err().unwrap();
+    assert!(err.to_string().to_lowercase().contains("certificate"), "{err}");
+    let err = connect(at("sslmode=disable")).err().unwrap();
+    assert!(err.to_string().contains("no encryption") || err.to_string().contains("pg_hba"), "{err}");
+    // The name checked: the certificate is for localhost, not for this address.
+    let by_ip = format!("{}?sslmode=verify-full&sslrootcert={ca}", scratch.url.replace("127.0.0.1", "127.0.0.2"));
+    assert!(connect(by_ip).is_err());
+}

@@ -316,14 +316,26 @@ pub fn stock_words(stock: Option<i64>) -> String {
     }
 }
 
-/// What clerk mode says about the link to the township, below the waiting count.
+/// What clerk mode says about the link to the township, below the waiting count: the
+/// last success and problem, changes that wait here with their reasons, and a restore of
+/// the township's data that this kiosk found and made good.
 fn sync_note(s: &crate::app::SyncStatus) -> String {
-    let last = match &s.last_success {
+    let mut note = match &s.last_success {
         Some(t) => format!("上次同步成功：{}", t.replace('T', " ").trim_end_matches('Z')),
         None => "还没有与乡镇同步过".to_string(),
     };
-    match &s.last_error {
-        Some(e) => format!("{last}。最近一次：{e}"),
-        None => last,
+    if let Some(e) = &s.last_error {
+        note.push_str(&format!("。最近一次：{e}"));
     }
+    if let Some(at) = &s.township_restored {
+        note.push_str(&format!("。{at} 发现乡镇服务器从备份恢复过，本机已补传、补收"));
+    }
+    if s.quarantined > 0 {
+        note.push_str(&format!("。有 {} 条乡镇来的记录暂时无法采用", s.quarantined));
+        if let Some(first) = s.quarantine.first() {
+            note.push_str(&format!("（如：{}）", first.reason));
+        }
+        note.push_str("，每次同步都会再试");
+    }
+    note
 }

@@ -7,6 +7,7 @@
 
 mod fleet;
 mod registry;
+mod tls;
 mod village;
 
 use std::future::Future;
@@ -14,7 +15,7 @@ use std::future::Future;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{IsolationLevel, NoTls, Row};
+use tokio_postgres::{IsolationLevel, Row};
 
 pub use fleet::{EntryFacts, VoucherFacts};
 pub use village::FeedRow;
@@ -24,7 +25,7 @@ pub use village::FeedRow;
 pub enum PgError {
     #[error("PostgreSQL: {}", describe(.0))]
     Db(tokio_postgres::Error),
-    #[error("cannot get a PostgreSQL connection: {0}")]
+    #[error("cannot get a PostgreSQL connection: {}", chain(.0))]
     Pool(#[from] deadpool_postgres::PoolError),
     #[error("bad --database-url: {0}")]
     Url(String),
@@ -53,6 +54,22 @@ fn describe(e: &tokio_postgres::Error) -> String {
         (None, Some(source)) => format!("{e}: {source}"),
         (None, None) => e.to_string(),
     }
+}
+
+/// An error with every cause after it ("error performing TLS handshake: invalid peer
+/// certificate: UnknownIssuer"), so the operator reads what actually went wrong.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text
 }
 
 impl PgError {
@@ -107,9 +124,8 @@ impl PgStore {
     /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB`, or `host=/socket/dir`
     /// key-value form) with up to `max_connections`, and brings the schema up to date.
     pub fn connect(url: &str, max_connections: usize) -> Result<PgStore> {
-        let config: tokio_postgres::Config = url
-            .parse()
-            .map_err(|e: tokio_postgres::Error| PgError::Url(e.to_string()))?;
+        let url = tls::parse(url)?;
+        let connector = tls::connector(&url)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("jifen-pg")
@@ -117,8 +133,8 @@ impl PgStore {
             .build()
             .map_err(|e| PgError::Url(format!("cannot start the database runtime: {e}")))?;
         let manager = Manager::from_config(
-            config,
-            NoTls,
+            url.config,
+            connector,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -313,8 +329,10 @@ fn admin_sql(admin_url: &str, sql: &str) -> Result<()> {
         .enable_all()
         .build()
         .map_err(|e| PgError::Url(format!("cannot start the database runtime: {e}")))?;
+    let url = tls::parse(admin_url)?;
+    let connector = tls::connector(&url)?;
     runtime.block_on(async {
-        let (client, connection) = tokio_postgres::connect(admin_url, NoTls).await?;
+        let (client, connection) = url.config.connect(connector).await?;
         let task = tokio::spawn(connection);
         let result = client.batch_execute(sql).await;
         drop(client);
