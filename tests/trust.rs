@@ -483,11 +483,19 @@ fn the_township_reaches_postgresql_over_tls_checked_against_its_own_ca() {
     assert_eq!(township.villages().unwrap().len(), 1);
     assert!(connect(at("sslmode=require")).is_ok(), "encrypted, unverified");
 
-    let err = connect(at(&format!("sslmode=verify-full&sslrootcert={other_ca}"))).err().unwrap();
+    let err = connect(at(&format!("sslmode=verify-full&sslrootcert={other_ca}")))
+        .err()
+        .unwrap();
     assert!(err.to_string().to_lowercase().contains("certificate"), "{err}");
     let err = connect(at("sslmode=disable")).err().unwrap();
-    assert!(err.to_string().contains("no encryption") || err.to_string().contains("pg_hba"), "{err}");
+    assert!(
+        err.to_string().contains("no encryption") || err.to_string().contains("pg_hba"),
+        "{err}"
+    );
     // The name checked: the certificate is for localhost, not for this address.
-    let by_ip = format!("{}?sslmode=verify-full&sslrootcert={ca}", scratch.url.replace("127.0.0.1", "127.0.0.2"));
+    let by_ip = format!(
+        "{}?sslmode=verify-full&sslrootcert={ca}",
+        scratch.url.replace("127.0.0.1", "127.0.0.2")
+    );
     assert!(connect(by_ip).is_err());
 }

@@ -33,6 +33,12 @@ pub(super) fn run(
         devices.idcard = Some(sim.path().to_path_buf());
         let cards = demo_cards(&mut app)?;
         let commands = sim.reader.clone();
+        eprintln!(
+            "演示：在这里输入 place 1 … place 5 放一张演示身份证，lift 拿走；\n\
+             或在窗口里输入户卡 {} 再按回车（YT-058 户，像扫码枪一样）。工作人员密码 {}",
+            crate::app::demo::demo_qr_token(57),
+            crate::app::demo::DEMO_CLERK_PIN
+        );
         std::thread::spawn(move || {
             let _ = super::devices::serve_reader_commands(&commands, &cards, std::io::stdin().lock());
         });

@@ -13,6 +13,14 @@ pub struct HouseholdRow {
     pub head_name: Option<String>,
 }
 
+/// What applying a sync batch needs of a household, without the names.
+pub struct HouseholdBalanceRow {
+    pub code: String,
+    pub grid: String,
+    pub qr_token: Option<String>,
+    pub balance: i64,
+}
+
 impl Tx<'_> {
     pub fn ensure_grid(&self, name: &str) -> Result<()> {
         self.exec("INSERT OR IGNORE INTO grids (name) VALUES (?1)", [name])?;
@@ -71,6 +79,30 @@ impl Tx<'_> {
         Ok(self
             .row("SELECT code FROM households WHERE qr_token = ?1", [token], |r| r.get(0))
             .optional()?)
+    }
+
+    /// Those of these households that exist, a query per 500 codes.
+    pub fn household_states(&self, codes: &[String]) -> Result<Vec<HouseholdBalanceRow>> {
+        let mut found = Vec::new();
+        for chunk in codes.chunks(500) {
+            let sql = format!(
+                "SELECT code, grid, qr_token, balance FROM households WHERE code IN ({})",
+                vec!["?"; chunk.len()].join(",")
+            );
+            let mut stmt = self.tx.prepare_cached(&sql)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(chunk.iter()), |r| {
+                    Ok(HouseholdBalanceRow {
+                        code: r.get(0)?,
+                        grid: r.get(1)?,
+                        qr_token: r.get(2)?,
+                        balance: r.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            found.extend(rows);
+        }
+        Ok(found)
     }
 
     pub fn household_row(&self, code: &str) -> Result<Option<HouseholdRow>> {

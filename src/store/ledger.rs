@@ -5,6 +5,24 @@ use super::{parse_col, parse_time, time_text, Result, Tx};
 use crate::domain::ledger::{EntryKind, LedgerEntry};
 use crate::domain::period::Month;
 
+/// Keys bound per `IN (…)` query when a batch is looked up.
+const IN_CHUNK: usize = 500;
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(",")
+}
+
+/// An entry as applying a sync batch needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryFacts {
+    pub id: Uuid,
+    pub household: String,
+    pub delta: i64,
+    pub kind: EntryKind,
+    pub rule_code: Option<String>,
+    pub corrects: Option<Uuid>,
+}
+
 /// Points earned by one household over a range of months (merit entries only).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MeritRow {
@@ -66,6 +84,79 @@ impl Tx<'_> {
             params![e.household, e.delta],
         )?;
         Ok(())
+    }
+
+    /// Appends entries received by sync (new ones: the caller checked) and moves each
+    /// household's balance once for all of its entries.
+    pub fn append_entries(&self, entries: &[(&LedgerEntry, Option<&str>)]) -> Result<()> {
+        let mut totals: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+        for (e, key) in entries {
+            self.insert_entry(e, *key, INSERT_ENTRY)?;
+            *totals.entry(e.household.as_str()).or_default() += e.delta;
+        }
+        for (household, delta) in totals {
+            self.exec(
+                "UPDATE households SET balance = balance + ?2 WHERE code = ?1",
+                params![household, delta],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// What applying needs to know of those of these entries that exist: (id, household,
+    /// delta, kind, rule, corrects), a query per 500 ids.
+    pub fn entry_facts(&self, ids: &[Uuid]) -> Result<Vec<EntryFacts>> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT id, household_code, delta, kind, rule_code, corrects FROM ledger WHERE id IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut stmt = self.tx.prepare_cached(&sql)?;
+            let texts: Vec<String> = chunk.iter().map(Uuid::to_string).collect();
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(texts.iter()), |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            for (id, household, delta, kind, rule, corrects) in rows {
+                found.push(EntryFacts {
+                    id: parse_col(id, "entry id", |s| Uuid::parse_str(s).ok())?,
+                    household,
+                    delta,
+                    kind: parse_col(kind, "entry kind", EntryKind::parse)?,
+                    rule_code: rule,
+                    corrects: corrects
+                        .map(|c| parse_col(c, "corrected entry", |s| Uuid::parse_str(s).ok()))
+                        .transpose()?,
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    /// Those of these scoring-sheet keys already in the ledger, a query per 500 keys.
+    pub fn known_dedupe_keys(&self, keys: &[String]) -> Result<Vec<String>> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT dedupe_key FROM ledger WHERE dedupe_key IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut stmt = self.tx.prepare_cached(&sql)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(chunk.iter()), |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            found.extend(rows);
+        }
+        Ok(found)
     }
 
     /// The delta of the entry recorded under an import key, if any.

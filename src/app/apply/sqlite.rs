@@ -10,20 +10,19 @@ use crate::store::{DoubleSettlementRow, Result, Tx};
 
 pub(crate) fn load(tx: &Tx, needs: &Needs) -> Result<Snapshot> {
     let mut s = Snapshot::default();
-    for code in &needs.households {
-        if let Some(h) = tx.household_row(code)? {
-            s.households.insert(
-                h.code.clone(),
-                HouseholdState {
-                    grid: h.grid,
-                    qr_token: h.qr_token.clone(),
-                    balance: h.balance,
-                },
-            );
-            if let Some(t) = h.qr_token {
-                s.tokens.insert(t, h.code);
-            }
+    let codes: Vec<String> = needs.households.iter().cloned().collect();
+    for h in tx.household_states(&codes)? {
+        if let Some(t) = &h.qr_token {
+            s.tokens.insert(t.clone(), h.code.clone());
         }
+        s.households.insert(
+            h.code,
+            HouseholdState {
+                grid: h.grid,
+                qr_token: h.qr_token,
+                balance: h.balance,
+            },
+        );
     }
     for token in &needs.tokens {
         if let Some(owner) = tx.household_by_qr_token(token)? {
@@ -42,25 +41,21 @@ pub(crate) fn load(tx: &Tx, needs: &Needs) -> Result<Snapshot> {
         .into_iter()
         .map(|(item, holder, stock)| ((item, holder), stock))
         .collect();
-    for id in &needs.entry_ids {
-        if let Some(e) = tx.entry(*id)? {
-            s.entries.insert(
-                e.id,
-                KnownEntry {
-                    household: e.household,
-                    delta: e.delta,
-                    kind: e.kind,
-                    rule_code: e.rule_code,
-                    corrects: e.corrects,
-                },
-            );
-        }
+    let ids: Vec<uuid::Uuid> = needs.entry_ids.iter().copied().collect();
+    for e in tx.entry_facts(&ids)? {
+        s.entries.insert(
+            e.id,
+            KnownEntry {
+                household: e.household,
+                delta: e.delta,
+                kind: e.kind,
+                rule_code: e.rule_code,
+                corrects: e.corrects,
+            },
+        );
     }
-    for key in &needs.dedupe_keys {
-        if tx.entry_delta_by_dedupe_key(key)?.is_some() {
-            s.dedupe_keys.insert(key.clone());
-        }
-    }
+    let keys: Vec<String> = needs.dedupe_keys.iter().cloned().collect();
+    s.dedupe_keys.extend(tx.known_dedupe_keys(&keys)?);
     for id in &needs.redemption_ids {
         if tx.redemption_exists(id)? {
             s.redemptions.insert(id.clone());
@@ -120,9 +115,12 @@ pub(crate) fn write(tx: &Tx, plan: &Plan, now: DateTime<Utc>) -> Result<()> {
     for item in &plan.item_updates {
         tx.update_item_details(item, now)?;
     }
-    for e in &plan.entries {
-        tx.append_entry(&e.entry, e.dedupe_key.as_deref())?;
-    }
+    let entries: Vec<_> = plan
+        .entries
+        .iter()
+        .map(|e| (&e.entry, e.dedupe_key.as_deref()))
+        .collect();
+    tx.append_entries(&entries)?;
     for o in &plan.overdrafts {
         tx.flag_overdraft(&o.entry.to_string(), &o.household, o.balance_after, now)?;
     }

@@ -124,7 +124,12 @@ impl PgStore {
     /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB`, or `host=/socket/dir`
     /// key-value form) with up to `max_connections`, and brings the schema up to date.
     pub fn connect(url: &str, max_connections: usize) -> Result<PgStore> {
-        let url = tls::parse(url)?;
+        let mut url = tls::parse(url)?;
+        // Batches look their keys up with `= ANY($1)`; a generic plan made for one batch
+        // size scans a village's whole ledger for the next. Plan each time instead.
+        let options = url.config.get_options().unwrap_or("").to_string();
+        url.config
+            .options(format!("{options} -c plan_cache_mode=force_custom_plan").trim());
         let connector = tls::connector(&url)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

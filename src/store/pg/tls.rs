@@ -259,8 +259,10 @@ mod tests {
 
     #[test]
     fn ssl_settings_are_read_from_both_url_forms_and_the_rest_is_left_alone() {
-        let u = parse("postgres://jifen@db.example:5432/jifen?sslmode=verify-full&sslrootcert=/etc/ca.pem&application_name=x")
-            .unwrap();
+        let u = parse(
+            "postgres://jifen@db.example:5432/jifen?sslmode=verify-full&sslrootcert=/etc/ca.pem&application_name=x",
+        )
+        .unwrap();
         assert_eq!(u.mode, Mode::VerifyFull);
         assert_eq!(u.root_cert, Some(PathBuf::from("/etc/ca.pem")));
         assert_eq!(u.config.get_application_name(), Some("x"));
