@@ -307,6 +307,14 @@ fn a_clerk_pin_is_read_from_stdin_checked_under_the_lockout_and_a_clerk_can_be_d
         all.extend_from_slice(args);
         jifen_with_stdin(&dir, &all, stdin)
     };
+    let listed_clerk = |name: &str| {
+        let listed = json(&clerk(&["list", "--json"], ""));
+        let rows = listed.as_array().expect("clerk list is a JSON array");
+        rows.iter()
+            .find(|c| c["name"] == name)
+            .expect("the clerk is listed")
+            .clone()
+    };
     let out = clerk(&["add", "--name", "村主任", "--pin-stdin"], "654321\n");
     assert!(out.status.success(), "{}", stderr(&out));
     let bad = clerk(&["add", "--name", "村主任", "--pin-stdin"], "4321\n");
@@ -329,24 +337,10 @@ fn a_clerk_pin_is_read_from_stdin_checked_under_the_lockout_and_a_clerk_can_be_d
     );
     let right = clerk(&["verify", "--name", "村主任", "--pin-stdin"], "654321\n");
     assert_eq!(right.status.code(), Some(1), "locked, even with the right PIN");
-    let listed = json(&clerk(&["list", "--json"], ""));
-    let row = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "村主任")
-        .unwrap()
-        .clone();
+    let row = listed_clerk("村主任");
     assert!(row["locked_until"].is_string(), "{row}");
     assert!(clerk(&["deactivate", "--name", "村主任"], "").status.success());
-    let listed = json(&clerk(&["list", "--json"], ""));
-    let row = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "村主任")
-        .unwrap()
-        .clone();
+    let row = listed_clerk("村主任");
     assert_eq!(row["active"], false);
     let gone = clerk(&["verify", "--name", "村主任", "--pin-stdin"], "654321\n");
     assert!(stderr(&gone).contains("no active clerk"), "{}", stderr(&gone));

@@ -83,16 +83,7 @@ impl App {
         let village = self.village.code.clone();
         let released = self.store.write(|tx| {
             let rows = tx.set_aside_rows()?;
-            let mut by_origin: Vec<(String, Vec<IncomingEvent>)> = Vec::new();
-            for row in rows.iter().take(super::sync::RETRIES_PER_ROUND) {
-                let (Some(origin), Some(e)) = (row.origin.clone(), decode(&row.raw)) else {
-                    continue;
-                };
-                match by_origin.last_mut() {
-                    Some((o, list)) if *o == origin => list.push(e),
-                    _ => by_origin.push((origin, vec![e])),
-                }
-            }
+            let by_origin = super::sync::retries_by_origin(&rows, decode);
             let mut released = 0;
             for (origin, events) in &by_origin {
                 let kiosk = kiosk_identity(tx, &village, origin)?;

@@ -53,7 +53,8 @@ pub use printing::{Document, PrintFailure, PrintJob, PrintReport, Printer, Print
 pub use ranking::{ranking_rows, RankingRow, RankingView};
 pub use redeem::RedemptionReceipt;
 pub use sync::{
-    ChangePage, IncomingEvent, PullOutcome, PulledPage, ReceiveOutcome, Refusal, SyncStatus, RETRIES_PER_ROUND,
+    retries_by_origin, ChangePage, IncomingEvent, PullOutcome, PulledPage, ReceiveOutcome, Refusal, SyncStatus,
+    RETRIES_PER_ROUND,
 };
 pub use verify::VerifyReport;
 pub use vouchers::{SettlementReceipt, VoucherView};

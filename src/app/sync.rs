@@ -93,6 +93,26 @@ pub(super) const RESTORED: &str = "sync.township_restored";
 /// Set-aside events tried again per round, so a long backlog cannot stall a round.
 pub const RETRIES_PER_ROUND: usize = 200;
 
+/// Township: the first set-aside events of a round, decoded and grouped by the kiosk that
+/// pushed them (runs in order, so each kiosk's events are tried with its own authority).
+/// Rows that no longer decode stay set aside.
+pub fn retries_by_origin(
+    rows: &[crate::store::SetAsideRow],
+    decode: &dyn Fn(&str) -> Option<super::IncomingEvent>,
+) -> Vec<(String, Vec<super::IncomingEvent>)> {
+    let mut by_origin: Vec<(String, Vec<super::IncomingEvent>)> = Vec::new();
+    for row in rows.iter().take(RETRIES_PER_ROUND) {
+        let (Some(origin), Some(e)) = (row.origin.clone(), decode(&row.raw)) else {
+            continue;
+        };
+        match by_origin.last_mut() {
+            Some((o, list)) if *o == origin => list.push(e),
+            _ => by_origin.push((origin, vec![e])),
+        }
+    }
+    by_origin
+}
+
 impl App {
     /// Kiosk: the next events the township has not acknowledged, expanded into records.
     pub fn unpushed_events(&mut self, limit: usize) -> Result<Vec<SyncEvent>> {

@@ -1,6 +1,7 @@
 use rusqlite::{params, OptionalExtension};
 use uuid::Uuid;
 
+use super::facts::EntryFacts;
 use super::{parse_col, parse_time, time_text, Result, Tx};
 use crate::domain::ledger::{EntryKind, LedgerEntry};
 use crate::domain::period::Month;
@@ -10,17 +11,6 @@ const IN_CHUNK: usize = 500;
 
 fn placeholders(n: usize) -> String {
     vec!["?"; n].join(",")
-}
-
-/// An entry as applying a sync batch needs to know it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntryFacts {
-    pub id: Uuid,
-    pub household: String,
-    pub delta: i64,
-    pub kind: EntryKind,
-    pub rule_code: Option<String>,
-    pub corrects: Option<Uuid>,
 }
 
 /// Points earned by one household over a range of months (merit entries only).
@@ -103,8 +93,8 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// What applying needs to know of those of these entries that exist: (id, household,
-    /// delta, kind, rule, corrects), a query per 500 ids.
+    /// What applying needs to know of those of these entries that exist, a query per
+    /// 500 ids.
     pub fn entry_facts(&self, ids: &[Uuid]) -> Result<Vec<EntryFacts>> {
         let mut found = Vec::new();
         for chunk in ids.chunks(IN_CHUNK) {

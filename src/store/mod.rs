@@ -6,6 +6,7 @@
 
 mod catalogue;
 mod clerks;
+mod facts;
 mod fleet;
 mod households;
 mod ledger;
@@ -26,9 +27,10 @@ use rusqlite::{Connection, TransactionBehavior};
 
 pub use catalogue::StockMoveReason;
 pub use clerks::ClerkRow;
+pub use facts::{EntryFacts, VoucherFacts};
 pub use fleet::{DoubleSettlementRow, SetAsideRow};
 pub use households::{HouseholdBalanceRow, HouseholdRow};
-pub use ledger::{EntryFacts, MeritRow};
+pub use ledger::MeritRow;
 pub use registry::{DeviceRow, Registry, VillageRow};
 pub use sync::{OutboxRow, OverdraftRow, ReceivedRow};
 pub use verify::Problem;

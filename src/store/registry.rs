@@ -82,6 +82,24 @@ pub struct DeviceRow {
     pub outbox_last: i64,
 }
 
+impl DeviceRow {
+    /// A kiosk just registered: it has not said hello yet.
+    pub fn registered(id: String, village: &str, name: &str, public_key: String, number: u32) -> DeviceRow {
+        DeviceRow {
+            id,
+            village: village.to_string(),
+            name: name.trim().to_string(),
+            public_key,
+            number,
+            voucher_key: None,
+            legacy_serials: false,
+            retired: None,
+            last_seen: None,
+            outbox_last: 0,
+        }
+    }
+}
+
 const DEVICE_COLS: &str = "id, village, name, public_key, number, voucher_key, legacy_serials, retired_at, \
                            retired_reason, last_seen_at, outbox_last";
 

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::app::apply::{self, Candidate, HouseholdState, KioskIdentity, KnownEntry, Needs, Origin, Plan, Snapshot};
+use crate::app::apply::{self, Candidate, HouseholdState, KioskIdentity, Needs, Origin, Plan, Snapshot};
 use crate::app::{IncomingEvent, ReceiveOutcome, Refusal};
 use crate::domain::catalogue::StockMoveReason;
 use crate::domain::records::{EntryRecord, HouseholdRecord, QrCardRecord, Record, SyncEvent};
@@ -76,16 +76,7 @@ pub(super) async fn retry(
     now: DateTime<Utc>,
 ) -> Result<usize, PgError> {
     let rows = tx.set_aside_rows(village).await?;
-    let mut by_origin: Vec<(String, Vec<IncomingEvent>)> = Vec::new();
-    for row in rows.iter().take(crate::app::RETRIES_PER_ROUND) {
-        let (Some(origin), Some(e)) = (row.origin.clone(), decode(&row.raw)) else {
-            continue;
-        };
-        match by_origin.last_mut() {
-            Some((o, list)) if *o == origin => list.push(e),
-            _ => by_origin.push((origin, vec![e])),
-        }
-    }
+    let by_origin = crate::app::retries_by_origin(&rows, decode);
     let mut released = 0;
     for (origin, events) in &by_origin {
         let kiosk = identity(tx, village, origin).await?;
@@ -197,44 +188,19 @@ async fn load(tx: &PgTx<'_>, village: &str, needs: &Needs) -> Result<Snapshot, P
         .map(|(item, holder, stock)| ((item, holder), stock))
         .collect();
     let entry_ids: Vec<Uuid> = needs.entry_ids.iter().copied().collect();
-    for e in tx.entry_facts(&entry_ids).await? {
-        if e.village != village {
+    for (holder, e) in tx.entry_facts(&entry_ids).await? {
+        if holder != village {
             s.foreign.insert(e.id.to_string());
             continue;
         }
-        s.entries.insert(
-            e.id,
-            KnownEntry {
-                household: e.household,
-                delta: e.delta,
-                kind: e.kind,
-                rule_code: e.rule_code,
-                corrects: e.corrects,
-            },
-        );
+        s.entries.insert(e.id, e);
     }
     s.dedupe_keys
         .extend(tx.known_dedupe_keys(village, &list(&needs.dedupe_keys)).await?);
     s.redemptions
         .extend(tx.known_redemptions(village, &list(&needs.redemption_ids)).await?);
     for v in tx.voucher_facts(village, &list(&needs.serials)).await? {
-        s.vouchers.insert(
-            v.serial.clone(),
-            apply::VoucherState {
-                redemption_id: v.redemption_id,
-                status: v.status,
-                household: v.household,
-                item_code: v.item_code,
-                qty: v.qty,
-                points: v.points,
-                ledger_id: v.ledger_id.to_string(),
-                settled_at: v.settled_at,
-                settled_merchant: v.settled_merchant,
-                settled_by: v.settled_by,
-                settled_device: v.settled_device,
-                refund_ledger_id: v.refund_ledger_id.map(|u| u.to_string()),
-            },
-        );
+        s.vouchers.insert(v.serial.clone(), v);
     }
     let move_ids: Vec<Uuid> = needs.move_ids.iter().copied().collect();
     for (id, owner) in tx.known_moves(&move_ids).await? {

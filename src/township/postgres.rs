@@ -138,18 +138,7 @@ impl TownshipStorage for PgTownship {
                     device: other.id,
                 });
             }
-            let row = DeviceRow {
-                id: id.clone(),
-                village: village.to_string(),
-                name: name.trim().to_string(),
-                public_key: public_key_text(&key),
-                number,
-                voucher_key: None,
-                legacy_serials: false,
-                retired: None,
-                last_seen: None,
-                outbox_last: 0,
-            };
+            let row = DeviceRow::registered(id.clone(), village, name, public_key_text(&key), number);
             tx.insert_device(&row, now).await?;
             tx.append_feed(village, &[("kiosk_changed", row.id.clone())], None, now)
                 .await?;

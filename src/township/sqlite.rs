@@ -215,18 +215,7 @@ impl TownshipStorage for SqliteTownship {
                 None => registry.next_device_number(village)?,
             };
             super::check_number(number)?;
-            let row = DeviceRow {
-                id,
-                village: village.to_string(),
-                name: name.trim().to_string(),
-                public_key: public_key_text(&key),
-                number,
-                voucher_key: None,
-                legacy_serials: false,
-                retired: None,
-                last_seen: None,
-                outbox_last: 0,
-            };
+            let row = DeviceRow::registered(id, village, name, public_key_text(&key), number);
             registry.add_device(&row, &self.now_text())?;
             row
         };

@@ -29,12 +29,12 @@ use uuid::Uuid;
 
 use crate::domain::catalogue::{CatalogueItem, StockMove};
 use crate::domain::kiosk::KioskRecord;
-use crate::domain::ledger::EntryKind;
 use crate::domain::records::{
     ClerkActionRecord, EntryRecord, Record, RedemptionRecord, ResidentRecord, SyncEvent, VoucherRecord,
 };
 use crate::domain::rules::RuleItem;
 use crate::domain::voucher::VoucherStatus;
+use crate::store::{EntryFacts, VoucherFacts};
 
 pub use authority::award_within_rule;
 pub use plan::plan;
@@ -87,33 +87,6 @@ pub struct HouseholdState {
     pub balance: i64,
 }
 
-/// A ledger entry already held, as far as checks of later records need it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KnownEntry {
-    pub household: String,
-    pub delta: i64,
-    pub kind: EntryKind,
-    pub rule_code: Option<String>,
-    pub corrects: Option<Uuid>,
-}
-
-/// A voucher already held, with what was redeemed for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VoucherState {
-    pub redemption_id: String,
-    pub status: VoucherStatus,
-    pub household: String,
-    pub item_code: String,
-    pub qty: i64,
-    pub points: i64,
-    pub ledger_id: String,
-    pub settled_at: Option<DateTime<Utc>>,
-    pub settled_merchant: Option<String>,
-    pub settled_by: Option<String>,
-    pub settled_device: Option<String>,
-    pub refund_ledger_id: Option<String>,
-}
-
 /// What the events of a batch refer to, loaded before planning. Rules, items, shelves
 /// and kiosks are small and loaded whole; the rest by the keys [`Needs`] lists.
 #[derive(Debug, Clone, Default)]
@@ -127,10 +100,10 @@ pub struct Snapshot {
     pub items: HashMap<String, CatalogueItem>,
     /// (item, holder) → stock on that shelf.
     pub shelves: HashMap<(String, String), i64>,
-    pub entries: HashMap<Uuid, KnownEntry>,
+    pub entries: HashMap<Uuid, EntryFacts>,
     pub dedupe_keys: HashSet<String>,
     pub redemptions: HashSet<String>,
-    pub vouchers: HashMap<String, VoucherState>,
+    pub vouchers: HashMap<String, VoucherFacts>,
     pub moves: HashSet<Uuid>,
     /// Device id → kiosk.
     pub kiosks: HashMap<String, KioskRecord>,

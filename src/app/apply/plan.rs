@@ -5,9 +5,7 @@
 use uuid::Uuid;
 
 use super::authority::{self, Forbidden};
-use super::{
-    Candidate, DoubleSettlement, HouseholdState, KnownEntry, Origin, Overdraft, Plan, SetAside, Snapshot, VoucherState,
-};
+use super::{Candidate, DoubleSettlement, HouseholdState, Origin, Overdraft, Plan, SetAside, Snapshot};
 use crate::domain::catalogue::{CatalogueItem, Stock, StockMove};
 use crate::domain::kiosk::KioskRecord;
 use crate::domain::records::{
@@ -15,6 +13,7 @@ use crate::domain::records::{
 };
 use crate::domain::rules::RuleItem;
 use crate::domain::voucher::VoucherStatus;
+use crate::store::{EntryFacts, VoucherFacts};
 
 /// Plans applying `candidates` in order from `origin` over `snapshot`.
 pub fn plan(snapshot: Snapshot, origin: &Origin, candidates: &[Candidate]) -> Plan {
@@ -88,7 +87,7 @@ enum Undo {
     Entry(Uuid),
     DedupeKey(String),
     Redemption(String),
-    Voucher(String, Option<VoucherState>),
+    Voucher(String, Option<VoucherFacts>),
     Move(Uuid),
     Kiosk(String, Option<KioskRecord>),
     ClerkAction(Uuid),
@@ -148,7 +147,7 @@ impl State {
         self.undo.push(Undo::Item(code, old));
     }
 
-    fn set_voucher(&mut self, serial: &str, v: VoucherState) {
+    fn set_voucher(&mut self, serial: &str, v: VoucherFacts) {
         let old = self.s.vouchers.insert(serial.to_string(), v);
         self.undo.push(Undo::Voucher(serial.to_string(), old));
     }
@@ -334,7 +333,8 @@ fn entry(state: &mut State, out: &mut Plan, r: &EntryRecord) -> Applied {
     }
     state.s.entries.insert(
         e.id,
-        KnownEntry {
+        EntryFacts {
+            id: e.id,
             household: e.household.clone(),
             delta: e.delta,
             kind: e.kind,
@@ -443,7 +443,8 @@ fn redemption(state: &mut State, out: &mut Plan, r: &RedemptionRecord) -> Applie
     let v = &r.voucher;
     state.set_voucher(
         &v.serial,
-        VoucherState {
+        VoucherFacts {
+            serial: v.serial.clone(),
             redemption_id: r.id.clone(),
             status: v.status,
             household: r.household.clone(),

@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{HouseholdState, KnownEntry, Needs, Plan, Snapshot, VoucherState};
+use super::{HouseholdState, Needs, Plan, Snapshot};
 use crate::domain::clock::china_time_text;
-use crate::store::{DoubleSettlementRow, Result, Tx};
+use crate::store::{DoubleSettlementRow, Result, Tx, VoucherFacts};
 
 pub(crate) fn load(tx: &Tx, needs: &Needs) -> Result<Snapshot> {
     let mut s = Snapshot::default();
@@ -43,16 +43,7 @@ pub(crate) fn load(tx: &Tx, needs: &Needs) -> Result<Snapshot> {
         .collect();
     let ids: Vec<uuid::Uuid> = needs.entry_ids.iter().copied().collect();
     for e in tx.entry_facts(&ids)? {
-        s.entries.insert(
-            e.id,
-            KnownEntry {
-                household: e.household,
-                delta: e.delta,
-                kind: e.kind,
-                rule_code: e.rule_code,
-                corrects: e.corrects,
-            },
-        );
+        s.entries.insert(e.id, e);
     }
     let keys: Vec<String> = needs.dedupe_keys.iter().cloned().collect();
     s.dedupe_keys.extend(tx.known_dedupe_keys(&keys)?);
@@ -65,7 +56,8 @@ pub(crate) fn load(tx: &Tx, needs: &Needs) -> Result<Snapshot> {
         if let Some(v) = tx.voucher(serial)? {
             s.vouchers.insert(
                 v.serial.clone(),
-                VoucherState {
+                VoucherFacts {
+                    serial: v.serial.clone(),
                     redemption_id: v.redemption_id,
                     status: v.status,
                     household: v.household,

@@ -12,37 +12,7 @@ use crate::domain::catalogue::{CatalogueItem, StockMove, StockMoveReason};
 use crate::domain::ledger::EntryKind;
 use crate::domain::records::{ClerkActionRecord, RedemptionRecord, ResidentRecord, VoucherRecord};
 use crate::domain::voucher::VoucherStatus;
-use crate::store::{DoubleSettlementRow, ReceivedRow, SetAsideRow};
-
-/// A ledger entry as applying needs to know it, with the village that holds it.
-#[derive(Debug, Clone)]
-pub struct EntryFacts {
-    pub id: Uuid,
-    pub village: String,
-    pub household: String,
-    pub delta: i64,
-    pub kind: EntryKind,
-    pub rule_code: Option<String>,
-    pub corrects: Option<Uuid>,
-}
-
-/// A voucher as applying needs to know it.
-#[derive(Debug, Clone)]
-pub struct VoucherFacts {
-    pub serial: String,
-    pub redemption_id: String,
-    pub status: VoucherStatus,
-    pub household: String,
-    pub item_code: String,
-    pub qty: i64,
-    pub points: i64,
-    pub ledger_id: Uuid,
-    pub settled_at: Option<DateTime<Utc>>,
-    pub settled_merchant: Option<String>,
-    pub settled_by: Option<String>,
-    pub settled_device: Option<String>,
-    pub refund_ledger_id: Option<Uuid>,
-}
+use crate::store::{DoubleSettlementRow, EntryFacts, ReceivedRow, SetAsideRow, VoucherFacts};
 
 impl PgTx<'_> {
     // ---- what a batch refers to ----
@@ -84,8 +54,9 @@ impl PgTx<'_> {
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
-    /// These entries, in any village (an id claimed by two villages is refused).
-    pub async fn entry_facts(&self, ids: &[Uuid]) -> Result<Vec<EntryFacts>> {
+    /// These entries, in any village, each with the village that holds it (an id claimed
+    /// by two villages is refused).
+    pub async fn entry_facts(&self, ids: &[Uuid]) -> Result<Vec<(String, EntryFacts)>> {
         let rows = self
             .q(
                 "SELECT id, village, household, delta, kind, rule_code, corrects FROM ledger WHERE id = ANY($1)",
@@ -95,15 +66,15 @@ impl PgTx<'_> {
         rows.iter()
             .map(|r| {
                 let kind: String = r.get(4);
-                Ok(EntryFacts {
+                let facts = EntryFacts {
                     id: r.get(0),
-                    village: r.get(1),
                     household: r.get(2),
                     delta: r.get(3),
                     kind: EntryKind::parse(&kind).ok_or_else(|| PgError::Corrupt(format!("entry kind '{kind}'")))?,
                     rule_code: r.get(5),
                     corrects: r.get(6),
-                })
+                };
+                Ok((r.get(1), facts))
             })
             .collect()
     }
@@ -150,12 +121,12 @@ impl PgTx<'_> {
                     item_code: r.get(4),
                     qty: r.get(5),
                     points: r.get(6),
-                    ledger_id: r.get(7),
+                    ledger_id: r.get::<_, Uuid>(7).to_string(),
                     settled_at: r.get(8),
                     settled_merchant: r.get(9),
                     settled_by: r.get(10),
                     settled_device: r.get(11),
-                    refund_ledger_id: r.get(12),
+                    refund_ledger_id: r.get::<_, Option<Uuid>>(12).map(|u| u.to_string()),
                 })
             })
             .collect()

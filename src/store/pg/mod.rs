@@ -17,7 +17,6 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, Row};
 
-pub use fleet::{EntryFacts, VoucherFacts};
 pub use village::FeedRow;
 
 /// Errors from PostgreSQL. Messages name the database problem, never a resident's data.
