@@ -62,20 +62,29 @@ pub fn is_qr_token(t: &str) -> bool {
 /// A new household card token: the village code, then 120 random bits in 24 letters and
 /// digits without look-alikes (`YT-K7M3…`). The caller supplies the randomness.
 pub fn qr_token_from(village: &str, random: [u8; 15]) -> String {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789X";
     let mut bits: u128 = 0;
     for b in random {
         bits = bits << 8 | u128::from(b);
     }
     let tail: String = (0..24)
-        .map(|i| char::from(ALPHABET[((bits >> (i * 5)) & 31) as usize]))
+        .map(|i| char::from(TOKEN_ALPHABET[((bits >> (i * 5)) & 31) as usize]))
         .collect();
     format!("{village}-{tail}")
 }
 
+/// 32 symbols, five bits each: no I, O, 0 or 1 (read as one another); L stays, since its
+/// look-alike 1 is not in the set.
+const TOKEN_ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_token_symbol_is_distinct_so_each_carries_five_bits() {
+        let distinct: std::collections::HashSet<_> = TOKEN_ALPHABET.iter().collect();
+        assert_eq!(distinct.len(), 32);
+    }
 
     #[test]
     fn new_qr_tokens_are_long_and_differ_with_their_randomness() {
