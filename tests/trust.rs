@@ -492,6 +492,13 @@ fn the_township_reaches_postgresql_over_tls_checked_against_its_own_ca() {
         err.to_string().contains("no encryption") || err.to_string().contains("pg_hba"),
         "{err}"
     );
+    // A local socket needs no TLS, whatever the URL says.
+    if let Ok(socket) = std::env::var("JIFEN_TEST_DATABASE_SOCKET_URL") {
+        let db = scratch.url.rsplit('/').next().unwrap();
+        let local = format!("{}/{db}?sslmode=require", socket.trim_end_matches("/postgres"));
+        let township = connect(local.clone()).unwrap_or_else(|e| panic!("{local}: {e:?}"));
+        assert_eq!(township.villages().unwrap().len(), 1);
+    }
     // The name checked: the certificate is for localhost, not for this address.
     let by_ip = format!(
         "{}?sslmode=verify-full&sslrootcert={ca}",

@@ -4,7 +4,8 @@
 //! `sslrootcert`, its chain checked as for `verify-ca`); `verify-ca` (the chain checked
 //! against `sslrootcert`, else the Mozilla roots); `verify-full` (chain and host name).
 //! Both the URL form (`postgres://…?sslmode=verify-full&sslrootcert=/etc/jifen/ca.pem`)
-//! and the key-value form (`host=db sslmode=require`) are read.
+//! and the key-value form (`host=db sslmode=require`) are read. A local socket
+//! (`host=/run/postgresql`, `postgres://jifen@%2Frun%2Fpostgresql/jifen`) never uses TLS.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -95,7 +96,15 @@ pub(super) fn parse(url: &str) -> Result<DbUrl> {
     let mut config: tokio_postgres::Config = rest
         .parse()
         .map_err(|e: tokio_postgres::Error| PgError::Url(e.to_string()))?;
-    let mode = mode.unwrap_or(Mode::Prefer);
+    let mut mode = mode.unwrap_or(Mode::Prefer);
+    // As libpq: a local socket is not network, and `sslmode` is ignored on it.
+    let all_local = config
+        .get_hosts()
+        .iter()
+        .all(|h| !matches!(h, tokio_postgres::config::Host::Tcp(_)));
+    if all_local && !config.get_hosts().is_empty() {
+        mode = Mode::Disable;
+    }
     config.ssl_mode(match mode {
         Mode::Disable => SslMode::Disable,
         Mode::Prefer => SslMode::Prefer,
@@ -109,7 +118,7 @@ pub(super) fn parse(url: &str) -> Result<DbUrl> {
 }
 
 /// The TLS connector for the URL's mode.
-pub(super) fn connector(url: &DbUrl) -> Result<MakeRustlsConnect> {
+pub(super) fn connector(url: &DbUrl) -> Result<Connector> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -138,7 +147,27 @@ pub(super) fn connector(url: &DbUrl) -> Result<MakeRustlsConnect> {
             }
         }
     };
-    Ok(MakeRustlsConnect::new(config))
+    Ok(Connector(MakeRustlsConnect::new(config)))
+}
+
+/// rustls for TCP hosts. tokio-postgres asks for a connector for a local socket too, by
+/// the empty name, which rustls refuses although no TLS is ever spoken there; any valid
+/// name serves.
+#[derive(Clone)]
+pub(super) struct Connector(MakeRustlsConnect);
+
+impl<S> tokio_postgres::tls::MakeTlsConnect<S> for Connector
+where
+    MakeRustlsConnect: tokio_postgres::tls::MakeTlsConnect<S>,
+{
+    type Stream = <MakeRustlsConnect as tokio_postgres::tls::MakeTlsConnect<S>>::Stream;
+    type TlsConnect = <MakeRustlsConnect as tokio_postgres::tls::MakeTlsConnect<S>>::TlsConnect;
+    type Error = <MakeRustlsConnect as tokio_postgres::tls::MakeTlsConnect<S>>::Error;
+
+    fn make_tls_connect(&mut self, domain: &str) -> std::result::Result<Self::TlsConnect, Self::Error> {
+        let domain = if domain.is_empty() { "localhost" } else { domain };
+        tokio_postgres::tls::MakeTlsConnect::<S>::make_tls_connect(&mut self.0, domain)
+    }
 }
 
 fn roots(file: Option<&PathBuf>) -> Result<RootCertStore> {
@@ -270,6 +299,8 @@ mod tests {
         let u = parse("host=/run/postgresql user=jifen dbname=jifen sslmode=disable").unwrap();
         assert_eq!((u.mode, u.config.get_ssl_mode()), (Mode::Disable, SslMode::Disable));
         assert_eq!(parse("postgres://x@y/z").unwrap().mode, Mode::Prefer);
+        let local = parse("postgres://jifen@%2Frun%2Fpostgresql:5432/jifen?sslmode=require").unwrap();
+        assert_eq!(local.config.get_ssl_mode(), SslMode::Disable, "no TLS on a local socket");
         let err = parse("postgres://x@y/z?sslmode=verify-all").err().unwrap();
         assert!(err.to_string().contains("verify-all"), "{err}");
     }
