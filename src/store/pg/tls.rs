@@ -300,7 +300,11 @@ mod tests {
         assert_eq!((u.mode, u.config.get_ssl_mode()), (Mode::Disable, SslMode::Disable));
         assert_eq!(parse("postgres://x@y/z").unwrap().mode, Mode::Prefer);
         let local = parse("postgres://jifen@%2Frun%2Fpostgresql:5432/jifen?sslmode=require").unwrap();
-        assert_eq!(local.config.get_ssl_mode(), SslMode::Disable, "no TLS on a local socket");
+        assert_eq!(
+            local.config.get_ssl_mode(),
+            SslMode::Disable,
+            "no TLS on a local socket"
+        );
         let err = parse("postgres://x@y/z?sslmode=verify-all").err().unwrap();
         assert!(err.to_string().contains("verify-all"), "{err}");
     }
