@@ -292,3 +292,28 @@ fn one_scoring_sheet_imported_at_the_kiosk_and_at_the_township_counts_once() {
     let v = k.app.verify().unwrap();
     assert!(v.ok, "{:?}", v.problems);
 }
+
+/// On PostgreSQL the ledger's household, rule and corrected entry are checked before
+/// writing, not by foreign keys (schema 3, for ingest speed): `verify` stands in for them.
+#[test]
+fn township_verify_names_an_entry_whose_household_or_rule_is_not_there() {
+    let township = TestTownship::start();
+    let Some(db) = &township.postgres else {
+        return; // The SQLite township keeps its foreign keys.
+    };
+    let (mut k, client) = joined(&township, "YT", 2);
+    sync(&mut k, &client).unwrap();
+    assert!(township.storage.verify("YT").unwrap().is_empty());
+    // As a hand-made repair would: past the append-only trigger (the test cluster's superuser).
+    let damage = "SET session_replication_role = replica; UPDATE ledger SET household = 'H9', rule_code = 'X99' \
+                  WHERE id = (SELECT id FROM ledger WHERE household = 'H1' ORDER BY seq LIMIT 1)";
+    let out = std::process::Command::new("psql")
+        .args([db.url.as_str(), "-qAt", "-c", damage])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let problems = township.storage.verify("YT").unwrap();
+    let named = |check: &str, what: &str| problems.iter().any(|p| p.starts_with(check) && p.contains(what));
+    assert!(named("entry_has_household", "household H9"), "{problems:?}");
+    assert!(named("entry_has_rule", "rule X99"), "{problems:?}");
+}

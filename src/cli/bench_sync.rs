@@ -2,6 +2,7 @@
 //! ends. Figures: one kiosk pushing 10,000 events, a fresh kiosk pulling 300,000
 //! ledger entries, and the server's ingest rate with 50 kiosks pushing at once.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,9 +11,10 @@ use anyhow::Context;
 use serde::Serialize;
 
 use super::args::BenchArgs;
-use super::bench::{bench_id_number, TempDir};
+use super::bench::bench_id_number;
+use super::bench_engines::{on_each_engine, Engine, Figures};
 use crate::app::{App, Village};
-use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::clock::Clock;
 use crate::installation::DataDir;
 use crate::sync::server::{start_in_background, ServerState};
 use crate::sync::{auth, sync_once, ClientOptions, SyncClient};
@@ -20,7 +22,6 @@ use crate::township::TownshipStorage;
 
 #[derive(Serialize)]
 struct SyncFigures {
-    engine: &'static str,
     push_events: usize,
     push_seconds: f64,
     push_events_per_second: f64,
@@ -38,17 +39,19 @@ struct SyncFigures {
 const RULES: [&str; 5] = ["B01", "B03", "B16", "D16", "B20"];
 
 pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
-    let tmp = TempDir::new()?;
+    on_each_engine(args, |engine, folder, clock| measure(args, engine, folder, clock))
+}
+
+fn measure(args: &BenchArgs, engine: &Engine, folder: &Path, clock: &Arc<dyn Clock>) -> anyhow::Result<SyncFigures> {
     let setup = Instant::now();
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let engine = super::bench_load::Engine::open(args, &tmp, clock.clone())?;
+    let clock = clock.clone();
     let township = engine.storage.clone();
     let (url, runtime) = start_in_background(ServerState::new(township.clone(), clock.clone())?)?;
     let key = township.township_key()?.verifying_key();
 
     // 1. One kiosk with `sync_events` events waiting (households, then scores).
     let households = (args.sync_events / 20).max(1);
-    let mut kiosk = village_kiosk(&tmp.0, "PU", households, args.sync_events - households, &clock)?;
+    let mut kiosk = village_kiosk(folder, "PU", households, args.sync_events - households, &clock)?;
     register(township.as_ref(), "PU", &mut kiosk.0, households)?;
     let mut setup_secs = setup.elapsed().as_secs_f64();
     let client = kiosk_client(&url, &kiosk.0, key)?;
@@ -64,7 +67,7 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     township.import_households("PL", "households.csv", households_csv("PL", pull_households).as_bytes())?;
     let sheet = points_csv("PL", pull_households, args.sync_entries);
     township.import_points("PL", "sheet.csv", sheet.as_bytes())?;
-    let mut fresh = new_kiosk(&tmp.0, "PL", &clock)?;
+    let mut fresh = new_kiosk(folder, "PL", &clock)?;
     let device_key = auth::public_key_text(&fresh.0.device_signing_key().verifying_key());
     township.add_device("PL", "新机", &device_key, None)?;
     setup_secs += setup2.elapsed().as_secs_f64();
@@ -80,7 +83,7 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     for i in 0..args.sync_kiosks {
         let code = format!("K{i:02}");
         let h = (args.sync_kiosk_events / 20).max(1);
-        let mut k = village_kiosk(&tmp.0, &code, h, args.sync_kiosk_events - h, &clock)?;
+        let mut k = village_kiosk(folder, &code, h, args.sync_kiosk_events - h, &clock)?;
         register(township.as_ref(), &code, &mut k.0, h)?;
         kiosks.push(k);
     }
@@ -101,8 +104,7 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
 
     // The server goes before its database.
     drop(runtime);
-    let f = SyncFigures {
-        engine: engine.name,
+    Ok(SyncFigures {
         push_events: args.sync_events,
         push_seconds,
         push_events_per_second: args.sync_events as f64 / push_seconds,
@@ -114,26 +116,33 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         concurrent_seconds,
         concurrent_events_per_second: concurrent_events as f64 / concurrent_seconds,
         setup_seconds: setup_secs,
-    };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&f)?);
-    } else {
-        println!("township on {}", f.engine);
+    })
+}
+
+impl Figures for SyncFigures {
+    fn print(&self) {
         println!(
-            "push   {} events in {:.2} s ({:.0} events/s; goal under 2 s)",
-            f.push_events, f.push_seconds, f.push_events_per_second
+            "push   {} events in {:.2} s ({:.0} events/s; goal under 1 s)",
+            self.push_events, self.push_seconds, self.push_events_per_second
         );
         println!(
             "pull   {} ledger entries in {:.2} s ({:.0} entries/s; goal under 10 s)",
-            f.pull_entries, f.pull_seconds, f.pull_entries_per_second
+            self.pull_entries, self.pull_seconds, self.pull_entries_per_second
         );
         println!(
             "ingest {} kiosks pushing {} events at once in {:.2} s ({:.0} events/s)",
-            f.concurrent_kiosks, f.concurrent_events, f.concurrent_seconds, f.concurrent_events_per_second
+            self.concurrent_kiosks, self.concurrent_events, self.concurrent_seconds, self.concurrent_events_per_second
         );
-        println!("(setup {:.1} s, not counted)", f.setup_seconds);
+        println!("(setup {:.1} s, not counted)", self.setup_seconds);
     }
-    Ok(ExitCode::SUCCESS)
+
+    fn compared(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("push", self.push_seconds),
+            ("pull", self.pull_seconds),
+            ("ingest", self.concurrent_seconds),
+        ]
+    }
 }
 
 /// A kiosk of its own village with `households` households and `entries` scores waiting.

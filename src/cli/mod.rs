@@ -4,6 +4,7 @@
 mod admin;
 pub mod args;
 mod bench;
+mod bench_engines;
 mod bench_load;
 mod bench_print;
 mod bench_sync;

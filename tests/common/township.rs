@@ -80,7 +80,7 @@ pub struct TestTownship {
     pub sqlite: Option<Arc<SqliteTownship>>,
     runtime: Option<tokio::runtime::Runtime>,
     /// The throw-away PostgreSQL database, dropped with the township (after the server).
-    _postgres: Option<ScratchDatabase>,
+    pub postgres: Option<ScratchDatabase>,
 }
 
 impl TestTownship {
@@ -106,7 +106,7 @@ impl TestTownship {
             faults,
             sqlite,
             runtime: None,
-            _postgres: postgres,
+            postgres,
         };
         township.serve();
         township

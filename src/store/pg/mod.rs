@@ -97,6 +97,7 @@ pub type Result<T, E = PgError> = std::result::Result<T, E>;
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("schema_1.sql")),
     (2, include_str!("schema_2_fleet.sql")),
+    (3, include_str!("schema_3_ingest.sql")),
 ];
 
 /// An arbitrary but fixed key: migrations run under this advisory lock, so two servers
@@ -328,7 +329,27 @@ impl Drop for ScratchDatabase {
     }
 }
 
+/// The server's settings by name (`SHOW name`), for a benchmark to say what it ran on:
+/// figures with `fsync=off` flatter PostgreSQL. Not for use inside an async context.
+pub fn server_settings(admin_url: &str, names: &[&str]) -> Result<Vec<(String, String)>> {
+    let mut settings = Vec::new();
+    for name in names {
+        if !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            return Err(PgError::Url(format!("{name:?} is not a setting's name")));
+        }
+        let rows = admin_session(admin_url, &format!("SHOW {name}"))?;
+        settings.push((name.to_string(), rows.into_iter().next().unwrap_or_default()));
+    }
+    Ok(settings)
+}
+
 fn admin_sql(admin_url: &str, sql: &str) -> Result<()> {
+    admin_session(admin_url, sql).map(drop)
+}
+
+/// Runs `sql` (simple protocol, one or more statements) on a connection of its own and
+/// returns the first column of each row it answers.
+fn admin_session(admin_url: &str, sql: &str) -> Result<Vec<String>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -338,10 +359,16 @@ fn admin_sql(admin_url: &str, sql: &str) -> Result<()> {
     runtime.block_on(async {
         let (client, connection) = url.config.connect(connector).await?;
         let task = tokio::spawn(connection);
-        let result = client.batch_execute(sql).await;
+        let result = client.simple_query(sql).await;
         drop(client);
         let _ = task.await;
-        Ok(result?)
+        Ok(result?
+            .into_iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
+                _ => None,
+            })
+            .collect())
     })
 }
 

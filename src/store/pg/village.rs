@@ -34,6 +34,26 @@ const VOUCHER_COLS: &str = "serial, status, qr_payload, issued_at, expires_on, s
 
 /// Integrity checks over one village ($1), each returning one text per offending row.
 const CHECKS: &[(&str, &str)] = &[
+    // The next three stand where foreign keys stood before schema 3 (schema_3_ingest.sql):
+    // the apply planner and the imports refuse such rows before writing, this proves it.
+    (
+        "entry_has_household",
+        "SELECT 'entry ' || l.id || ' names household ' || l.household || ', which is not registered'
+         FROM ledger l LEFT JOIN households h ON h.village = l.village AND h.code = l.household
+         WHERE l.village = $1 AND h.code IS NULL",
+    ),
+    (
+        "entry_has_rule",
+        "SELECT 'entry ' || l.id || ' names rule ' || l.rule_code || ', which is not in the rulebook'
+         FROM ledger l LEFT JOIN rules r ON r.village = l.village AND r.code = l.rule_code
+         WHERE l.village = $1 AND l.rule_code IS NOT NULL AND r.code IS NULL",
+    ),
+    (
+        "correction_has_entry",
+        "SELECT 'correction ' || l.id || ' corrects entry ' || l.corrects || ', which is not in the ledger'
+         FROM ledger l LEFT JOIN ledger c ON c.id = l.corrects
+         WHERE l.village = $1 AND l.corrects IS NOT NULL AND c.id IS NULL",
+    ),
     (
         "balance_equals_ledger",
         "SELECT 'household ' || h.code || ' shows balance ' || h.balance || ' but its ledger sums to ' || coalesce(l.total, 0)
