@@ -229,7 +229,24 @@ pub(super) struct TempDir(pub(super) std::path::PathBuf);
 
 impl TempDir {
     pub(super) fn new() -> anyhow::Result<TempDir> {
-        let p = std::env::temp_dir().join(format!("jifen-bench-{}", uuid::Uuid::now_v7()));
+        TempDir::under(&std::env::temp_dir())
+    }
+
+    /// In memory (`/dev/shm`) where the machine has it: for the simulated kiosks of a load
+    /// test, which in the field are boxes with disks of their own. On the township's disk,
+    /// their commits' syncs would be part of what is measured.
+    pub(super) fn in_memory() -> anyhow::Result<TempDir> {
+        let shm = std::path::Path::new("/dev/shm");
+        if shm.is_dir() {
+            if let Ok(dir) = TempDir::under(shm) {
+                return Ok(dir);
+            }
+        }
+        TempDir::new()
+    }
+
+    fn under(parent: &std::path::Path) -> anyhow::Result<TempDir> {
+        let p = parent.join(format!("jifen-bench-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&p).with_context(|| format!("cannot create {}", p.display()))?;
         Ok(TempDir(p))
     }

@@ -3,7 +3,6 @@
 //! events/s, p50/p99 request latency and errors (issue 7's load test), on SQLite or, with
 //! `--database-url`, PostgreSQL. `--county-ingest` times a county-month of scoring.
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -40,11 +39,12 @@ struct LoadFigures {
 }
 
 pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
-    on_each_engine(args, |engine, folder, clock| load(args, engine, folder, clock))
+    on_each_engine(args, |engine, _folder, clock| load(args, engine, clock))
 }
 
-fn load(args: &BenchArgs, engine: &Engine, folder: &Path, clock: &Arc<dyn Clock>) -> anyhow::Result<LoadFigures> {
+fn load(args: &BenchArgs, engine: &Engine, clock: &Arc<dyn Clock>) -> anyhow::Result<LoadFigures> {
     let setup = Instant::now();
+    let kiosks_dir = super::bench::TempDir::in_memory()?;
     let clock = clock.clone();
     let township = engine.storage.clone();
     let (url, runtime) = start_in_background(ServerState::new(township.clone(), clock.clone())?)?;
@@ -52,7 +52,7 @@ fn load(args: &BenchArgs, engine: &Engine, folder: &Path, clock: &Arc<dyn Clock>
     let mut kiosks = Vec::with_capacity(args.load_kiosks);
     for i in 0..args.load_kiosks {
         let code = format!("L{i:03}");
-        let (mut app, dir) = village_kiosk(folder, &code, HOUSEHOLDS, HOUSEHOLDS, &clock)?;
+        let (mut app, dir) = village_kiosk(&kiosks_dir.0, &code, HOUSEHOLDS, HOUSEHOLDS, &clock)?;
         app.add_item(crate::app::NewItem {
             code: "MQ".into(),
             name: "面券".into(),

@@ -237,9 +237,22 @@ impl Registry {
 
     /// Records a request's nonce; false if it was seen before (a replay). Nonces older
     /// than `forget_before` are dropped: their timestamps are refused as stale anyway.
+    /// Commits without waiting for the disk (`synchronous=NORMAL` for this write only; the
+    /// next full commit's sync carries it, WAL being sequential): every signed request
+    /// remembers its nonce, and a power cut may forget the last moments' nonces, whose
+    /// replay is idempotent anyway (pushes carry event ids).
     pub fn remember_nonce(&self, device: &str, nonce: &str, now: i64, forget_before: i64) -> Result<bool> {
-        self.conn
-            .execute("DELETE FROM nonces WHERE seen_at < ?1", [forget_before])?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let result = self.insert_nonce(device, nonce, now, forget_before);
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        result
+    }
+
+    fn insert_nonce(&self, device: &str, nonce: &str, now: i64, forget_before: i64) -> Result<bool> {
+        self.conn.execute(
+            "DELETE FROM nonces WHERE device = ?1 AND seen_at < ?2",
+            params![device, forget_before],
+        )?;
         let inserted = self.conn.execute(
             "INSERT OR IGNORE INTO nonces (device, nonce, seen_at) VALUES (?1, ?2, ?3)",
             params![device, nonce, now],

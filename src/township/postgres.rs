@@ -167,13 +167,11 @@ impl TownshipStorage for PgTownship {
     fn hello(&self, village: &str, device: &str, hello: Option<&DeviceHello>) -> Result<VillageFacts> {
         let now = self.clock.now();
         self.store.write(Some(village), async |tx| {
-            let v = tx
-                .village(village)
+            let row = tx
+                .device(device)
                 .await?
-                .ok_or_else(|| TownshipError::UnknownVillage(village.to_string()))?;
-            if tx.device(device).await?.filter(|d| d.village == village).is_none() {
-                return Err(unknown_device(village, device));
-            }
+                .filter(|d| d.village == village)
+                .ok_or_else(|| unknown_device(village, device))?;
             match hello {
                 Some(h) => {
                     let changed = tx
@@ -188,24 +186,29 @@ impl TownshipStorage for PgTownship {
                     if changed {
                         tx.append_feed(village, &[("kiosk_changed", device.to_string())], None, now)
                             .await?;
+                    } else {
+                        // Only when it was last seen and how far its outbox goes, which
+                        // its next hello says again: a crash that forgets them costs nothing.
+                        tx.commit_without_waiting_for_disk().await?;
                     }
                 }
-                None => tx.device_seen(device, now).await?,
+                None => {
+                    tx.device_seen(device, now).await?;
+                    tx.commit_without_waiting_for_disk().await?;
+                }
             }
-            let row = tx
-                .device(device)
+            // After the feed append above, so that its position is in `feed_last`.
+            let (village_row, id_number_key, generation, feed_last) = tx
+                .village_facts(village)
                 .await?
-                .ok_or_else(|| unknown_device(village, device))?;
+                .ok_or_else(|| TownshipError::UnknownVillage(village.to_string()))?;
             Ok(VillageFacts {
-                village: v,
-                id_number_key: tx
-                    .id_number_key(village)
-                    .await?
-                    .ok_or_else(|| TownshipError::UnknownVillage(village.to_string()))?,
+                village: village_row,
+                id_number_key,
                 kiosk_number: row.number,
-                generation: tx.generation(village).await?,
+                generation,
                 acked_through: tx.last_received_seq(device).await?,
-                feed_last: tx.feed_last(village).await?,
+                feed_last,
             })
         })
     }
@@ -225,7 +228,7 @@ impl TownshipStorage for PgTownship {
     }
 
     fn remember_nonce(&self, device: &str, nonce: &str, now_unix: i64) -> Result<bool> {
-        Ok(self.store.auto(async |tx| {
+        Ok(self.store.auto_unsynced(async |tx| {
             tx.remember_nonce(device, nonce, now_unix, now_unix - NONCE_MEMORY_SECS)
                 .await
         })?)
@@ -234,6 +237,7 @@ impl TownshipStorage for PgTownship {
     fn receive(&self, village: &str, device: &str, batch: &[IncomingEvent]) -> Result<ReceiveOutcome> {
         let now = self.clock.now();
         Ok(self.store.write(Some(village), async |tx| {
+            tx.plan_each_statement().await?;
             super::pg_apply::receive(tx, village, device, batch, now).await
         })?)
     }
@@ -241,12 +245,14 @@ impl TownshipStorage for PgTownship {
     fn retry_set_aside(&self, village: &str, decode: &dyn Fn(&str) -> Option<IncomingEvent>) -> Result<usize> {
         let now = self.clock.now();
         Ok(self.store.write(Some(village), async |tx| {
+            tx.plan_each_statement().await?;
             super::pg_apply::retry(tx, village, decode, now).await
         })?)
     }
 
     fn changes(&self, village: &str, device: &str, after: i64, limit: usize) -> Result<ChangePage> {
         Ok(self.store.read(async |tx| {
+            tx.plan_each_statement().await?;
             if tx.village(village).await?.is_none() {
                 return Err(PgError::UnknownVillage(village.to_string()));
             }
@@ -321,6 +327,7 @@ impl TownshipStorage for PgTownship {
         let secret = self.id_number_key(village)?;
         let now = self.clock.now();
         self.store.write(Some(village), async |tx| {
+            tx.plan_each_statement().await?;
             let mut lookup = Lookup::load(tx, village, None).await?;
             let plan = plan_households(file, bytes, &secret, &mut lookup)?;
             tx.register_households(village, &plan.new_households, &plan.residents, &plan.tokens, now)
@@ -338,6 +345,7 @@ impl TownshipStorage for PgTownship {
         let now = clock.now();
         let keys = sheet_keys(bytes);
         self.store.write(Some(village), async |tx| {
+            tx.plan_each_statement().await?;
             let mut lookup = Lookup::load(tx, village, Some(&keys)).await?;
             let plan = plan_points(file, bytes, village, clock.as_ref(), &mut lookup, false)?;
             for chunk in plan.entries.chunks(INSERT_CHUNK) {

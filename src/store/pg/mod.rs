@@ -106,8 +106,14 @@ const MIGRATION_LOCK: i64 = 0x6a6966656e; // "jifen"
 
 pub struct PgStore {
     pool: Pool,
+    /// A few connections whose commits do not wait for the disk
+    /// (`synchronous_commit=off`), for [`PgStore::auto_unsynced`].
+    unsynced: Pool,
     runtime: tokio::runtime::Runtime,
 }
+
+/// Connections in the unsynced pool: one statement per signed request, no waiting.
+const UNSYNCED_CONNECTIONS: usize = 4;
 
 /// A transaction in progress on one pooled connection, or (from [`PgStore::auto`]) the
 /// connection itself, each statement committing on its own.
@@ -124,12 +130,7 @@ impl PgStore {
     /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB`, or `host=/socket/dir`
     /// key-value form) with up to `max_connections`, and brings the schema up to date.
     pub fn connect(url: &str, max_connections: usize) -> Result<PgStore> {
-        let mut url = tls::parse(url)?;
-        // Batches look their keys up with `= ANY($1)`; a generic plan made for one batch
-        // size scans a village's whole ledger for the next. Plan each time instead.
-        let options = url.config.get_options().unwrap_or("").to_string();
-        url.config
-            .options(format!("{options} -c plan_cache_mode=force_custom_plan").trim());
+        let url = tls::parse(url)?;
         let connector = tls::connector(&url)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -137,19 +138,16 @@ impl PgStore {
             .enable_all()
             .build()
             .map_err(|e| PgError::Url(format!("cannot start the database runtime: {e}")))?;
-        let manager = Manager::from_config(
-            url.config,
-            connector,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(max_connections.max(1))
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .build()
-            .map_err(|e| PgError::Url(e.to_string()))?;
-        let store = PgStore { pool, runtime };
+        let mut unsynced = url.config.clone();
+        let options = unsynced.get_options().unwrap_or("").to_string();
+        unsynced.options(format!("{options} -c synchronous_commit=off").trim());
+        let unsynced = self::pool(unsynced, tls::connector(&url)?, UNSYNCED_CONNECTIONS)?;
+        let pool = pool(url.config, connector, max_connections)?;
+        let store = PgStore {
+            pool,
+            unsynced,
+            runtime,
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -220,6 +218,21 @@ impl PgStore {
         })
     }
 
+    /// As [`PgStore::auto`], on a connection whose commits do not wait for the disk: for
+    /// a record whose loss in a crash costs nothing (a request's nonce), where waiting for
+    /// a WAL flush on every request queued the load test's requests behind each other.
+    pub fn auto_unsynced<T>(&self, f: impl AsyncFnOnce(&PgTx<'_>) -> Result<T>) -> Result<T> {
+        self.block_on(async {
+            let client = self.unsynced.get().await?;
+            let conn = PgTx {
+                conn: Conn::Auto(&client),
+            };
+            let value = f(&conn).await;
+            drop(conn);
+            value
+        })
+    }
+
     fn block_on<F: Future>(&self, f: F) -> F::Output {
         self.runtime.block_on(f)
     }
@@ -255,6 +268,21 @@ impl PgStore {
     }
 }
 
+fn pool(config: tokio_postgres::Config, connector: tls::Connector, size: usize) -> Result<Pool> {
+    let manager = Manager::from_config(
+        config,
+        connector,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(size.max(1))
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .build()
+        .map_err(|e| PgError::Url(e.to_string()))
+}
+
 /// Statements through the connection's cache: each is parsed once per connection, then
 /// only bound and executed (one round trip instead of two).
 impl PgTx<'_> {
@@ -284,6 +312,23 @@ impl PgTx<'_> {
             Conn::Tx(tx) => tx.execute(&tx.prepare_cached(sql).await?, params).await?,
             Conn::Auto(c) => c.execute(&c.prepare_cached(sql).await?, params).await?,
         })
+    }
+
+    /// Plans each statement of this transaction for its own parameters. Batches look
+    /// their keys up with `= ANY($1)`, and a generic plan made for one batch size scans a
+    /// village's whole ledger for the next; the small statements of every request keep
+    /// their cached generic plans (planning them each time cost the load test CPU).
+    pub async fn plan_each_statement(&self) -> Result<()> {
+        self.exec("SET LOCAL plan_cache_mode = force_custom_plan", &[]).await?;
+        Ok(())
+    }
+
+    /// This transaction's commit does not wait for the disk: for one that records only
+    /// what the next request records again (a kiosk's last hello), where a WAL flush per
+    /// request was most of a busy township's latency.
+    pub async fn commit_without_waiting_for_disk(&self) -> Result<()> {
+        self.exec("SET LOCAL synchronous_commit = off", &[]).await?;
+        Ok(())
     }
 
     async fn commit(self) -> Result<()> {
