@@ -237,7 +237,9 @@ impl TownshipStorage for PgTownship {
     fn receive(&self, village: &str, device: &str, batch: &[IncomingEvent]) -> Result<ReceiveOutcome> {
         let now = self.clock.now();
         Ok(self.store.write(Some(village), async |tx| {
-            tx.plan_each_statement().await?;
+            if batch.len() > SMALL_BATCH {
+                tx.plan_each_statement().await?;
+            }
             super::pg_apply::receive(tx, village, device, batch, now).await
         })?)
     }
@@ -252,13 +254,15 @@ impl TownshipStorage for PgTownship {
 
     fn changes(&self, village: &str, device: &str, after: i64, limit: usize) -> Result<ChangePage> {
         Ok(self.store.read(async |tx| {
-            tx.plan_each_statement().await?;
             if tx.village(village).await?.is_none() {
                 return Err(PgError::UnknownVillage(village.to_string()));
             }
             let mut rows = tx.feed_after(village, after, limit + 1, device).await?;
             let more = rows.len() > limit;
             rows.truncate(limit);
+            if rows.len() > SMALL_BATCH {
+                tx.plan_each_statement().await?;
+            }
             let changes = super::pg_apply::expand(tx, village, rows).await?;
             let next = changes.last().map_or(after, |c| c.seq);
             // Skipped echoes still move the cursor, so a kiosk does not ask for them again.
@@ -474,6 +478,12 @@ impl TownshipStorage for PgTownship {
         Ok(self.store.read(async |tx| tx.summary(village).await)?)
     }
 }
+
+/// Up to this many events or feed rows, a batch's `= ANY` statements run on their cached
+/// generic plans: planning some twenty statements afresh for every push of a busy
+/// township's small rounds cost more CPU than the plans saved. Bigger batches (a
+/// catch-up, a first push) plan each statement for their own arrays.
+const SMALL_BATCH: usize = 32;
 
 fn unknown_device(village: &str, device: &str) -> TownshipError {
     TownshipError::UnknownDevice {

@@ -272,10 +272,16 @@ impl PgTx<'_> {
     ) -> Result<()> {
         let codes: Vec<&str> = households.iter().map(|(c, _)| c.as_str()).collect();
         let grids: Vec<&str> = households.iter().map(|(_, g)| g.as_str()).collect();
+        let token_codes: Vec<&str> = tokens.iter().map(|(c, _)| c.as_str()).collect();
+        let token_values: Vec<&str> = tokens.iter().map(|(_, t)| t.as_str()).collect();
+        // A new household's token goes in with it: updating it afterwards left a dead row
+        // and a second index entry per household (a county's register took twice as long).
         self.exec(
-            "INSERT INTO households (village, code, grid, created_at)
-             SELECT $1, code, grid, $2 FROM unnest($3::text[], $4::text[]) AS t(code, grid)",
-            &[&village, &at, &codes, &grids],
+            "INSERT INTO households (village, code, grid, qr_token, created_at)
+             SELECT $1, h.code, h.grid, t.token, $2
+             FROM unnest($3::text[], $4::text[]) AS h(code, grid)
+             LEFT JOIN unnest($5::text[], $6::text[]) AS t(code, token) ON t.code = h.code",
+            &[&village, &at, &codes, &grids, &token_codes, &token_values],
         )
         .await?;
         let col = |f: fn(&(String, Resident, String)) -> &str| residents.iter().map(f).collect::<Vec<&str>>();
@@ -294,13 +300,11 @@ impl PgTx<'_> {
             ],
         )
         .await?;
-        let codes: Vec<&str> = tokens.iter().map(|(c, _)| c.as_str()).collect();
-        let values: Vec<&str> = tokens.iter().map(|(_, t)| t.as_str()).collect();
         self.exec(
             "UPDATE households h SET qr_token = t.token
              FROM unnest($2::text[], $3::text[]) AS t(code, token)
-             WHERE h.village = $1 AND h.code = t.code",
-            &[&village, &codes, &values],
+             WHERE h.village = $1 AND h.code = t.code AND h.qr_token IS DISTINCT FROM t.token",
+            &[&village, &token_codes, &token_values],
         )
         .await?;
         Ok(())
