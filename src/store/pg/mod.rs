@@ -207,29 +207,23 @@ impl PgStore {
     /// Runs `f` on a pooled connection outside a transaction: for one statement, where
     /// BEGIN and COMMIT would only add round trips (the server's per-request lookups).
     pub fn auto<T>(&self, f: impl AsyncFnOnce(&PgTx<'_>) -> Result<T>) -> Result<T> {
-        self.block_on(async {
-            let client = self.pool.get().await?;
-            let conn = PgTx {
-                conn: Conn::Auto(&client),
-            };
-            let value = f(&conn).await;
-            drop(conn);
-            value
-        })
+        self.auto_on(&self.pool, f)
     }
 
     /// As [`PgStore::auto`], on a connection whose commits do not wait for the disk: for
     /// a record whose loss in a crash costs nothing (a request's nonce), where waiting for
     /// a WAL flush on every request queued the load test's requests behind each other.
     pub fn auto_unsynced<T>(&self, f: impl AsyncFnOnce(&PgTx<'_>) -> Result<T>) -> Result<T> {
+        self.auto_on(&self.unsynced, f)
+    }
+
+    fn auto_on<T>(&self, pool: &Pool, f: impl AsyncFnOnce(&PgTx<'_>) -> Result<T>) -> Result<T> {
         self.block_on(async {
-            let client = self.unsynced.get().await?;
+            let client = pool.get().await?;
             let conn = PgTx {
                 conn: Conn::Auto(&client),
             };
-            let value = f(&conn).await;
-            drop(conn);
-            value
+            f(&conn).await
         })
     }
 
@@ -377,15 +371,16 @@ impl Drop for ScratchDatabase {
 /// The server's settings by name (`SHOW name`), for a benchmark to say what it ran on:
 /// figures with `fsync=off` flatter PostgreSQL. Not for use inside an async context.
 pub fn server_settings(admin_url: &str, names: &[&str]) -> Result<Vec<(String, String)>> {
-    let mut settings = Vec::new();
-    for name in names {
-        if !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-            return Err(PgError::Url(format!("{name:?} is not a setting's name")));
-        }
-        let rows = admin_session(admin_url, &format!("SHOW {name}"))?;
-        settings.push((name.to_string(), rows.into_iter().next().unwrap_or_default()));
+    if let Some(name) = names
+        .iter()
+        .find(|n| !n.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+    {
+        return Err(PgError::Url(format!("{name:?} is not a setting's name")));
     }
-    Ok(settings)
+    // One session, one row per SHOW, in order.
+    let sql: String = names.iter().map(|n| format!("SHOW {n};")).collect();
+    let values = admin_session(admin_url, &sql)?;
+    Ok(names.iter().map(|n| n.to_string()).zip(values).collect())
 }
 
 fn admin_sql(admin_url: &str, sql: &str) -> Result<()> {

@@ -40,13 +40,7 @@ impl PgTx<'_> {
         let row = self
             .q_opt("SELECT id_number_key FROM villages WHERE code = $1", &[&village])
             .await?;
-        row.map(|r| {
-            let bytes: Vec<u8> = r.get(0);
-            bytes
-                .try_into()
-                .map_err(|_| PgError::Corrupt(format!("village {village}'s ID-number key is not 32 bytes")))
-        })
-        .transpose()
+        row.map(|r| id_number_key_of(village, r.get(0))).transpose()
     }
 
     /// What a kiosk's hello answers about its village in one round trip: the row, the
@@ -59,15 +53,11 @@ impl PgTx<'_> {
             )
             .await?;
         row.map(|r| {
-            let key: Vec<u8> = r.get(2);
-            let key = key
-                .try_into()
-                .map_err(|_| PgError::Corrupt(format!("village {code}'s ID-number key is not 32 bytes")))?;
             let village = VillageRow {
                 code: r.get(0),
                 name: r.get(1),
             };
-            Ok((village, key, r.get(3), r.get(4)))
+            Ok((village, id_number_key_of(code, r.get(2))?, r.get(3), r.get(4)))
         })
         .transpose()
     }
@@ -169,13 +159,6 @@ impl PgTx<'_> {
             .map_err(|_| PgError::Corrupt("the township key is not 32 bytes".into()))
     }
 
-    pub async fn generation(&self, village: &str) -> Result<String> {
-        Ok(self
-            .q_one("SELECT generation FROM villages WHERE code = $1", &[&village])
-            .await?
-            .get(0))
-    }
-
     /// New generations for every village's feed (after a restore).
     pub async fn renew_generations(&self) -> Result<()> {
         self.exec(
@@ -188,6 +171,7 @@ impl PgTx<'_> {
 
     /// Records a request nonce; false when the device used it before. Forgets nonces
     /// older than `forget_before` in the same statement.
+    ///
     /// Run through [`super::PgStore::auto_unsynced`]: every signed request remembers its
     /// nonce, and waiting for the disk would add a WAL flush to each one. A crash may
     /// forget the last moments' nonces; what a replay of those could do is idempotent
@@ -221,6 +205,12 @@ impl PgTx<'_> {
         .await?;
         Ok(())
     }
+}
+
+fn id_number_key_of(village: &str, bytes: Vec<u8>) -> Result<[u8; 32]> {
+    bytes
+        .try_into()
+        .map_err(|_| PgError::Corrupt(format!("village {village}'s ID-number key is not 32 bytes")))
 }
 
 const DEVICE_COLS: &str = "id, village, name, public_key, number, voucher_key, legacy_serials, retired_at, \
