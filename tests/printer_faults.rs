@@ -223,7 +223,7 @@ fn a_printer_nobody_answers_at_fails_in_words_and_status_says_so() {
 }
 
 #[test]
-fn a_usb_printer_without_a_back_channel_is_printed_to_without_status() {
+fn a_usb_printer_that_can_report_nothing_is_sent_the_job_but_not_trusted_to_have_printed_it() {
     let (v, config) = setup("text");
     let device = v.tmp.path().join("lp0");
     std::fs::write(&device, b"").unwrap();
@@ -243,14 +243,24 @@ fn a_usb_printer_without_a_back_channel_is_printed_to_without_status() {
             "NOODLE",
         ],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    // Sent, but silence is not taken for paper: done and kept, exit 3, and the clerk is
+    // told how to confirm it.
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("打印机无法确认是否出纸"), "{}", stderr(&out));
     let written = std::fs::read(&device).unwrap();
     let job = find(&written, &[0x1B, 0x40]).expect("the job was written");
     assert_eq!(&written[..3], &[0x10, 0x04, 0x01], "the status was asked first");
-    // A printer that cannot answer is asked once before and once after, then trusted.
+    // A printer that cannot answer is asked once before and once after.
     assert!(
         written.ends_with(&[0x1D, 0x56, 0x41, 0x00, 0x10, 0x04, 0x01]),
         "the job ends with its cut"
     );
     assert!(job == 3);
+    let vouchers = json(&jifen(&v.dir.root, &["admin", "voucher", "list", "--json"]));
+    let serial = vouchers[0]["serial"].as_str().unwrap().to_string();
+    assert_eq!(vouchers[0]["status"], "pending");
+    let confirmed = jifen(&v.dir.root, &["print", "confirm", &serial]);
+    assert!(confirmed.status.success(), "{}", stderr(&confirmed));
+    let vouchers = json(&jifen(&v.dir.root, &["admin", "voucher", "list", "--json"]));
+    assert_eq!(vouchers[0]["status"], "printed", "the clerk saw it come out");
 }

@@ -320,7 +320,7 @@ fn a_running_kiosk_hashes_cards_with_a_key_adopted_by_its_sync_thread() {
         width: Default::default(),
         templates: None,
     };
-    let worker = jifen::ui::spawn_worker(app, printer, from_ui, to_ui);
+    let worker = jifen::ui::spawn_worker(app, printer, from_ui, to_ui, jifen::ui::Liveness::default());
     // Another app on the same data dir (the sync thread's) adopts the village's key.
     let client = township.client(&k);
     sync(&mut k, &client).unwrap();
@@ -332,7 +332,7 @@ fn a_running_kiosk_hashes_cards_with_a_key_adopted_by_its_sync_thread() {
         })
         .unwrap();
     match replies.recv_timeout(std::time::Duration::from_secs(10)).unwrap() {
-        jifen::ui::Reply::Account(view, _, _) => assert_eq!(view.household_code, "H2"),
+        jifen::ui::Reply::Account(view, ..) => assert_eq!(view.household_code, "H2"),
         other => panic!("the card was not found with the adopted key: {other:?}"),
     }
     drop(commands);

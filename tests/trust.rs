@@ -344,7 +344,7 @@ fn the_kiosk_worker_runs_clerk_commands_only_in_an_unlocked_clerk_session() {
         width: Default::default(),
         templates: None,
     };
-    let worker = jifen::ui::spawn_worker(app, printer, from_ui, to_ui);
+    let worker = jifen::ui::spawn_worker(app, printer, from_ui, to_ui, jifen::ui::Liveness::default());
     let ask = |c: Command| {
         commands.send(c).unwrap();
         replies.recv_timeout(Duration::from_secs(10)).unwrap()

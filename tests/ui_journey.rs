@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use common::fake_printer::{Condition, FakePrinter};
 use common::*;
 use i_slint_backend_testing::ElementHandle;
-use jifen::app::{App, PrintFailure, Printer, Printout};
+use jifen::app::{App, Delivery, PrintFailure, Printer, Printout};
 use jifen::devices::{DeviceKind, InputEvent};
 use jifen::domain::id_number::IdNumber;
 use jifen::print::url::PrinterUrl;
@@ -21,21 +21,44 @@ use jifen::print::{PrintMode, PrinterDevice};
 use jifen::ui::{Kiosk, KioskUi, Problem, Screen};
 use slint::{ComponentHandle, Model};
 
-/// The preview printer, or a fake ESC/POS printer on TCP once `use_fake` is set.
+/// The preview printer, or a fake ESC/POS printer on TCP once `use_fake` is set, or a USB
+/// printer that can report nothing once `use_silent` is set.
 struct SwitchPrinter {
     preview: PrinterDevice,
     fake: PrinterDevice,
     use_fake: Arc<AtomicBool>,
+    silent: PrinterDevice,
+    use_silent: Arc<AtomicBool>,
 }
 
 impl Printer for SwitchPrinter {
-    fn print(&mut self, p: &Printout) -> Result<(), PrintFailure> {
-        if self.use_fake.load(Ordering::SeqCst) {
+    fn print(&mut self, p: &Printout) -> Result<Delivery, PrintFailure> {
+        if self.use_silent.load(Ordering::SeqCst) {
+            self.silent.print(p)
+        } else if self.use_fake.load(Ordering::SeqCst) {
             self.fake.print(p)
         } else {
             self.preview.print(p)
         }
     }
+}
+
+/// Opens the catalogue and picks the item labelled `label`, on whichever page it is.
+fn redeem(ui: &KioskUi, label: &str) {
+    press(ui, "兑换物品");
+    for _ in 0..3 {
+        if shows(ui, label) {
+            break;
+        }
+        let next = ElementHandle::find_by_accessible_label(&ui.window, "下一页（1/2）").next();
+        match next {
+            Some(_) => press(ui, "下一页（1/2）"),
+            None => press(ui, "上一页"),
+        }
+    }
+    press(ui, label);
+    press(ui, "确认兑换");
+    until(ui, "done", |ui| ui.screen() == Screen::Done);
 }
 
 fn device(url: PrinterUrl) -> PrinterDevice {
@@ -108,10 +131,15 @@ fn the_villager_and_the_clerk_journeys() {
     let previews = tmp.path().join("previews");
     let fake = FakePrinter::tcp();
     let use_fake = Arc::new(AtomicBool::new(false));
+    let silent = FakePrinter::pty();
+    silent.set(Condition::Silent);
+    let use_silent = Arc::new(AtomicBool::new(false));
     let printer = SwitchPrinter {
         preview: device(PrinterUrl::Preview(previews.clone())),
         fake: device(fake.url.parse().unwrap()),
         use_fake: use_fake.clone(),
+        silent: device(silent.as_usb().parse().unwrap()),
+        use_silent: use_silent.clone(),
     };
     let (devices, device_rx) = channel();
     let ui = KioskUi::new(app, printer, device_rx).unwrap();
@@ -222,17 +250,20 @@ fn the_villager_and_the_clerk_journeys() {
     until(&ui, "account by QR", |ui| ui.screen() == Screen::Account);
     assert_eq!(k().get_balance(), 100);
 
-    // Printer out of paper: the points are kept, the words say so.
+    // Printer out of paper: the redemption went through and is said so (item, serial,
+    // balance); the voucher is kept for a reprint, and the printer's words say why.
     fake.set(Condition::PaperOut);
     use_fake.store(true, Ordering::SeqCst);
     press(&ui, "兑换物品");
     press(&ui, "物品NOODLE，20 分");
     press(&ui, "确认兑换");
-    until(&ui, "printer problem", |ui| ui.screen() == Screen::Problem);
-    assert_eq!(k().get_problem(), Problem::Printer);
-    assert_eq!(k().get_problem_detail(), "缺纸，请联系管理员");
-    assert!(fake.jobs().is_empty());
+    until(&ui, "done, not printed", |ui| ui.screen() == Screen::Done);
+    assert!(!k().get_printed());
+    assert_eq!(k().get_print_note(), "缺纸，请联系管理员");
+    assert_eq!(k().get_balance_after(), 80);
     let pending_serial = k().get_serial().to_string();
+    assert!(shows(&ui, &format!("券号 {pending_serial} 已保留，工作人员会为您补打")));
+    assert!(fake.jobs().is_empty());
     assert_eq!(ledger().voucher(&pending_serial).unwrap().status, "pending");
     press(&ui, "返回首页");
 
@@ -376,4 +407,75 @@ fn the_villager_and_the_clerk_journeys() {
         );
         assert!(!b.accessible_label().unwrap_or_default().is_empty());
     }
+    press(&ui, "返回");
+    until(&ui, "home again", |ui| ui.screen() == Screen::Home);
+
+    // A voucher that did not print is printed when its household's card is next read
+    // (not before: the kiosk never prints into an empty hall).
+    let open = |token: String| {
+        devices.send(InputEvent::HouseholdCard { token }).unwrap();
+        until(&ui, "account", |ui| ui.screen() == Screen::Account);
+    };
+    fake.set(Condition::PaperOut);
+    use_fake.store(true, Ordering::SeqCst);
+    open(qr_token(2));
+    redeem(&ui, "物品NOODLE，20 分");
+    let kept = k().get_serial().to_string();
+    press(&ui, "返回首页");
+    fake.set(Condition::Ready);
+    let jobs_before = fake.jobs().len();
+    open(qr_token(1));
+    assert_eq!(k().get_account_notice(), "", "H1 has nothing waiting");
+    press(&ui, "返回");
+    assert_eq!(fake.jobs().len(), jobs_before, "nothing of H2's printed for H1");
+    open(qr_token(2));
+    until(&ui, "reprinted for H2", |ui| {
+        ui.window.global::<Kiosk>().get_account_notice() == "补打好了，请取走您的兑换券"
+    });
+    assert_eq!(fake.jobs().len(), jobs_before + 1);
+    assert_eq!(ledger().voucher(&kept).unwrap().status, "printed");
+    use_fake.store(false, Ordering::SeqCst);
+
+    // A printer that can report nothing: the done screen asks, and 没出来 keeps it pending.
+    use_silent.store(true, Ordering::SeqCst);
+    redeem(&ui, "物品TEA，30 分");
+    assert!(k().get_ask_came_out());
+    assert!(shows(&ui, "兑换券出来了吗？"));
+    let asked = k().get_serial().to_string();
+    assert_eq!(ledger().voucher(&asked).unwrap().status, "pending");
+    press(&ui, "没出来");
+    until(&ui, "noted", |_| {
+        ledger().voucher(&asked).unwrap().last_print_error.as_deref() == Some(jifen::app::NOT_OUT_WORDS)
+    });
+    assert_eq!(ledger().voucher(&asked).unwrap().status, "pending");
+    press(&ui, "返回首页");
+    open(qr_token(1));
+    until(&ui, "H1's account", |ui| {
+        ui.window.global::<Kiosk>().get_balance() == 30
+    });
+    redeem(&ui, "物品TEA，30 分");
+    let came = k().get_serial().to_string();
+    press(&ui, "出来了");
+    until(&ui, "confirmed", |_| {
+        ledger().voucher(&came).unwrap().status == "printed"
+    });
+    press(&ui, "返回首页");
+    use_silent.store(false, Ordering::SeqCst);
+
+    // An error after the commit (marking the paper printed fails): still a success with
+    // the serial and the balance, never 没有办成.
+    // H2's voucher that did not come out is printed first, now that H2 is here.
+    open(qr_token(2));
+    until(&ui, "H2's reprint", |ui| {
+        ui.window.global::<Kiosk>().get_account_notice() == "补打好了，请取走您的兑换券"
+    });
+    assert_eq!(ledger().voucher(&asked).unwrap().status, "printed");
+    // SAFETY: the one test of this binary; nothing else reads the variable meanwhile.
+    unsafe { std::env::set_var("JIFEN_FAILPOINT", "error:printed") };
+    redeem(&ui, "物品TEA，30 分");
+    unsafe { std::env::remove_var("JIFEN_FAILPOINT") };
+    assert_eq!(ui.screen(), Screen::Done);
+    assert!(!k().get_serial().is_empty());
+    assert_eq!(k().get_print_note(), jifen::app::KEPT_WORDS);
+    assert_eq!(ledger().voucher(&k().get_serial()).unwrap().status, "pending");
 }

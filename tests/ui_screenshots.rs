@@ -55,6 +55,8 @@ fn every_screen_is_drawn_with_its_chinese_text_at_both_sizes() {
             "confirm",
             "printing",
             "done",
+            "done-ask",
+            "done-kept",
             "problem-unknown-card",
             "problem-printer",
             "problem-reader",

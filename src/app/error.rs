@@ -111,6 +111,10 @@ pub enum AppError {
          residents; register the village with this kiosk's key (township village add --id-key-file)"
     )]
     IdNumberKeyMismatch,
+    #[error("the disk is full: new redemptions are refused until space is freed (请联系工作人员：存储空间已满)")]
+    DiskFull,
+    #[error("{0}: redemptions and dated printouts wait until the clock is right (请联系工作人员校准时间)")]
+    ClockWrong(String),
     /// Internal: carries a dry run's report out of the transaction so it rolls back.
     #[error("dry run")]
     DryRun(Box<super::ImportReport>),

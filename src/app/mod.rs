@@ -8,6 +8,7 @@
 mod account;
 pub mod apply;
 mod audit;
+mod box_health;
 mod cards;
 mod catalogue;
 mod clerks;
@@ -40,6 +41,7 @@ use crate::store::Store;
 pub use account::{
     account_view_from, identity_of_scan, AccountParts, AccountView, EntryView, Identity, MemberView, ENTRIES_SHOWN,
 };
+pub use box_health::{BoxHealth, REFUSE_BELOW_BYTES, WARN_BELOW_BYTES};
 pub use catalogue::{CatalogueItemView, ItemChanges, NewItem};
 pub use demo::DemoSummary;
 pub use error::{AppError, LineError};
@@ -49,7 +51,10 @@ pub use imports::{
     ImportReport, PointsPlan,
 };
 pub use points::AwardReceipt;
-pub use printing::{Document, PrintFailure, PrintJob, PrintReport, Printer, Printout};
+pub use printing::{
+    Delivery, Document, PrintFailure, PrintJob, PrintReport, Printer, Printout, KEPT_WORDS, NOT_OUT_WORDS,
+    UNVERIFIED_WORDS,
+};
 pub use ranking::{ranking_rows, RankingRow, RankingView};
 pub use redeem::RedemptionReceipt;
 pub use sync::{
@@ -276,12 +281,23 @@ fn new_entry(clock: &dyn Clock, household: &str, kind: EntryKind, delta: i64, re
 }
 
 /// Lets the crash tests stop the process at a step of the print order or of a sync round: with
-/// `JIFEN_FAILPOINT=<step>` the process says so on stderr and waits to be killed.
+/// `JIFEN_FAILPOINT=<step>` the process says so on stderr and waits to be killed. Debug builds
+/// only: a release build (the appliance) reads no such variable.
 pub fn failpoint(step: &str) {
-    if std::env::var("JIFEN_FAILPOINT").is_ok_and(|s| s == step) {
+    if cfg!(debug_assertions) && std::env::var("JIFEN_FAILPOINT").is_ok_and(|s| s == step) {
         eprintln!("failpoint {step} reached");
         loop {
             std::thread::park();
         }
     }
+}
+
+/// Test gear like `failpoint`, in debug builds only: `JIFEN_FAILPOINT=error:STEP` makes
+/// the step fail with an error instead of parking, to prove what the caller does then.
+pub fn injected_error(step: &str) -> Result<()> {
+    if cfg!(debug_assertions) && std::env::var("JIFEN_FAILPOINT").is_ok_and(|s| s.strip_prefix("error:") == Some(step))
+    {
+        return Err(AppError::Invalid(format!("injected failure at {step}")));
+    }
+    Ok(())
 }

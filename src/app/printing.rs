@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::vouchers::{unusable_refusal, voucher_view};
-use super::{failpoint, App, AppError, Result, VoucherView};
+use super::{failpoint, injected_error, App, AppError, Result, VoucherView};
 use crate::domain::voucher::{Serial, VoucherStatus};
 
 /// The documents the kiosk prints. Their layouts are templates in `print/`; the app only
@@ -37,10 +37,28 @@ pub struct Printout {
 }
 
 /// The port the printer adapter (`print/`) implements. `Ok` means the printer took the
-/// job and still reported itself healthy afterwards.
+/// job without reporting a fault; whether it *could* report one is in the `Delivery`.
 pub trait Printer {
-    fn print(&mut self, printout: &Printout) -> std::result::Result<(), PrintFailure>;
+    fn print(&mut self, printout: &Printout) -> std::result::Result<Delivery, PrintFailure>;
 }
+
+/// How sure the kiosk is that paper came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Delivery {
+    /// The printer reported itself healthy before and after the job.
+    Confirmed,
+    /// The printer can report nothing (a USB printer without a back channel or port
+    /// status): only someone at the tray knows whether paper came out.
+    Unverified,
+}
+
+/// What the clerk reads on a voucher sent to a printer that cannot say whether it printed.
+pub const UNVERIFIED_WORDS: &str = "打印机无法确认是否出纸";
+/// What the clerk reads on a voucher the villager said did not come out.
+pub const NOT_OUT_WORDS: &str = "村民说兑换券没有出来";
+/// What the villager is told when the voucher could not be printed after the redemption.
+pub const KEPT_WORDS: &str = "兑换券没有打印出来";
 
 /// Why a job did not print, in words for the clerk and the villager (缺纸，请联系管理员),
 /// with the technical detail for the log.
@@ -61,6 +79,24 @@ pub struct PrintReport {
     pub error: Option<String>,
     /// What the printer or the template said, for whoever fixes it.
     pub detail: Option<String>,
+    /// Sent to a printer that cannot report: the voucher stays `pending` until someone at
+    /// the tray says it came out (`voucher_came_out`).
+    pub unverified: bool,
+}
+
+impl PrintReport {
+    /// A voucher whose printing went wrong after its redemption committed: it is kept,
+    /// pending, for a clerk to print.
+    fn kept(serial: &str, e: &AppError) -> PrintReport {
+        PrintReport {
+            serial: serial.to_string(),
+            printed: false,
+            reprint: false,
+            error: Some(KEPT_WORDS.into()),
+            detail: Some(e.to_string()),
+            unverified: false,
+        }
+    }
 }
 
 /// A voucher cleared for printing.
@@ -72,6 +108,26 @@ pub struct PrintJob {
 }
 
 impl App {
+    /// Redeems and prints: the one path a villager's tap takes, for every front end. Once
+    /// the redemption has committed nothing after it is reported as a failure of the
+    /// redemption (a villager told 没有办成 would try again and spend twice): a print or
+    /// bookkeeping problem becomes the report's words, and the voucher stays pending.
+    pub fn redeem_and_print(
+        &mut self,
+        household: &str,
+        item: &str,
+        qty: i64,
+        recorded_by: &str,
+        printer: &mut dyn Printer,
+    ) -> Result<(super::RedemptionReceipt, PrintReport)> {
+        let receipt = self.redeem(household, item, qty, recorded_by)?;
+        let report = self.print_voucher(&receipt.serial, printer).unwrap_or_else(|e| {
+            tracing::error!(serial = %receipt.serial, error = %e, "redeemed, but printing failed");
+            PrintReport::kept(&receipt.serial, &e)
+        });
+        Ok((receipt, report))
+    }
+
     /// The whole print order for one voucher: record the attempt, print, confirm. A
     /// printer fault is not an error here: it is recorded on the voucher and reported.
     pub fn print_voucher(&mut self, serial: &str, printer: &mut dyn Printer) -> Result<PrintReport> {
@@ -81,8 +137,9 @@ impl App {
         let printout = self.voucher_printout(&job);
         let serial = job.voucher.serial.clone();
         match printer.print(&printout) {
-            Ok(()) => {
+            Ok(Delivery::Confirmed) => {
                 failpoint("printed");
+                injected_error("printed")?;
                 self.print_succeeded(&serial)?;
                 Ok(PrintReport {
                     serial,
@@ -90,6 +147,18 @@ impl App {
                     reprint: job.reprint,
                     error: None,
                     detail: None,
+                    unverified: false,
+                })
+            }
+            Ok(Delivery::Unverified) => {
+                self.print_failed(&serial, UNVERIFIED_WORDS)?;
+                Ok(PrintReport {
+                    serial,
+                    printed: false,
+                    reprint: job.reprint,
+                    error: None,
+                    detail: None,
+                    unverified: true,
                 })
             }
             Err(failure) => {
@@ -101,18 +170,42 @@ impl App {
                     reprint: job.reprint,
                     error: Some(failure.words),
                     detail: Some(failure.detail),
+                    unverified: false,
                 })
             }
         }
     }
 
-    /// Start-up (and clerk) reprint: every voucher whose paper was never confirmed, under
-    /// its own serial. Stops at the first printer fault: the rest would fail the same way.
+    /// A clerk's reprint: every voucher whose paper was never confirmed, under its own
+    /// serial. Never run at start-up: paper put into an empty hall's tray is spendable by
+    /// whoever takes it. Stops at the first printer fault: the rest would fail the same way.
     pub fn reprint_unconfirmed(&mut self, printer: &mut dyn Printer) -> Result<Vec<PrintReport>> {
+        let pending = self.unconfirmed_vouchers()?;
+        self.reprint_each(pending, printer)
+    }
+
+    /// The household's own unconfirmed vouchers, printed now that it stands at the kiosk
+    /// (its card was just read): the one time a kiosk reprints without a clerk.
+    pub fn reprint_for_household(&mut self, household: &str, printer: &mut dyn Printer) -> Result<Vec<PrintReport>> {
+        let mut pending = self.unconfirmed_vouchers()?;
+        pending.retain(|v| v.household_code == household);
+        self.reprint_each(pending, printer)
+    }
+
+    /// How many of the household's vouchers wait for paper (the account screen says so).
+    pub fn unconfirmed_for_household(&mut self, household: &str) -> Result<usize> {
+        Ok(self
+            .unconfirmed_vouchers()?
+            .iter()
+            .filter(|v| v.household_code == household)
+            .count())
+    }
+
+    fn reprint_each(&mut self, vouchers: Vec<VoucherView>, printer: &mut dyn Printer) -> Result<Vec<PrintReport>> {
         let mut reports = Vec::new();
-        for v in self.unconfirmed_vouchers()? {
+        for v in vouchers {
             let report = self.print_voucher(&v.serial, printer)?;
-            let failed = !report.printed;
+            let failed = report.error.is_some();
             reports.push(report);
             if failed {
                 break;
@@ -121,10 +214,23 @@ impl App {
         Ok(reports)
     }
 
+    /// Someone at the tray saw the voucher come out of a printer that cannot report.
+    pub fn voucher_came_out(&mut self, serial: &str) -> Result<()> {
+        self.print_succeeded(serial)
+    }
+
+    /// The villager said the voucher did not come out: it stays pending, with the words
+    /// for the clerk, who prints it again.
+    pub fn voucher_did_not_come_out(&mut self, serial: &str) -> Result<()> {
+        tracing::warn!(%serial, "the villager says the voucher did not come out");
+        self.print_failed(serial, NOT_OUT_WORDS)
+    }
+
     /// Step 2: records the attempt (committed before the printer is touched) and returns
     /// the job. Settled, void and expired vouchers are never printed again.
     pub fn begin_print(&mut self, serial: &str) -> Result<PrintJob> {
         let serial: Serial = serial.parse()?;
+        self.clock_fit()?;
         let today = self.clock.today();
         let (before, row) = self.store.write(|tx| {
             let v = tx

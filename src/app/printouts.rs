@@ -84,6 +84,7 @@ impl App {
     /// A household's points statement: balance, rank, and the last twelve months by area,
     /// with a signed QR the credit co-operative can check.
     pub fn statement_printout(&mut self, household: &str) -> Result<Printout> {
+        self.clock_fit()?;
         let view = self.account_view(&Identity::HouseholdCode(household.to_string()))?;
         let to = self.this_month();
         let from = to.minus(11);

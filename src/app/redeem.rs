@@ -45,113 +45,116 @@ impl App {
         if !(1..=20).contains(&qty) {
             return Err(AppError::Invalid(format!("quantity must be 1 to 20, not {qty}")));
         }
+        self.fit_to_issue()?;
         let clock = self.clock.clone();
         let village = self.village.code.clone();
         let key = self.keys.voucher_signing.clone();
         let holder = self.device_id();
-        self.store.write(|tx| {
-            let household = tx
-                .household_row(household)?
-                .ok_or_else(|| AppError::UnknownHousehold(household.to_string()))?;
-            let item = tx
-                .item(item_code)?
-                .ok_or_else(|| AppError::UnknownItem(item_code.to_string()))?;
-            if !item.active {
-                return Err(AppError::ItemInactive { item: item.name });
-            }
-            let cost = item.points_cost * qty;
-            if household.balance <= 0 {
-                return Err(AppError::NegativeBalance {
-                    balance: household.balance,
-                });
-            }
-            if household.balance < cost {
-                return Err(AppError::InsufficientPoints {
-                    item: item.name,
-                    balance: household.balance,
-                    cost,
-                });
-            }
-            if let Stock::Limited(_) = item.stock {
-                let left = tx.shelf(&item.code, &holder)?;
-                if left < qty {
-                    return Err(AppError::OutOfStock {
-                        item: item.name,
-                        left,
-                        wanted: qty,
+        self.store
+            .write(|tx| {
+                let household = tx
+                    .household_row(household)?
+                    .ok_or_else(|| AppError::UnknownHousehold(household.to_string()))?;
+                let item = tx
+                    .item(item_code)?
+                    .ok_or_else(|| AppError::UnknownItem(item_code.to_string()))?;
+                if !item.active {
+                    return Err(AppError::ItemInactive { item: item.name });
+                }
+                let cost = item.points_cost * qty;
+                if household.balance <= 0 {
+                    return Err(AppError::NegativeBalance {
+                        balance: household.balance,
                     });
                 }
-            }
-            let now = clock.now();
-            let redemption_id = Uuid::now_v7().to_string();
-            let mut debit = new_entry(
-                clock.as_ref(),
-                &household.code,
-                EntryKind::Redemption,
-                -cost,
-                format!("兑换 {} ×{qty}", item.name),
-            );
-            debit.source = "kiosk".into();
-            debit.recorded_by = recorded_by.to_string();
-            tx.append_entry(&debit, None)?;
-            if let Stock::Limited(_) = item.stock {
-                tx.move_stock(&StockMove {
-                    id: Uuid::now_v7(),
+                if household.balance < cost {
+                    return Err(AppError::InsufficientPoints {
+                        item: item.name,
+                        balance: household.balance,
+                        cost,
+                    });
+                }
+                if let Stock::Limited(_) = item.stock {
+                    let left = tx.shelf(&item.code, &holder)?;
+                    if left < qty {
+                        return Err(AppError::OutOfStock {
+                            item: item.name,
+                            left,
+                            wanted: qty,
+                        });
+                    }
+                }
+                let now = clock.now();
+                let redemption_id = Uuid::now_v7().to_string();
+                let mut debit = new_entry(
+                    clock.as_ref(),
+                    &household.code,
+                    EntryKind::Redemption,
+                    -cost,
+                    format!("兑换 {} ×{qty}", item.name),
+                );
+                debit.source = "kiosk".into();
+                debit.recorded_by = recorded_by.to_string();
+                tx.append_entry(&debit, None)?;
+                if let Stock::Limited(_) = item.stock {
+                    tx.move_stock(&StockMove {
+                        id: Uuid::now_v7(),
+                        item_code: item.code.clone(),
+                        holder: holder.clone(),
+                        delta: -qty,
+                        reason: StockMoveReason::Redemption,
+                        reference: Some(redemption_id.clone()),
+                        created_at: now,
+                    })?;
+                }
+                let kiosk = super::fleet::serial_kiosk(tx)?;
+                let counter = match kiosk {
+                    Some(n) => format!("voucher_serial.{n}"),
+                    None => super::fleet::LEGACY_SERIALS.to_string(),
+                };
+                let serial = Serial::new(&village, kiosk, tx.next_counter(&counter)?);
+                let expires = clock
+                    .today()
+                    .checked_add_days(Days::new(u64::from(item.valid_days)))
+                    .ok_or_else(|| AppError::Invalid("voucher validity runs past the calendar".into()))?;
+                let qr_payload = VoucherPayload {
+                    serial: serial.clone(),
                     item_code: item.code.clone(),
-                    holder: holder.clone(),
-                    delta: -qty,
-                    reason: StockMoveReason::Redemption,
-                    reference: Some(redemption_id.clone()),
-                    created_at: now,
+                    points: cost,
+                    expires,
+                }
+                .sign(&key);
+                tx.insert_redemption_and_voucher(&NewVoucher {
+                    redemption_id: &redemption_id,
+                    household: &household.code,
+                    item_code: &item.code,
+                    qty,
+                    points: cost,
+                    ledger_id: &debit.id.to_string(),
+                    recorded_by,
+                    serial: serial.as_str(),
+                    qr_payload: &qr_payload,
+                    issued_at: now,
+                    expires_on: expires,
                 })?;
-            }
-            let kiosk = super::fleet::serial_kiosk(tx)?;
-            let counter = match kiosk {
-                Some(n) => format!("voucher_serial.{n}"),
-                None => super::fleet::LEGACY_SERIALS.to_string(),
-            };
-            let serial = Serial::new(&village, kiosk, tx.next_counter(&counter)?);
-            let expires = clock
-                .today()
-                .checked_add_days(Days::new(u64::from(item.valid_days)))
-                .ok_or_else(|| AppError::Invalid("voucher validity runs past the calendar".into()))?;
-            let qr_payload = VoucherPayload {
-                serial: serial.clone(),
-                item_code: item.code.clone(),
-                points: cost,
-                expires,
-            }
-            .sign(&key);
-            tx.insert_redemption_and_voucher(&NewVoucher {
-                redemption_id: &redemption_id,
-                household: &household.code,
-                item_code: &item.code,
-                qty,
-                points: cost,
-                ledger_id: &debit.id.to_string(),
-                recorded_by,
-                serial: serial.as_str(),
-                qr_payload: &qr_payload,
-                issued_at: now,
-                expires_on: expires,
-            })?;
-            tx.append_event("redemption", &redemption_id, now)?;
-            Ok(RedemptionReceipt {
-                redemption_id,
-                serial: serial.to_string(),
-                household_code: household.code,
-                item_code: item.code,
-                item_name: item.name,
-                qty,
-                points: cost,
-                balance_after: household.balance - cost,
-                merchant: item.merchant,
-                sponsor: item.sponsor,
-                issued_at: crate::domain::clock::china_time_text(now),
-                expires_on: expires.to_string(),
-                qr_payload,
-                status: "pending",
+                tx.append_event("redemption", &redemption_id, now)?;
+                Ok(RedemptionReceipt {
+                    redemption_id,
+                    serial: serial.to_string(),
+                    household_code: household.code,
+                    item_code: item.code,
+                    item_name: item.name,
+                    qty,
+                    points: cost,
+                    balance_after: household.balance - cost,
+                    merchant: item.merchant,
+                    sponsor: item.sponsor,
+                    issued_at: crate::domain::clock::china_time_text(now),
+                    expires_on: expires.to_string(),
+                    qr_payload,
+                    status: "pending",
+                })
             })
-        })
+            .map_err(super::box_health::full_disk_said)
     }
 }

@@ -96,8 +96,10 @@ pub(super) fn run(
             if config.sync.url.is_some() {
                 app.join_fleet()?;
             }
-            let receipt = app.redeem(&household, &item, qty, by)?;
-            let report = print_voucher(&mut app, &mut device, &receipt.serial)?;
+            let (receipt, report) = app.redeem_and_print(&household, &item, qty, by, &mut device)?;
+            if !report.printed {
+                eprint!("{}", report_line(&report));
+            }
             if json {
                 let mut value = serde_json::to_value(&receipt)?;
                 value["printed"] = report.printed.into();

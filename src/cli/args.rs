@@ -312,11 +312,14 @@ pub enum PrintCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Reprint every voucher whose paper was never confirmed (what the kiosk does at start-up).
+    /// Reprint every voucher whose paper was never confirmed (the kiosk itself reprints a
+    /// household's only when that household's card is read, never at start-up).
     Pending {
         #[arg(long)]
         json: bool,
     },
+    /// Record that a voucher sent to a printer that cannot report did come out.
+    Confirm { serial: String },
     /// Ask the printer for its status (paper, cover, online).
     Status {
         #[arg(long)]

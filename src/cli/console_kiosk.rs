@@ -8,7 +8,7 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::sync::mpsc::{channel, Receiver};
 
-use crate::app::{App, AppError, Identity, Printer};
+use crate::app::{App, AppError, Identity, PrintReport, Printer};
 use crate::devices::hub::InputHub;
 use crate::devices::{DeviceKind, InputEvent};
 use crate::domain::voucher::looks_like_voucher;
@@ -24,10 +24,8 @@ enum Input {
 }
 
 pub(super) fn run(mut app: App, devices: DevicesConfig, mut printer: impl Printer) -> anyhow::Result<ExitCode> {
-    // Vouchers left unconfirmed by a crash or a printer fault come out first, same serial.
-    for report in app.reprint_unconfirmed(&mut printer)? {
-        say(super::printing::report_line(&report).trim_end());
-    }
+    // Vouchers left unconfirmed by a crash or a printer fault are not printed here, into
+    // an empty hall: each comes out when its household's card is next read.
     let inputs = start_inputs(devices);
     loop {
         home(&mut app)?;
@@ -64,6 +62,12 @@ pub(super) fn run(mut app: App, devices: DevicesConfig, mut printer: impl Printe
             }
             Err(e) => return Err(e.into()),
         };
+        if app.unconfirmed_for_household(&view.household_code)? > 0 {
+            say("您上次的兑换券还没打印，现在补打。");
+            for report in app.reprint_for_household(&view.household_code, &mut printer)? {
+                tell_print(&mut app, &report, &inputs)?;
+            }
+        }
         let mut shown = view.clone();
         shown.entries.truncate(ENTRIES_SHOWN);
         println!(
@@ -114,8 +118,8 @@ pub(super) fn run(mut app: App, devices: DevicesConfig, mut printer: impl Printe
         if confirm.trim() != "1" {
             continue;
         }
-        match app.redeem(&view.household_code, &item.code, 1, "kiosk") {
-            Ok(r) => {
+        match app.redeem_and_print(&view.household_code, &item.code, 1, "kiosk", &mut printer) {
+            Ok((r, report)) => {
                 say(&format!(
                     "兑换成功！兑换券号 {}，请到 {} 使用，有效期至 {}。剩余积分 {} 分。",
                     r.serial,
@@ -123,17 +127,33 @@ pub(super) fn run(mut app: App, devices: DevicesConfig, mut printer: impl Printe
                     r.expires_on,
                     r.balance_after
                 ));
-                let report = app.print_voucher(&r.serial, &mut printer)?;
-                match report.error {
-                    None => say("请取走您的兑换券。"),
-                    Some(words) => say(&format!(
-                        "兑换券没有打印出来：{words}。积分已经扣好，管理员会为您补打。"
-                    )),
-                }
+                tell_print(&mut app, &report, &inputs)?;
             }
             Err(e) => say(&format!("没有兑换：{e}")),
         }
     }
+}
+
+/// Says what became of a voucher's paper; asks, when the printer cannot tell.
+fn tell_print(app: &mut App, report: &PrintReport, inputs: &Receiver<Input>) -> anyhow::Result<()> {
+    match &report.error {
+        None if report.unverified => {
+            prompt("兑换券出来了吗？出来了输入 1，没出来输入 2：");
+            if next_line(inputs).is_some_and(|l| l.trim() == "1") {
+                app.voucher_came_out(&report.serial)?;
+                say("请取走您的兑换券。");
+            } else {
+                app.voucher_did_not_come_out(&report.serial)?;
+                say(&format!("券号 {} 已保留，请找工作人员帮忙补打。", report.serial));
+            }
+        }
+        None => say("请取走您的兑换券。"),
+        Some(words) => say(&format!(
+            "{words}。积分已经扣好，券号 {} 已保留，工作人员会为您补打。",
+            report.serial
+        )),
+    }
+    Ok(())
 }
 
 /// Reads stdin and the configured devices on threads, into one channel.

@@ -7,7 +7,8 @@ use anyhow::{anyhow, Context};
 
 use super::args::PrintCommand;
 use super::{emit, open};
-use crate::app::{App, PrintReport, Printer};
+use crate::app::UNVERIFIED_WORDS;
+use crate::app::{App, Delivery, PrintReport, Printer};
 use crate::installation::{DataDir, PrinterConfig};
 use crate::print::url::PrinterUrl;
 use crate::print::{PaperWidth, PrintMode, PrinterDevice};
@@ -128,6 +129,12 @@ pub(super) fn run(dir: &DataDir, choice: &PrinterChoice, cmd: PrintCommand) -> a
             })?;
             Ok(exit_for(&reports))
         }
+        PrintCommand::Confirm { serial } => {
+            let mut app = open(dir)?;
+            app.voucher_came_out(&serial)?;
+            println!("已记下：兑换券 {serial} 已出纸");
+            Ok(ExitCode::SUCCESS)
+        }
         PrintCommand::Status { json } => {
             let status = device.status()?;
             let view = serde_json::json!({
@@ -140,7 +147,12 @@ pub(super) fn run(dir: &DataDir, choice: &PrinterChoice, cmd: PrintCommand) -> a
                 "fault": status.and_then(|s| s.fault()).map(|f| f.to_string()),
             });
             emit(json, &view, |_| match status {
-                None => format!("{}：不回答状态查询（预览或单向打印机）\n", device.url),
+                None if matches!(device.url, PrinterUrl::Preview(_)) => format!("{}：预览文件夹\n", device.url),
+                None => format!(
+                    "{}：无法报告状态（没有回传通道，也没有 USB 端口状态）：缺纸也看不出来，\
+                     每张兑换券打印后都会请村民确认是否出纸\n",
+                    device.url
+                ),
                 Some(s) => match s.fault() {
                     Some(f) => format!("{}：{f}\n", device.url),
                     None if s.paper_near_end => format!("{}：正常，纸快用完了\n", device.url),
@@ -164,6 +176,12 @@ pub(super) fn print_voucher(app: &mut App, printer: &mut dyn Printer, serial: &s
 }
 
 pub(super) fn report_line(r: &PrintReport) -> String {
+    if r.unverified {
+        return format!(
+            "兑换券 {} 已发送，但{}：出纸了请运行 jifen print confirm {}，没出纸可重印\n",
+            r.serial, UNVERIFIED_WORDS, r.serial
+        );
+    }
     match (&r.error, r.reprint) {
         (None, false) => format!("已打印兑换券 {}\n", r.serial),
         (None, true) => format!("已重印兑换券 {}（券号不变）\n", r.serial),
@@ -185,8 +203,15 @@ pub(super) fn exit_for(reports: &[PrintReport]) -> ExitCode {
 
 fn print_document(device: &mut PrinterDevice, printout: &crate::app::Printout, what: &str) -> anyhow::Result<ExitCode> {
     match device.print(printout) {
-        Ok(()) => {
+        Ok(Delivery::Confirmed) => {
             println!("已打印{what}（{}）", device.url);
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(Delivery::Unverified) => {
+            println!(
+                "已把{what}发送到 {}；{}，请看一下是否出纸",
+                device.url, UNVERIFIED_WORDS
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(failure) => {

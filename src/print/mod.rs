@@ -9,6 +9,7 @@ pub mod device;
 pub mod encode;
 pub mod fill;
 pub mod font;
+pub mod lp_status;
 pub mod render;
 pub mod status;
 pub mod template;

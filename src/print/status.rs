@@ -54,6 +54,17 @@ impl PrinterStatus {
         })
     }
 
+    /// Both reports together: a fault either one sees is a fault.
+    pub fn with(self, other: PrinterStatus) -> PrinterStatus {
+        PrinterStatus {
+            offline: self.offline || other.offline,
+            cover_open: self.cover_open || other.cover_open,
+            paper_end: self.paper_end || other.paper_end,
+            paper_near_end: self.paper_near_end || other.paper_near_end,
+            error: self.error || other.error,
+        }
+    }
+
     /// The reason not to print now, most specific first; `None` when a job may be sent.
     /// Paper near end is only a warning: the voucher still fits.
     pub fn fault(self) -> Option<PrinterFault> {

@@ -20,6 +20,16 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 pub const STATUS_TIMEOUT: Duration = Duration::from_millis(1500);
 /// Waiting for the printer to take more bytes before the job is given up.
 pub const WRITE_STALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// A whole job may take this long, plus the time its bytes need at 9600 baud: a printer
+/// that takes a byte now and then never holds the kiosk for longer.
+pub const JOB_BASE_TIME: Duration = Duration::from_secs(15);
+/// The slowest line a job is allowed (9600 baud serial), in bytes a second.
+pub const SLOWEST_LINE: u64 = 960;
+/// Unasked bytes thrown away before a status query, at most: a printer that keeps
+/// talking is a fault, not a reason to wait for ever.
+pub const MAX_STRAY_BYTES: usize = 4096;
+/// How long unasked bytes are drained, at most.
+pub const MAX_DRAIN_TIME: Duration = Duration::from_millis(500);
 
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
@@ -31,6 +41,18 @@ pub enum TransportError {
     Write { url: String, source: io::Error },
     #[error("reading from the printer at {url} failed: {source}")]
     Read { url: String, source: io::Error },
+    #[error("the printer at {url} took longer than {}s for a job of {bytes} bytes", .limit.as_secs())]
+    JobTooSlow { url: String, bytes: usize, limit: Duration },
+    #[error(
+        "the printer at {url} keeps sending data unasked (more than {} bytes)",
+        MAX_STRAY_BYTES
+    )]
+    Babbling { url: String },
+}
+
+/// How long a job of `bytes` may take in all.
+pub fn job_time_limit(bytes: usize) -> Duration {
+    JOB_BASE_TIME + Duration::from_secs(bytes as u64 / SLOWEST_LINE)
 }
 
 /// An open line to a printer.
@@ -44,14 +66,48 @@ pub trait Connection {
     /// queries); a USB printer class device often cannot answer at all.
     fn must_answer(&self) -> bool;
 
-    /// Throws away bytes the printer sent unasked (earlier answers, ASB messages).
+    /// The printer's name in messages.
+    fn url(&self) -> &str;
+
+    /// The port status a USB printer-class device gives through the lp driver
+    /// (`lp_status::decode` reads it); `None` on every other line.
+    fn port_status(&mut self) -> Result<Option<i32>, TransportError> {
+        Ok(None)
+    }
+
+    /// Sends a whole job within `job_time_limit`, in pieces, so a printer that takes a
+    /// byte now and then cannot hold the kiosk.
+    fn send_job(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+        let limit = job_time_limit(bytes.len());
+        let deadline = Instant::now() + limit;
+        for piece in bytes.chunks(1024) {
+            if Instant::now() > deadline {
+                return Err(TransportError::JobTooSlow {
+                    url: self.url().to_string(),
+                    bytes: bytes.len(),
+                    limit,
+                });
+            }
+            self.send(piece)?;
+        }
+        Ok(())
+    }
+
+    /// Throws away bytes the printer sent unasked (earlier answers, ASB messages), at
+    /// most `MAX_STRAY_BYTES` within `MAX_DRAIN_TIME`.
     fn drain(&mut self) -> Result<usize, TransportError> {
         let mut buf = [0; 256];
         let mut thrown = 0;
+        let deadline = Instant::now() + MAX_DRAIN_TIME;
         loop {
             match self.read_some(&mut buf, Duration::from_millis(30))? {
                 0 => return Ok(thrown),
                 n => thrown += n,
+            }
+            if thrown > MAX_STRAY_BYTES || Instant::now() > deadline {
+                return Err(TransportError::Babbling {
+                    url: self.url().to_string(),
+                });
             }
         }
     }
@@ -139,6 +195,10 @@ impl Connection for TcpLine {
     fn must_answer(&self) -> bool {
         true
     }
+
+    fn url(&self) -> &str {
+        &self.url
+    }
 }
 
 struct SerialLine {
@@ -170,6 +230,10 @@ impl Connection for SerialLine {
 
     fn must_answer(&self) -> bool {
         true
+    }
+
+    fn url(&self) -> &str {
+        &self.url
     }
 }
 
@@ -243,6 +307,17 @@ impl Connection for DeviceFile {
 
     fn must_answer(&self) -> bool {
         false
+    }
+
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn port_status(&mut self) -> Result<Option<i32>, TransportError> {
+        super::lp_status::read(self.file.as_fd()).map_err(|source| TransportError::Read {
+            url: self.url.clone(),
+            source,
+        })
     }
 
     /// One wait: a device without a back channel reads as end-of-file at once, and

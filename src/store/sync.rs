@@ -80,6 +80,20 @@ impl Tx<'_> {
     }
 
     /// The highest outbox sequence number (0 when empty).
+    /// The time of the newest event this box wrote (by its own clock: entries pulled from
+    /// the township carry the township's): a clock earlier than that has jumped back.
+    /// Read from the last row by sequence, not by scanning.
+    pub fn newest_record_time(&self) -> Result<Option<DateTime<Utc>>> {
+        let text: Option<String> = self
+            .row("SELECT created_at FROM outbox ORDER BY seq DESC LIMIT 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(text
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc)))
+    }
+
     pub fn outbox_last_seq(&self) -> Result<i64> {
         Ok(self.row("SELECT coalesce(max(seq), 0) FROM outbox", [], |r| r.get(0))?)
     }

@@ -64,6 +64,9 @@ impl SyncError {
             SyncError::Refused { status: 401, reason } if reason.contains("retired") => {
                 "乡镇已停用这台机器，不再同步；请联系乡镇".into()
             }
+            SyncError::Refused { status: 401, reason } if reason.contains("stale") => {
+                "本机时间与乡镇服务器相差太多，请校准本机时间".into()
+            }
             SyncError::Refused { status: 401, .. } => "乡镇服务器不认这台机器，请联系乡镇登记本机".into(),
             SyncError::Refused { reason, .. } => format!("乡镇服务器拒收：{reason}"),
             SyncError::Unsigned(_) => "收到的答复不是乡镇服务器签发的，已拒收（网络可能被人动过手脚）".into(),
@@ -126,6 +129,8 @@ pub struct SyncClient {
     village: String,
     /// Each request's duration and whether it succeeded, when a load test asks.
     timings: Option<RequestTimings>,
+    /// The township's clock (its answers' `Date` header) and when it was read here.
+    township_date: std::sync::Mutex<Option<(chrono::DateTime<chrono::Utc>, std::time::Instant)>>,
 }
 
 impl SyncClient {
@@ -145,6 +150,7 @@ impl SyncClient {
             township: options.township_key,
             village: village.to_string(),
             timings: None,
+            township_date: std::sync::Mutex::new(None),
         })
     }
 
@@ -156,6 +162,24 @@ impl SyncClient {
 
     pub fn url(&self) -> &str {
         &self.base
+    }
+
+    /// The township's time now, as its last answer said (any answer, refusals included: a
+    /// kiosk whose clock is too far off to be heard still learns by how much).
+    pub fn township_time(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        let said = *self.township_date.lock().unwrap_or_else(|p| p.into_inner());
+        said.and_then(|(at, read)| chrono::Duration::from_std(read.elapsed()).ok().map(|d| at + d))
+    }
+
+    fn note_date(&self, response: &ureq::Response) {
+        let Some(date) = response
+            .header("date")
+            .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+        else {
+            return;
+        };
+        *self.township_date.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((date.with_timezone(&chrono::Utc), std::time::Instant::now()));
     }
 
     pub fn device_id(&self) -> String {
@@ -230,6 +254,9 @@ impl SyncClient {
             Some(b) => req.set("content-type", "application/json").send_bytes(b),
             None => req.call(),
         };
+        if let Ok(r) | Err(ureq::Error::Status(_, r)) = &result {
+            self.note_date(r);
+        }
         let response = match result {
             Ok(r) => r,
             Err(ureq::Error::Status(422, r)) => r,
@@ -321,6 +348,10 @@ pub fn decode_event(raw: &str) -> Option<crate::app::IncomingEvent> {
 /// is committed as it comes, so a round cut short keeps what it did.
 pub fn sync_once(app: &mut App, client: &SyncClient) -> Result<SyncReport, SyncError> {
     let outcome = round(app, client);
+    if let Some(township) = client.township_time() {
+        // Against the system clock, which signs the requests (and is the kiosk's own clock).
+        let _ = app.note_township_clock_offset(township - chrono::Utc::now());
+    }
     let words = outcome.as_ref().err().map(SyncError::words);
     // Recording the outcome is best effort: a full disk must not hide the sync error.
     let _ = app.record_sync_outcome(words.as_deref());

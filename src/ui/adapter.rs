@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::mpsc::{Receiver, Sender};
+use std::time::Duration;
 
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
@@ -27,11 +28,16 @@ struct Session {
     wedge: LineAssembler,
 }
 
+/// How long the printing screen waits for the worker before it says so in words (the
+/// worker's own bound, after which the kiosk is restarted, is `watchdog::WORKER_BOUND`).
+pub const PRINTING_SCREEN_BOUND: Duration = Duration::from_secs(60);
+
 /// The UI side of the kiosk: the window, the channels, and what the session knows.
 pub struct Adapter {
     window: slint::Weak<KioskWindow>,
     commands: Sender<Command>,
     session: RefCell<Session>,
+    printing_timer: slint::Timer,
 }
 
 impl Adapter {
@@ -40,6 +46,7 @@ impl Adapter {
             window: window.as_weak(),
             commands,
             session: RefCell::new(Session::default()),
+            printing_timer: slint::Timer::default(),
         });
         let k = window.global::<Kiosk>();
         let a = adapter.clone();
@@ -130,6 +137,20 @@ impl Adapter {
         let a = adapter.clone();
         k.on_test_page(move || a.send(Command::TestPage));
         let a = adapter.clone();
+        k.on_came_out(move |came_out| {
+            let serial = a.with_kiosk(|k| {
+                k.set_ask_came_out(false);
+                k.set_printed(came_out);
+                if !came_out {
+                    k.set_print_note("请找工作人员帮忙补打".into());
+                }
+                k.get_serial().to_string()
+            });
+            if let Some(serial) = serial {
+                a.send(Command::CameOut { serial, came_out });
+            }
+        });
+        let a = adapter.clone();
         k.on_key_typed(move |text| {
             let events: Vec<InputEvent> = {
                 let mut s = a.session.borrow_mut();
@@ -161,7 +182,22 @@ impl Adapter {
                     k.set_rules_plain(model(rules.into_iter().map(SharedString::from)));
                 });
             }
-            Reply::Account(view, items, greeting) => self.show_account(&view, items, greeting),
+            Reply::Account(view, items, greeting, waiting) => {
+                self.show_account(&view, items, greeting);
+                if waiting > 0 {
+                    self.with_kiosk(|k| k.set_account_notice("您上次的兑换券还没打印，现在补打".into()));
+                    self.send(Command::ReprintMine(view.household_code.clone()));
+                }
+            }
+            Reply::Reprinted(reports) => {
+                let words = match reports.iter().find_map(|r| r.error.as_ref()) {
+                    Some(e) => format!("没有补打出来：{e}。请找工作人员帮忙"),
+                    None if reports.iter().any(|r| r.unverified) => "已补打，请看一下出纸口；没出来请找工作人员".into(),
+                    None => "补打好了，请取走您的兑换券".into(),
+                };
+                self.with_kiosk(|k| k.set_account_notice(words.into()));
+            }
+            Reply::Noted => {}
             Reply::UnknownCard => self.problem(Problem::UnknownCard, ""),
             Reply::Redeemed(done) => {
                 let (receipt, report) = *done;
@@ -169,16 +205,16 @@ impl Adapter {
                     let mut s = self.session.borrow_mut();
                     s.balance = receipt.balance_after;
                 }
+                // Committed: the villager hears that it went through, whatever the paper did.
                 self.with_kiosk(|k| {
                     k.set_serial(receipt.serial.clone().into());
                     k.set_balance_after(receipt.balance_after as i32);
                     k.set_balance(receipt.balance_after as i32);
                     k.set_printed(report.printed);
+                    k.set_ask_came_out(report.unverified);
+                    k.set_print_note(report.error.clone().unwrap_or_default().into());
                 });
-                match report.error {
-                    None => self.show(Screen::Done),
-                    Some(words) => self.problem(Problem::Printer, &words),
-                }
+                self.show(Screen::Done);
             }
             Reply::ClerkIn(name) => {
                 self.session.borrow_mut().clerk = Some(name.clone());
@@ -288,7 +324,25 @@ impl Adapter {
         let (Some(household), Some(item)) = (household, chosen) else {
             return self.go_home();
         };
+        self.with_kiosk(|k| {
+            k.set_serial(SharedString::new());
+            k.set_printed(false);
+            k.set_ask_came_out(false);
+            k.set_print_note(SharedString::new());
+        });
         self.show(Screen::Printing);
+        let window = self.window.clone();
+        self.printing_timer
+            .start(slint::TimerMode::SingleShot, PRINTING_SCREEN_BOUND, move || {
+                let Some(w) = window.upgrade() else { return };
+                let k = w.global::<Kiosk>();
+                if k.get_screen() == Screen::Printing {
+                    k.set_problem(Problem::Refused);
+                    k.set_problem_detail(PRINTER_SILENT_WORDS.into());
+                    k.set_screen(Screen::Problem);
+                    k.invoke_touch();
+                }
+            });
         self.send(Command::Redeem {
             household,
             item: item.code.into(),
@@ -304,6 +358,7 @@ impl Adapter {
             .find(|e| !can_redeem && e.delta < 0 && e.kind != "redemption");
         let active: Vec<CatalogueItemView> = items.into_iter().filter(|i| i.active).collect();
         self.with_kiosk(|k| {
+            k.set_account_notice(SharedString::new());
             let name = greeting.or_else(|| view.head.clone()).unwrap_or_default();
             k.set_head_name(name.into());
             k.set_household(view.household_code.clone().into());
@@ -366,6 +421,8 @@ impl Adapter {
             k.set_cause_reason(SharedString::new());
             k.set_household(SharedString::new());
             k.set_balance(0);
+            k.set_account_notice(SharedString::new());
+            k.set_ask_came_out(false);
         });
         self.show(Screen::Home);
         self.send(Command::Home);
@@ -396,6 +453,10 @@ impl Adapter {
         self.window.upgrade().map(|w| f(w.global::<Kiosk>()))
     }
 }
+
+/// Said when the printing screen has waited `PRINTING_SCREEN_BOUND` for the worker.
+pub const PRINTER_SILENT_WORDS: &str =
+    "打印机没有响应。如果积分已经扣了，券号已保留，工作人员会为您补打。请找工作人员帮忙。";
 
 /// Drains the worker's replies and the devices' events into the adapter.
 pub fn pump(adapter: &Adapter, replies: &Receiver<Reply>, devices: &Receiver<InputEvent>) {

@@ -5,6 +5,7 @@
 
 mod adapter;
 pub mod screenshots;
+pub mod watchdog;
 mod worker;
 
 use std::rc::Rc;
@@ -18,6 +19,7 @@ use crate::devices::InputEvent;
 
 slint::include_modules!();
 
+pub use watchdog::{Liveness, Watchdog, WORKER_BOUND};
 pub use worker::{spawn as spawn_worker, Command, Reply};
 
 /// How often replies and device events are taken onto the UI thread.
@@ -30,11 +32,14 @@ pub struct KioskUi {
     replies: Receiver<Reply>,
     devices: Receiver<InputEvent>,
     pump_timer: slint::Timer,
+    /// The worker's signs of life, for the watchdog.
+    pub liveness: Liveness,
+    worker: std::thread::JoinHandle<()>,
 }
 
 impl KioskUi {
-    /// Creates the window and starts the worker, which first reprints any voucher left
-    /// unconfirmed. `devices` carries card reads and scans from the input hub.
+    /// Creates the window and starts the worker. `devices` carries card reads and scans
+    /// from the input hub.
     pub fn new(
         app: App,
         printer: impl Printer + Send + 'static,
@@ -43,7 +48,8 @@ impl KioskUi {
         let window = KioskWindow::new()?;
         let (commands, command_rx) = channel();
         let (reply_tx, replies) = channel();
-        worker::spawn(app, printer, command_rx, reply_tx);
+        let liveness = Liveness::default();
+        let worker = worker::spawn(app, printer, command_rx, reply_tx, liveness.clone());
         let adapter = adapter::Adapter::bind(&window, commands);
         Ok(Rc::new(KioskUi {
             window,
@@ -51,6 +57,8 @@ impl KioskUi {
             replies,
             devices,
             pump_timer: slint::Timer::default(),
+            liveness,
+            worker,
         }))
     }
 
@@ -68,6 +76,11 @@ impl KioskUi {
                     ui.pump();
                 }
             });
+    }
+
+    /// Whether the worker thread has ended (it panicked: it never returns while the window lives).
+    pub fn worker_gone(&self) -> bool {
+        self.worker.is_finished()
     }
 
     pub fn screen(&self) -> Screen {
@@ -103,8 +116,9 @@ fn apply_language(lang: Language) -> Result<(), slint::PlatformError> {
 }
 
 /// Runs the kiosk on the desktop (winit) or the appliance (linuxkms) until the window
-/// closes. Tells systemd when it is ready and keeps its watchdog fed from the UI thread,
-/// so a frozen screen gets the kiosk restarted.
+/// closes. Tells systemd when it is ready and feeds its watchdog from the UI thread while
+/// the worker is alive too, so a frozen screen or a stuck worker gets the kiosk restarted;
+/// a worker that died ends the program at once (the unit's `Restart=always` starts it again).
 pub fn run(
     app: App,
     printer: impl Printer + Send + 'static,
@@ -114,16 +128,33 @@ pub fn run(
     let ui = KioskUi::new(app, printer, devices)?;
     apply_language(lang)?;
     ui.start_pumping();
-    let watchdog = slint::Timer::default();
-    if let Some(interval) = watchdog_interval() {
-        watchdog.start(slint::TimerMode::Repeated, interval, || {
-            let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
-        });
-    }
+    let timer = slint::Timer::default();
+    let watchdog = Watchdog {
+        liveness: ui.liveness.clone(),
+        bound: WORKER_BOUND,
+    };
+    let fed = watchdog_interval().is_some();
+    let me = Rc::downgrade(&ui);
+    timer.start(
+        slint::TimerMode::Repeated,
+        watchdog_interval().unwrap_or(Duration::from_secs(1)),
+        move || {
+            if me.upgrade().is_some_and(|ui| ui.worker_gone()) {
+                tracing::error!("the kiosk worker has died: stopping so that the kiosk is restarted");
+                let _ = slint::quit_event_loop();
+            } else if fed {
+                watchdog.feed();
+            }
+        },
+    );
     ui.window.show()?;
     let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
     slint::run_event_loop()?;
-    ui.window.hide()
+    ui.window.hide()?;
+    if ui.worker_gone() {
+        return Err(slint::PlatformError::Other("the kiosk worker died".into()));
+    }
+    Ok(())
 }
 
 /// Half of systemd's `WatchdogSec`, when the unit sets one.

@@ -118,6 +118,15 @@ pub fn capture(
         k().invoke_confirm();
         shot.wait(|ui| matches!(ui.screen(), Screen::Done | Screen::Problem), "done")?;
         shot.save("done")?;
+        // A printer that cannot report: the villager is asked.
+        k().set_printed(false);
+        k().set_ask_came_out(true);
+        shot.save("done-ask")?;
+        // The paper did not come out: the redemption still went through, the serial is kept.
+        k().set_ask_came_out(false);
+        k().set_print_note("缺纸，请联系管理员".into());
+        shot.save("done-kept")?;
+        k().set_print_note(slint::SharedString::new());
     }
     shot.send(InputEvent::HouseholdCard {
         token: households.below_zero.clone(),

@@ -1,8 +1,10 @@
 //! The thread that owns the app and the printer. The UI thread only sends it commands and
 //! shows its replies, so a slow printer or a busy database never freezes the screen.
 
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
+
+use super::watchdog::{Liveness, BEAT_INTERVAL};
 
 use crate::app::{
     AccountView, App, AppError, CatalogueItemView, Identity, ItemChanges, PrintReport, Printer, RankingRow,
@@ -23,6 +25,13 @@ pub enum Command {
     Redeem {
         household: String,
         item: String,
+    },
+    /// The household whose account is open prints its own unconfirmed vouchers.
+    ReprintMine(String),
+    /// The villager's answer to 兑换券出来了吗？ for the voucher just issued.
+    CameOut {
+        serial: String,
+        came_out: bool,
     },
     UnlockClerk(String),
     /// Clerk mode is left (the clerk tapped 退出, or it timed out): no clerk command is
@@ -85,8 +94,11 @@ pub enum Reply {
         grid_leaders: Vec<RankingRow>,
         rules: Vec<String>,
     },
-    /// The account, the catalogue, and how to greet whoever swiped their card (张大爷).
-    Account(Box<AccountView>, Vec<CatalogueItemView>, Option<String>),
+    /// The account, the catalogue, how to greet whoever swiped their card (张大爷), and how
+    /// many of its vouchers wait for paper.
+    Account(Box<AccountView>, Vec<CatalogueItemView>, Option<String>, usize),
+    /// The household's vouchers printed again now that it is at the kiosk.
+    Reprinted(Vec<PrintReport>),
     UnknownCard,
     Redeemed(Box<(RedemptionReceipt, PrintReport)>),
     ClerkIn(String),
@@ -103,30 +115,46 @@ pub enum Reply {
         sync_note: String,
     },
     Settled(SettlementReceipt),
+    /// Recorded; the screen already shows what it needs.
+    Noted,
     /// Done; the words say what happened (printed, restocked…).
     Done(String),
     /// Refused or failed; the words say why.
     Failed(String),
 }
 
-/// Starts the worker; it stops when the command channel closes.
+/// What the worker remembers of the villager at the screen, so that a command can act only
+/// for the household whose card was read, and only on the voucher it was just given.
+#[derive(Default)]
+struct Villager {
+    household: Option<String>,
+    unverified: Option<String>,
+}
+
+/// Starts the worker; it stops when the command channel closes. It beats `liveness` while
+/// idle and at the start of each command. Vouchers left unconfirmed by a crash or a printer
+/// fault are not printed at start-up, into an empty hall, but when their household's card
+/// is next read (or by a clerk).
 pub fn spawn<P: Printer + Send + 'static>(
     mut app: App,
     mut printer: P,
     commands: Receiver<Command>,
     replies: Sender<Reply>,
+    liveness: Liveness,
 ) -> JoinHandle<()> {
     std::thread::Builder::new()
         .name("kiosk-worker".into())
         .spawn(move || {
-            // Vouchers left unconfirmed by a crash or a printer fault come out first.
-            match app.reprint_unconfirmed(&mut printer) {
-                Ok(reports) if !reports.is_empty() => tracing::info!(?reports, "start-up reprint"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "start-up reprint failed"),
-            }
             let mut session: Option<ClerkSession> = None;
-            for command in commands {
+            let mut villager = Villager::default();
+            loop {
+                liveness.beat();
+                let command = match commands.recv_timeout(BEAT_INTERVAL) {
+                    Ok(c) => c,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                };
+                liveness.beat();
                 let now = app.now();
                 let reply = match (&command, session.as_mut()) {
                     (Command::LockClerk, _) => {
@@ -145,7 +173,7 @@ pub fn spawn<P: Printer + Send + 'static>(
                             locked: false,
                         })
                     }
-                    _ => handle(&mut app, &mut printer, command, "kiosk"),
+                    _ => villager_command(&mut app, &mut printer, command, &mut villager),
                 };
                 let reply = reply.unwrap_or_else(|e| Reply::Failed(words(&e)));
                 if let Reply::ClerkIn(name) = &reply {
@@ -160,6 +188,50 @@ pub fn spawn<P: Printer + Send + 'static>(
             }
         })
         .expect("the worker thread starts")
+}
+
+/// A command from the villager's screens, within what the villager at the screen may do.
+fn villager_command(
+    app: &mut App,
+    printer: &mut dyn Printer,
+    command: Command,
+    villager: &mut Villager,
+) -> Result<Reply, AppError> {
+    match command {
+        Command::Redeem { ref household, .. } if villager.household.as_deref() != Some(household.as_str()) => {
+            Ok(Reply::Failed("请先刷卡".into()))
+        }
+        Command::ReprintMine(household) => {
+            if villager.household.as_deref() != Some(household.as_str()) {
+                return Ok(Reply::Failed("请先刷卡".into()));
+            }
+            Ok(Reply::Reprinted(app.reprint_for_household(&household, printer)?))
+        }
+        Command::CameOut { serial, came_out } => {
+            if villager.unverified.take().as_deref() != Some(serial.as_str()) {
+                return Ok(Reply::Noted);
+            }
+            if came_out {
+                app.voucher_came_out(&serial)?;
+            } else {
+                app.voucher_did_not_come_out(&serial)?;
+            }
+            Ok(Reply::Noted)
+        }
+        other => {
+            let reply = handle(app, printer, other, "kiosk")?;
+            match &reply {
+                Reply::Account(view, ..) => {
+                    villager.household = Some(view.household_code.clone());
+                    villager.unverified = None;
+                }
+                Reply::Redeemed(done) if done.1.unverified => villager.unverified = Some(done.1.serial.clone()),
+                Reply::Home { .. } | Reply::UnknownCard => *villager = Villager::default(),
+                _ => {}
+            }
+            Ok(reply)
+        }
+    }
 }
 
 /// Carries out one command; `clerk` is the unlocked clerk's name for clerk commands.
@@ -200,7 +272,8 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
                     (Identity::Card(id), Some(name)) => Some(form_of_address(&name, id, app.today())),
                     _ => None,
                 };
-                Reply::Account(Box::new(view), app.catalogue()?, greeting)
+                let waiting = app.unconfirmed_for_household(&view.household_code)?;
+                Reply::Account(Box::new(view), app.catalogue()?, greeting, waiting)
             }
             Err(AppError::UnknownIdNumber | AppError::UnknownQrToken | AppError::UnknownHousehold(_)) => {
                 Reply::UnknownCard
@@ -208,10 +281,11 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
             Err(e) => return Err(e),
         },
         Command::Redeem { household, item } => {
-            let receipt = app.redeem(&household, &item, 1, "kiosk")?;
-            let report = app.print_voucher(&receipt.serial, printer)?;
+            let (receipt, report) = app.redeem_and_print(&household, &item, 1, "kiosk", printer)?;
             Reply::Redeemed(Box::new((receipt, report)))
         }
+        // Villager commands are taken in `villager_command`, which knows who is at the screen.
+        Command::ReprintMine(_) | Command::CameOut { .. } => Reply::Done(String::new()),
         Command::UnlockClerk(pin) => match app.unlock_clerk_mode(&pin) {
             Ok(name) => Reply::ClerkIn(name),
             Err(AppError::WrongPin) => Reply::ClerkRefused {
@@ -233,7 +307,10 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
                 pending: app.unconfirmed_vouchers()?,
                 today: today_vouchers,
                 events_waiting: app.unpushed_event_count()?,
-                sync_note: sync_note(&app.sync_status()?),
+                sync_note: match app.box_health()?.words() {
+                    Some(health) => format!("{health}。{}", sync_note(&app.sync_status()?)),
+                    None => sync_note(&app.sync_status()?),
+                },
             }
         }
         Command::LockClerk => Reply::Done(String::new()),
@@ -269,7 +346,7 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
         Command::TestPage => {
             let page = app.test_page_printout("kiosk", 384);
             match printer.print(&page) {
-                Ok(()) => Reply::Done("测试页已打印".into()),
+                Ok(_) => Reply::Done("测试页已打印".into()),
                 Err(f) => Reply::Failed(format!("测试页没有打印出来：{}", f.words)),
             }
         }
@@ -283,7 +360,7 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
             };
             let statement = app.statement_printout(&household)?;
             match printer.print(&statement) {
-                Ok(()) => Reply::Done(format!("{household} 户的积分证明已打印")),
+                Ok(_) => Reply::Done(format!("{household} 户的积分证明已打印")),
                 Err(f) => Reply::Failed(format!("积分证明没有打印出来：{}", f.words)),
             }
         }
@@ -305,6 +382,8 @@ fn words(e: &AppError) -> String {
         AppError::OutOfStock { .. } => "这个物品已经兑完了".into(),
         AppError::ItemInactive { .. } => "这个物品已下架".into(),
         AppError::NegativeBalance { balance } => format!("积分为 {balance} 分，转正后才能兑换"),
+        AppError::DiskFull => "请联系工作人员：存储空间已满".into(),
+        AppError::ClockWrong(_) => "请联系工作人员：本机时间不对，暂停兑换".into(),
         other => format!("没有办成：{other}"),
     }
 }

@@ -104,6 +104,18 @@ impl FakePrinter {
         }
     }
 
+    /// A pty printer addressed as a USB printer-class device (`usb:/dev/pts/N`): no lp port
+    /// status, so only its back channel can tell anything.
+    pub fn as_usb(&self) -> String {
+        let path = self
+            .url
+            .trim_start_matches("serial:")
+            .split('?')
+            .next()
+            .unwrap_or_default();
+        format!("usb:{path}")
+    }
+
     pub fn set(&self, condition: Condition) {
         self.state.lock().unwrap().condition = Some(condition);
     }
