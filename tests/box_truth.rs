@@ -386,3 +386,49 @@ fn nix_is_root() -> bool {
         .output()
         .is_ok_and(|o| o.stdout.starts_with(b"0"))
 }
+
+#[test]
+fn clerk_mode_names_a_printer_that_can_report_nothing() {
+    let silent = FakePrinter::pty();
+    silent.set(Condition::Silent);
+    let mut v = village();
+    v.households(1);
+    v.app.add_clerk("值班干部", "201911").unwrap();
+    let usb = PrinterDevice {
+        url: silent.as_usb().parse().unwrap(),
+        mode: PrintMode::Raster,
+        width: Default::default(),
+        templates: None,
+    };
+    let app = App::open(&v.dir, v.clock.clone()).unwrap();
+    let (commands, from_ui) = channel();
+    let (to_ui, replies) = channel();
+    let _worker = jifen::ui::spawn_worker(app, usb, from_ui, to_ui, Liveness::default());
+    let ask = |c: Command| {
+        commands.send(c).unwrap();
+        replies.recv_timeout(Duration::from_secs(20)).unwrap()
+    };
+    assert!(matches!(ask(Command::UnlockClerk("201911".into())), Reply::ClerkIn(_)));
+    let Reply::ClerkData { sync_note, .. } = ask(Command::ClerkData) else {
+        panic!("clerk data");
+    };
+    assert!(
+        sync_note.contains(jifen::print::device::CANNOT_REPORT_WORDS),
+        "{sync_note}"
+    );
+}
+
+#[test]
+fn a_clock_far_from_the_townships_stops_redemptions_until_a_sync_finds_it_right() {
+    let mut v = village();
+    v.households(1);
+    v.award("H1", 100);
+    v.item("NOODLE", 20, Some(10));
+    v.app
+        .note_township_clock_offset(chrono::Duration::minutes(-45))
+        .unwrap();
+    let refused = v.app.redeem("H1", "NOODLE", 1, "kiosk").unwrap_err();
+    assert!(refused.to_string().contains("与乡镇服务器相差 45 分钟"), "{refused}");
+    v.app.note_township_clock_offset(chrono::Duration::seconds(3)).unwrap();
+    v.app.redeem("H1", "NOODLE", 1, "kiosk").unwrap();
+}

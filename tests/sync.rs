@@ -317,3 +317,20 @@ fn township_verify_names_an_entry_whose_household_or_rule_is_not_there() {
     assert!(named("entry_has_household", "household H9"), "{problems:?}");
     assert!(named("entry_has_rule", "rule X99"), "{problems:?}");
 }
+
+#[test]
+fn each_answer_of_the_township_tells_the_kiosk_how_far_its_clock_is() {
+    let township = TestTownship::start();
+    let (mut k, client) = joined(&township, "YT", 1);
+    // As if an earlier answer had found this box's clock 45 minutes slow.
+    k.app
+        .note_township_clock_offset(chrono::Duration::minutes(-45))
+        .unwrap();
+    let refused = k.app.redeem("H1", "MQ", 1, "kiosk").unwrap_err();
+    assert!(refused.to_string().contains("相差 45 分钟"), "{refused}");
+    // The next round's answers carry the township's time (their Date header): right again.
+    sync(&mut k, &client).unwrap();
+    let health = k.app.box_health().unwrap();
+    assert!(health.clock_problem.is_none(), "{health:?}");
+    k.app.redeem("H1", "MQ", 1, "kiosk").unwrap();
+}

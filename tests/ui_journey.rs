@@ -29,10 +29,15 @@ struct SwitchPrinter {
     use_fake: Arc<AtomicBool>,
     silent: PrinterDevice,
     use_silent: Arc<AtomicBool>,
+    /// While set, a job waits until it is cleared (a printer that holds the worker).
+    hang: Arc<AtomicBool>,
 }
 
 impl Printer for SwitchPrinter {
     fn print(&mut self, p: &Printout) -> Result<Delivery, PrintFailure> {
+        while self.hang.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         if self.use_silent.load(Ordering::SeqCst) {
             self.silent.print(p)
         } else if self.use_fake.load(Ordering::SeqCst) {
@@ -134,12 +139,14 @@ fn the_villager_and_the_clerk_journeys() {
     let silent = FakePrinter::pty();
     silent.set(Condition::Silent);
     let use_silent = Arc::new(AtomicBool::new(false));
+    let hang = Arc::new(AtomicBool::new(false));
     let printer = SwitchPrinter {
         preview: device(PrinterUrl::Preview(previews.clone())),
         fake: device(fake.url.parse().unwrap()),
         use_fake: use_fake.clone(),
         silent: device(silent.as_usb().parse().unwrap()),
         use_silent: use_silent.clone(),
+        hang: hang.clone(),
     };
     let (devices, device_rx) = channel();
     let ui = KioskUi::new(app, printer, device_rx).unwrap();
@@ -478,4 +485,28 @@ fn the_villager_and_the_clerk_journeys() {
     assert!(!k().get_serial().is_empty());
     assert_eq!(k().get_print_note(), jifen::app::KEPT_WORDS);
     assert_eq!(ledger().voucher(&k().get_serial()).unwrap().status, "pending");
+    press(&ui, "返回首页");
+
+    // A printer that holds the worker: the printing screen gives up in words after its
+    // bound, and the answer, once it comes, still shows the voucher.
+    hang.store(true, Ordering::SeqCst);
+    ledger().award("H1", "T01", Some(30), None, None, "值班干部").unwrap();
+    open(qr_token(1));
+    until(&ui, "H1 with points", |ui| {
+        ui.window.global::<Kiosk>().get_balance() == 30
+    });
+    press(&ui, "兑换物品");
+    let tea = "物品TEA，30 分";
+    if !shows(&ui, tea) {
+        press(&ui, "下一页（1/2）");
+    }
+    press(&ui, tea);
+    press(&ui, "确认兑换");
+    assert_eq!(ui.screen(), Screen::Printing);
+    wait_seconds(61);
+    until(&ui, "printing gave up", |ui| ui.screen() == Screen::Problem);
+    assert_eq!(k().get_problem_detail(), jifen::ui::PRINTER_SILENT_WORDS);
+    hang.store(false, Ordering::SeqCst);
+    until(&ui, "the voucher after all", |ui| ui.screen() == Screen::Done);
+    assert!(k().get_printed());
 }

@@ -40,6 +40,13 @@ pub struct Printout {
 /// job without reporting a fault; whether it *could* report one is in the `Delivery`.
 pub trait Printer {
     fn print(&mut self, printout: &Printout) -> std::result::Result<Delivery, PrintFailure>;
+
+    /// What clerk mode should know about the printer now, in words: a fault, or that it
+    /// can report nothing (then every voucher is confirmed by the villager). `None` when
+    /// it is healthy or cannot be asked.
+    fn trouble(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// How sure the kiosk is that paper came out.

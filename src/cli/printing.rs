@@ -10,6 +10,7 @@ use super::{emit, open};
 use crate::app::UNVERIFIED_WORDS;
 use crate::app::{App, Delivery, PrintReport, Printer};
 use crate::installation::{DataDir, PrinterConfig};
+use crate::print::device::CANNOT_REPORT_WORDS;
 use crate::print::url::PrinterUrl;
 use crate::print::{PaperWidth, PrintMode, PrinterDevice};
 
@@ -149,8 +150,7 @@ pub(super) fn run(dir: &DataDir, choice: &PrinterChoice, cmd: PrintCommand) -> a
             emit(json, &view, |_| match status {
                 None if matches!(device.url, PrinterUrl::Preview(_)) => format!("{}：预览文件夹\n", device.url),
                 None => format!(
-                    "{}：无法报告状态（没有回传通道，也没有 USB 端口状态）：缺纸也看不出来，\
-                     每张兑换券打印后都会请村民确认是否出纸\n",
+                    "{}：{CANNOT_REPORT_WORDS}（没有回传通道，也没有 USB 端口状态）\n",
                     device.url
                 ),
                 Some(s) => match s.fault() {

@@ -124,7 +124,19 @@ impl Printer for PrinterDevice {
                 detail: e.to_string(),
             })
     }
+
+    fn trouble(&mut self) -> Option<String> {
+        match self.status() {
+            Ok(None) if matches!(self.url, PrinterUrl::Preview(_)) => None,
+            Ok(None) => Some(CANNOT_REPORT_WORDS.into()),
+            Ok(Some(s)) => s.fault().map(|f| f.to_string()),
+            Err(e) => Some(e.words()),
+        }
+    }
 }
+
+/// What clerk mode says of a printer that can report nothing.
+pub const CANNOT_REPORT_WORDS: &str = "打印机无法报告状态（缺纸也看不出来），每张兑换券打印后都会请村民确认是否出纸";
 
 impl PrintError {
     /// What the clerk and the villager are told.

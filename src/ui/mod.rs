@@ -19,6 +19,7 @@ use crate::devices::InputEvent;
 
 slint::include_modules!();
 
+pub use adapter::{PRINTER_SILENT_WORDS, PRINTING_SCREEN_BOUND};
 pub use watchdog::{Liveness, Watchdog, WORKER_BOUND};
 pub use worker::{spawn as spawn_worker, Command, Reply};
 

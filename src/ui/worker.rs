@@ -307,10 +307,15 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
                 pending: app.unconfirmed_vouchers()?,
                 today: today_vouchers,
                 events_waiting: app.unpushed_event_count()?,
-                sync_note: match app.box_health()?.words() {
-                    Some(health) => format!("{health}。{}", sync_note(&app.sync_status()?)),
-                    None => sync_note(&app.sync_status()?),
-                },
+                sync_note: [
+                    printer.trouble(),
+                    app.box_health()?.words(),
+                    Some(sync_note(&app.sync_status()?)),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("。"),
             }
         }
         Command::LockClerk => Reply::Done(String::new()),
