@@ -6,6 +6,7 @@
 mod adapter;
 pub mod screenshots;
 pub mod watchdog;
+mod words;
 mod worker;
 
 use std::rc::Rc;
