@@ -194,18 +194,19 @@ impl App {
     /// The household's own unconfirmed vouchers, printed now that it stands at the kiosk
     /// (its card was just read): the one time a kiosk reprints without a clerk.
     pub fn reprint_for_household(&mut self, household: &str, printer: &mut dyn Printer) -> Result<Vec<PrintReport>> {
-        let mut pending = self.unconfirmed_vouchers()?;
-        pending.retain(|v| v.household_code == household);
+        let pending = self.unconfirmed_of(household)?;
         self.reprint_each(pending, printer)
     }
 
     /// How many of the household's vouchers wait for paper (the account screen says so).
     pub fn unconfirmed_for_household(&mut self, household: &str) -> Result<usize> {
-        Ok(self
-            .unconfirmed_vouchers()?
-            .iter()
-            .filter(|v| v.household_code == household)
-            .count())
+        Ok(self.unconfirmed_of(household)?.len())
+    }
+
+    fn unconfirmed_of(&mut self, household: &str) -> Result<Vec<VoucherView>> {
+        let mut pending = self.unconfirmed_vouchers()?;
+        pending.retain(|v| v.household_code == household);
+        Ok(pending)
     }
 
     fn reprint_each(&mut self, vouchers: Vec<VoucherView>, printer: &mut dyn Printer) -> Result<Vec<PrintReport>> {
