@@ -49,6 +49,7 @@ pub struct Config {
     pub printer: PrinterConfig,
     pub devices: DevicesConfig,
     pub sync: SyncConfig,
+    pub voice: crate::voice::VoiceConfig,
 }
 
 /// `[sync]`: where the township server is and how often to talk to it.

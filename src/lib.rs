@@ -17,6 +17,8 @@
 //!   township's HTTP server.
 //! - [`township`]: the township's use cases behind a storage trait (SQLite engine).
 //! - [`ui`]: the Slint touch kiosk; the only module that names Slint.
+//! - [`voice`]: what each villager screen says, numbers in words, voice packs, espeak-ng,
+//!   and the player thread.
 //! - [`installation`]: the data directory, its key files and the config file.
 //! - [`cli`]: the `jifen` command line (clap), the binary's edge.
 
@@ -30,3 +32,4 @@ pub mod store;
 pub mod sync;
 pub mod township;
 pub mod ui;
+pub mod voice;

@@ -149,8 +149,16 @@ fn the_villager_and_the_clerk_journeys() {
         hang: hang.clone(),
     };
     let (devices, device_rx) = channel();
-    let ui = KioskUi::new(app, printer, device_rx).unwrap();
+    // A box with no sound device and no espeak-ng: the journey holds, silently, and the
+    // speaker still knows what each screen would have said.
+    let speaker = jifen::voice::Speaker::start(&jifen::voice::VoiceConfig {
+        espeak: "/nonexistent/espeak-ng".into(),
+        player: vec!["/nonexistent/aplay".into()],
+        ..jifen::voice::VoiceConfig::default()
+    });
+    let ui = KioskUi::with_voice(app, printer, device_rx, speaker).unwrap();
     let k = || ui.window.global::<Kiosk>();
+    let last_said = || ui.speaker.said().last().cloned().unwrap_or_default();
     let ledger = || App::open(&dir, clock.clone()).unwrap();
     until(&ui, "home", |ui| {
         ui.window.global::<Kiosk>().get_village_name() == "堰头村"
@@ -178,6 +186,58 @@ fn the_villager_and_the_clerk_journeys() {
         "greeted by surname, as an elder (born 1941, male)"
     );
     assert!(k().get_entries().row_count() >= 1);
+    // Said as well as shown, for the villager who cannot read it; and once more on request.
+    assert_eq!(last_said(), "户大爷，您好。您家现在有五十分。要换东西，请点兑换物品。");
+    let said = ui.speaker.said().len();
+    press(&ui, "再听一遍");
+    assert_eq!(ui.speaker.said().len(), said + 1);
+    assert_eq!(last_said(), "户大爷，您好。您家现在有五十分。要换东西，请点兑换物品。");
+
+    // Reading the entries: 45 s without a button, then a touch on the text (not a button)
+    // restarts the countdown; left alone, 还要继续吗？ is asked and said 15 s before home,
+    // and 继续 keeps the household.
+    wait_seconds(46);
+    assert!((13..=15).contains(&k().get_idle_left()), "{}", k().get_idle_left());
+    assert!(shows(&ui, "还要继续吗？"), "the question is on screen");
+    assert!(last_said().starts_with("还要继续吗？"), "{}", last_said());
+    press(&ui, "继续");
+    assert_eq!(k().get_idle_left(), 60);
+    assert!(!shows(&ui, "还要继续吗？"));
+    wait_seconds(30);
+    // On the header's title, which is text: the touch falls through to the screen behind.
+    let position = slint::LogicalPosition::new(300.0, 48.0);
+    let button = slint::platform::PointerEventButton::Left;
+    ui.window
+        .window()
+        .dispatch_event(slint::platform::WindowEvent::PointerPressed { position, button });
+    ui.window
+        .window()
+        .dispatch_event(slint::platform::WindowEvent::PointerReleased { position, button });
+    assert_eq!(k().get_idle_left(), 60, "a touch anywhere counts");
+    assert_eq!(ui.screen(), Screen::Account);
+
+    // An entry touched opens whole: its points, its full reason, its month; said too.
+    let row = i_slint_backend_testing::ElementQuery::from_root(&ui.window)
+        .match_descendants()
+        .match_accessible_role(i_slint_backend_testing::AccessibleRole::Button)
+        .find_all()
+        .into_iter()
+        .find(|b| b.accessible_label().is_some_and(|l| l.starts_with("加 50，")))
+        .expect("the entry is a touch target");
+    row.invoke_accessible_default_action();
+    ui.pump();
+    assert_eq!(ui.screen(), Screen::Entry);
+    assert_eq!(k().get_opened_entry().delta, 50);
+    assert!(!k().get_opened_entry().reason.is_empty());
+    assert!(last_said().contains("加了五十分。原因是"), "{}", last_said());
+    press(&ui, "返回");
+    assert_eq!(ui.screen(), Screen::Account);
+
+    // Stuck: 请工作人员帮忙 calls staff (heard in the hall, told on screen), not a PIN pad.
+    press(&ui, "请工作人员帮忙");
+    assert_eq!(ui.screen(), Screen::Account, "the villager stays where they were");
+    assert!(k().get_help_called());
+    assert_eq!(last_said(), "已经叫工作人员了，请稍等，工作人员马上就来。");
 
     // Catalogue: the noodle coupon can be taken, the rice is greyed with the words 积分不足.
     press(&ui, "兑换物品");
@@ -208,6 +268,10 @@ fn the_villager_and_the_clerk_journeys() {
     press(&ui, "物品NOODLE，20 分");
     assert_eq!(ui.screen(), Screen::Confirm);
     assert_eq!(k().get_idle_left(), 30, "a visible countdown on the confirm screen");
+    assert_eq!(
+        last_said(),
+        "您选了物品NOODLE，要用二十分，换完还剩三十分。确定就点确认兑换，不要就点取消。"
+    );
     press(&ui, "确认兑换");
     until(&ui, "done", |ui| ui.screen() == Screen::Done);
     let serial = k().get_serial().to_string();
@@ -216,6 +280,18 @@ fn the_villager_and_the_clerk_journeys() {
         "the voucher was printed"
     );
     assert_eq!(k().get_balance_after(), 30);
+    let spelled: Vec<String> = serial
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| jifen::voice::numbers::digit_word(c).map_or(c.to_string(), str::to_string))
+        .collect();
+    let done_words = last_said();
+    assert!(done_words.starts_with("兑换成功。请取走您的兑换券"), "{done_words}");
+    assert!(
+        done_words.contains(&format!("券号是{}。", spelled.join(" "))),
+        "{done_words}"
+    );
+    assert!(done_words.ends_with("剩余积分三十分。"), "{done_words}");
     assert_eq!(
         ledger()
             .account_view(&jifen::app::Identity::HouseholdCode("H1".into()))
@@ -272,7 +348,18 @@ fn the_villager_and_the_clerk_journeys() {
     assert!(shows(&ui, &format!("券号 {pending_serial} 已保留，工作人员会为您补打")));
     assert!(fake.jobs().is_empty());
     assert_eq!(ledger().voucher(&pending_serial).unwrap().status, "pending");
-    press(&ui, "返回首页");
+    // The serial stays on screen until touched: no countdown sends it away.
+    wait_seconds(40);
+    assert_eq!(ui.screen(), Screen::Done);
+    assert!(shows(&ui, &format!("券号 {pending_serial} 已保留，工作人员会为您补打")));
+    // 再换一样: the catalogue again, priced against what is left, without a new swipe.
+    press(&ui, "再换一样");
+    assert_eq!(ui.screen(), Screen::Catalogue);
+    assert_eq!(k().get_balance(), 80);
+    assert!(last_said().starts_with("您有八十分。"), "{}", last_said());
+    press(&ui, "返回");
+    assert_eq!(ui.screen(), Screen::Account);
+    press(&ui, "返回");
 
     // Below zero after a deduction: explained, with the entry that caused it.
     devices.send(InputEvent::HouseholdCard { token: qr_token(3) }).unwrap();
@@ -280,6 +367,11 @@ fn the_villager_and_the_clerk_journeys() {
     assert!(!k().get_can_redeem());
     assert_eq!(k().get_cause_delta(), -20, "the deduction that caused it is shown");
     assert!(!k().get_cause_reason().is_empty());
+    assert!(
+        last_said().contains("积分不够，现在不能兑换。是因为") && last_said().contains("减了二十分"),
+        "{}",
+        last_said()
+    );
     press(&ui, "返回");
 
     // An unknown card is sent to the counter.
@@ -307,6 +399,8 @@ fn the_villager_and_the_clerk_journeys() {
         .unwrap();
     until(&ui, "reader lost", |ui| ui.screen() == Screen::Problem);
     assert_eq!(k().get_problem(), Problem::ReaderUnplugged);
+    assert_eq!(k().get_problem_detail(), "", "no device path for villagers");
+    assert!(last_said().starts_with("读卡器没有连接好"), "{}", last_said());
     devices
         .send(InputEvent::DeviceBack {
             kind: DeviceKind::CardReader,
@@ -347,6 +441,35 @@ fn the_villager_and_the_clerk_journeys() {
     press(&ui, "确定");
     until(&ui, "clerk menu", |ui| ui.screen() == Screen::ClerkMenu);
     assert_eq!(k().get_clerk_name(), "值班干部");
+
+    // Clerk mode says why nothing is heard, and turns the voice off and on; the choice is
+    // kept in the kiosk's database for the next start.
+    assert!(
+        k().get_voice_note().contains("不出声") && k().get_voice_note().contains("no speech synthesiser"),
+        "{}",
+        k().get_voice_note()
+    );
+    until(&ui, "the help call in clerk mode", |ui| {
+        ui.window
+            .global::<Kiosk>()
+            .get_sync_note()
+            .contains("村民叫过工作人员帮忙：")
+    });
+    assert!(k().get_sync_note().contains("在积分页"), "{}", k().get_sync_note());
+    press(&ui, "关掉声音");
+    assert_eq!(k().get_voice_note(), "语音：关");
+    until(&ui, "voice choice kept", |_| {
+        ledger().voice_preference().unwrap().is_some_and(|p| !p.enabled)
+    });
+    press(&ui, "打开声音");
+    press(&ui, "小声点");
+    until(&ui, "volume kept", |_| {
+        ledger().voice_preference().unwrap()
+            == Some(jifen::app::VoicePreference {
+                enabled: true,
+                volume: 60,
+            })
+    });
 
     // The paper is back: the clerk reprints the pending voucher under its serial.
     fake.set(Condition::Ready);

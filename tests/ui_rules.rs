@@ -78,6 +78,9 @@ fn every_foreground_colour_has_a_contrast_of_seven_to_one() {
         checked += 1;
     }
     assert!(checked >= 10, "only {checked} colour pairs found");
+    // An item that can be taken is told from one that cannot at a glance, not by a faint grey.
+    let tiles = contrast(&colours["tile-bg"], &colours["disabled-bg"]);
+    assert!(tiles >= 3.0, "tile-bg on disabled-bg: {tiles:.2}:1 is under 3:1");
     // The check itself: mid-grey on white fails.
     assert!(contrast("#777777", "#ffffff") < 7.0);
 }

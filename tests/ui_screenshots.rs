@@ -51,6 +51,8 @@ fn every_screen_is_drawn_with_its_chinese_text_at_both_sizes() {
         for screen in [
             "home",
             "account",
+            "account-still-there",
+            "entry",
             "catalogue",
             "confirm",
             "printing",
@@ -77,7 +79,29 @@ fn every_screen_is_drawn_with_its_chinese_text_at_both_sizes() {
                 dark_pixels(&png, 0, 120) > 400,
                 "{size} {lang} {screen}: the header text is not drawn"
             );
+            // Beside each villager screen, what it says (in Mandarin, whatever the screen's
+            // language) and how that sounds; clerk screens say nothing.
+            let said = std::fs::read_to_string(out.join(format!("{screen}.say.txt")));
+            if screen.starts_with("clerk") {
+                assert!(said.is_err(), "{screen} is not spoken");
+                continue;
+            }
+            let said = said.unwrap_or_else(|e| panic!("{screen}.say.txt: {e}"));
+            assert!(
+                !said.trim().is_empty() && !said.chars().any(|c| c.is_ascii_digit()),
+                "{screen}: {said}"
+            );
+            let wav = jifen::voice::Sound::read_file(&out.join(format!("{screen}.wav"))).unwrap();
+            assert!(
+                wav.seconds() > 1.0 && wav.loudness() > 0.02,
+                "{screen}.wav: {} s",
+                wav.seconds()
+            );
         }
+        let account = std::fs::read_to_string(out.join("account.say.txt")).unwrap();
+        assert!(account.contains("您家现在有") && account.contains("分。"), "{account}");
+        let done = std::fs::read_to_string(out.join("done.say.txt")).unwrap();
+        assert!(done.contains("券号是"), "{done}");
     }
     // The village's own data is untouched by the screenshots' redemption.
     let list = json(&jifen(

@@ -25,6 +25,7 @@ mod ranking;
 mod redeem;
 mod sync;
 mod verify;
+mod voice_preference;
 mod vouchers;
 
 use std::sync::Arc;
@@ -62,6 +63,7 @@ pub use sync::{
     RETRIES_PER_ROUND,
 };
 pub use verify::VerifyReport;
+pub use voice_preference::VoicePreference;
 pub use vouchers::{SettlementReceipt, VoucherView};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;

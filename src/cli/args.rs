@@ -44,6 +44,9 @@ pub enum Command {
     Sync(SyncCommand),
     /// The township server and its staff's commands (villages, kiosks, imports, reports).
     Township(TownshipArgs),
+    /// The kiosk's voice: say a text as the kiosk would, check a recorded voice pack.
+    #[command(subcommand)]
+    Voice(super::voice::VoiceCommand),
 }
 
 #[derive(Debug, Subcommand)]

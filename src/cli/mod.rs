@@ -17,6 +17,7 @@ mod text;
 mod touch_kiosk;
 mod township;
 mod township_fleet;
+mod voice;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -68,7 +69,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             if k.console {
                 console_kiosk::run(app, config.devices, device)
             } else {
-                touch_kiosk::run(app, &dir, config.devices, config.sync, device, &k)
+                touch_kiosk::run(app, &dir, config.devices, config.sync, &config.voice, device, &k)
             }
         }
         Command::Admin(a) => admin::run(&DataDir::resolve(cli.data_dir), &printer, &config, a),
@@ -77,6 +78,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Bench(b) => bench::run(b),
         Command::Sync(s) => sync::run(&DataDir::resolve(cli.data_dir), &config, s),
         Command::Township(t) => township::run(t),
+        Command::Voice(v) => voice::run(&DataDir::resolve(cli.data_dir), &config.voice, v),
     }
 }
 

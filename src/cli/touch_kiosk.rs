@@ -20,12 +20,13 @@ pub(super) fn run(
     dir: &DataDir,
     mut devices: DevicesConfig,
     sync: SyncConfig,
+    voice: &crate::voice::VoiceConfig,
     printer: PrinterDevice,
     args: &KioskArgs,
 ) -> anyhow::Result<ExitCode> {
     let lang: crate::ui::Language = args.lang.parse().map_err(|e: String| anyhow!(e))?;
     if let Some(out) = &args.screenshots {
-        return screenshots(app, dir, out, args, lang);
+        return screenshots(app, dir, out, args, lang, voice);
     }
     // In the demo, a simulated reader stands in for the real one; the terminal places cards.
     let _simulator = if args.demo && devices.idcard.is_none() {
@@ -59,9 +60,16 @@ pub(super) fn run(
     if sync.url.is_some() {
         app.join_fleet()?;
     }
+    let speaker = crate::voice::Speaker::start(voice);
+    // A clerk's choice in clerk mode outlives the config's default.
+    if let Some(p) = app.voice_preference()? {
+        speaker.set_enabled(p.enabled);
+        speaker.set_volume(p.volume);
+    }
     let mut hub = InputHub::start(&devices);
     let events = std::mem::replace(&mut hub.events, std::sync::mpsc::channel().1);
-    crate::ui::run(app, printer, events, lang).context("the touch screen cannot start (is there a display?)")?;
+    crate::ui::run(app, printer, events, lang, speaker)
+        .context("the touch screen cannot start (is there a display?)")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -84,6 +92,7 @@ fn screenshots(
     out: &std::path::Path,
     args: &KioskArgs,
     lang: crate::ui::Language,
+    voice: &crate::voice::VoiceConfig,
 ) -> anyhow::Result<ExitCode> {
     let (w, h) = args
         .size
@@ -135,7 +144,14 @@ fn screenshots(
         rich: token(&rich.household_code)?,
         below_zero: token(&poor.household_code)?,
     };
-    let figures = crate::ui::screenshots::capture(app, printer, out, (w, h), lang, households, started);
+    let voice = crate::voice::Voice::from_config(voice);
+    let sitting = crate::ui::screenshots::Sitting {
+        dir: out,
+        size: (w, h),
+        lang,
+        voice: &voice,
+    };
+    let figures = crate::ui::screenshots::capture(app, printer, sitting, households, started);
     let _ = std::fs::remove_dir_all(&scratch);
     let figures = figures?;
     println!(
@@ -144,6 +160,11 @@ fn screenshots(
         args.lang,
         out.display()
     );
+    if !figures.wav_written {
+        println!(
+            "no synthesiser: each screen's words are in <screen>.say.txt, without a .wav (apt-get install espeak-ng)"
+        );
+    }
     println!(
         "first frame drawn {:.0} ms after start ({:.0} ms without copying the data to the scratch directory, \
          which the kiosk itself does not do); card to account screen drawn {:.1} ms; resident memory {:.1} MB",

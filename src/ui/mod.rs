@@ -5,9 +5,10 @@
 
 mod adapter;
 pub mod screenshots;
+pub(crate) mod speech;
 pub mod watchdog;
-mod words;
-mod worker;
+pub(crate) mod words;
+pub(crate) mod worker;
 
 use std::rc::Rc;
 use std::sync::mpsc::{channel, Receiver};
@@ -17,6 +18,7 @@ use slint::ComponentHandle;
 
 use crate::app::{App, Printer};
 use crate::devices::InputEvent;
+use crate::voice::Speaker;
 
 slint::include_modules!();
 
@@ -37,22 +39,34 @@ pub struct KioskUi {
     /// The worker's signs of life, for the watchdog.
     pub liveness: Liveness,
     worker: std::thread::JoinHandle<()>,
+    /// What the kiosk says; tests read what it said.
+    pub speaker: Speaker,
 }
 
 impl KioskUi {
-    /// Creates the window and starts the worker. `devices` carries card reads and scans
-    /// from the input hub.
+    /// Creates the window and starts the worker, with a voice that plays nothing (it
+    /// remembers what it would have said). `devices` carries card reads and scans from the
+    /// input hub.
     pub fn new(
         app: App,
         printer: impl Printer + Send + 'static,
         devices: Receiver<InputEvent>,
+    ) -> Result<Rc<KioskUi>, slint::PlatformError> {
+        KioskUi::with_voice(app, printer, devices, Speaker::silent())
+    }
+
+    pub fn with_voice(
+        app: App,
+        printer: impl Printer + Send + 'static,
+        devices: Receiver<InputEvent>,
+        speaker: Speaker,
     ) -> Result<Rc<KioskUi>, slint::PlatformError> {
         let window = KioskWindow::new()?;
         let (commands, command_rx) = channel();
         let (reply_tx, replies) = channel();
         let liveness = Liveness::default();
         let worker = worker::spawn(app, printer, command_rx, reply_tx, liveness.clone());
-        let adapter = adapter::Adapter::bind(&window, commands);
+        let adapter = adapter::Adapter::bind(&window, commands, speaker.clone());
         Ok(Rc::new(KioskUi {
             window,
             adapter,
@@ -61,6 +75,7 @@ impl KioskUi {
             pump_timer: slint::Timer::default(),
             liveness,
             worker,
+            speaker,
         }))
     }
 
@@ -126,8 +141,9 @@ pub fn run(
     printer: impl Printer + Send + 'static,
     devices: Receiver<InputEvent>,
     lang: Language,
+    speaker: Speaker,
 ) -> Result<(), slint::PlatformError> {
-    let ui = KioskUi::new(app, printer, devices)?;
+    let ui = KioskUi::with_voice(app, printer, devices, speaker)?;
     apply_language(lang)?;
     ui.start_pumping();
     let timer = slint::Timer::default();

@@ -15,11 +15,14 @@ use slint::{ComponentHandle, PhysicalSize, Rgb8Pixel};
 use super::{Kiosk, KioskUi, Problem, Screen};
 use crate::app::{App, Printer};
 use crate::devices::InputEvent;
+use crate::voice::{script, Voice};
 
 /// What a screenshot run measured, for the closing note and the README.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Figures {
     pub screens: Vec<String>,
+    /// Whether each villager screen's `.wav` was written (no synthesiser: only `.say.txt`).
+    pub wav_written: bool,
     /// From `started` (the process's first instruction in `main`) to the first frame drawn.
     pub first_frame_ms: f64,
     /// From a card event arriving to the account screen drawn.
@@ -56,16 +59,24 @@ pub struct ShownHouseholds {
     pub below_zero: String,
 }
 
-/// Draws every screen at `size` into `dir`; `started` is when the process started.
+/// Where and how the screens are drawn, and the voice that says them.
+pub struct Sitting<'a> {
+    pub dir: &'a Path,
+    pub size: (u32, u32),
+    pub lang: super::Language,
+    /// Writes `<screen>.wav` of what each villager screen says (`<screen>.say.txt` always).
+    pub voice: &'a Voice,
+}
+
+/// Draws every screen into `sitting.dir`; `started` is when the process started.
 pub fn capture(
     app: App,
     printer: impl Printer + Send + 'static,
-    dir: &Path,
-    size: (u32, u32),
-    lang: super::Language,
+    sitting: Sitting<'_>,
     households: ShownHouseholds,
     started: Instant,
 ) -> Result<Figures, ScreenshotError> {
+    let Sitting { dir, size, lang, voice } = sitting;
     let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
     slint::platform::set_platform(Box::new(HeadlessPlatform(window.clone())))
         .map_err(|e| slint::PlatformError::Other(e.to_string()))?;
@@ -81,6 +92,8 @@ pub fn capture(
         dir: dir.to_path_buf(),
         size,
         taken: Vec::new(),
+        voice,
+        unspoken: None,
     };
     std::fs::create_dir_all(dir).map_err(|source| ScreenshotError::Write {
         path: dir.to_path_buf(),
@@ -100,6 +113,17 @@ pub fn capture(
     shot.frame();
     let card_to_account_ms = t.elapsed().as_secs_f64() * 1000.0;
     shot.save("account")?;
+    // Left alone 45 s: 还要继续吗？
+    shot.ui.window.global::<Kiosk>().set_idle_left(15);
+    shot.save("account-still-there")?;
+    shot.ui.window.global::<Kiosk>().invoke_touch();
+    // The newest entry, opened whole.
+    let entries = shot.ui.window.global::<Kiosk>().get_entries();
+    if let Some(entry) = slint::Model::row_data(&entries, 0) {
+        shot.ui.window.global::<Kiosk>().invoke_open_entry(entry);
+        shot.save("entry")?;
+        shot.ui.window.global::<Kiosk>().invoke_back_to_account();
+    }
 
     let ui = shot.ui.clone();
     let k = || ui.window.global::<Kiosk>();
@@ -136,7 +160,7 @@ pub fn capture(
     for (name, problem, detail) in [
         ("problem-unknown-card", Problem::UnknownCard, ""),
         ("problem-printer", Problem::Printer, "缺纸，请联系管理员"),
-        ("problem-reader", Problem::ReaderUnplugged, "/dev/jifen-idcard"),
+        ("problem-reader", Problem::ReaderUnplugged, ""),
     ] {
         k().set_problem(problem);
         k().set_problem_detail(detail.into());
@@ -170,7 +194,11 @@ pub fn capture(
         shot.save(name)?;
     }
     let resident_memory_mb = resident_memory_mb();
+    if let Some(why) = &shot.unspoken {
+        tracing::warn!(reason = %why, "screens' .wav files not written");
+    }
     Ok(Figures {
+        wav_written: shot.unspoken.is_none(),
         screens: shot.taken,
         first_frame_ms,
         card_to_account_ms,
@@ -178,16 +206,19 @@ pub fn capture(
     })
 }
 
-struct Shooter {
+struct Shooter<'a> {
     window: Rc<MinimalSoftwareWindow>,
     ui: Rc<KioskUi>,
     devices: Sender<InputEvent>,
     dir: PathBuf,
     size: (u32, u32),
     taken: Vec<String>,
+    voice: &'a Voice,
+    /// Why a screen's words could not be made into sound, the first time it happened.
+    unspoken: Option<String>,
 }
 
-impl Shooter {
+impl Shooter<'_> {
     fn send(&self, event: InputEvent) {
         let _ = self.devices.send(event);
     }
@@ -242,7 +273,35 @@ impl Shooter {
             .and_then(|mut w| w.write_image_data(&bytes))
             .map_err(|e| failed(std::io::Error::other(e.to_string())))?;
         self.taken.push(name.to_string());
-        Ok(())
+        self.save_speech(name)
+    }
+
+    /// `<name>.say.txt`: what the screen says, in characters; `<name>.wav`: how it sounds.
+    fn save_speech(&mut self, name: &str) -> Result<(), ScreenshotError> {
+        let scene = super::speech::scene(&self.ui.window.global::<Kiosk>());
+        let words = script(&scene);
+        if words.is_empty() {
+            return Ok(());
+        }
+        let text_path = self.dir.join(format!("{name}.say.txt"));
+        std::fs::write(&text_path, format!("{}\n", words.text())).map_err(|source| ScreenshotError::Write {
+            path: text_path.clone(),
+            source,
+        })?;
+        if self.unspoken.is_some() {
+            return Ok(());
+        }
+        match self.voice.render(&words) {
+            Ok((sound, _)) => {
+                let wav = self.dir.join(format!("{name}.wav"));
+                std::fs::write(&wav, sound.to_wav_bytes())
+                    .map_err(|source| ScreenshotError::Write { path: wav, source })
+            }
+            Err(e) => {
+                self.unspoken = Some(e.to_string());
+                Ok(())
+            }
+        }
     }
 }
 

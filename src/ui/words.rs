@@ -54,3 +54,53 @@ pub(super) fn sync_note(s: &crate::app::SyncStatus) -> String {
     }
     note
 }
+
+/// A month as villagers say it: 2026-11 → 2026年11月 (a code is for clerks and files).
+pub(super) fn month_words(month: &str) -> String {
+    match month.split_once('-') {
+        Some((y, m)) if y.len() == 4 && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m)) => {
+            format!("{y}年{}月", m.trim_start_matches('0'))
+        }
+        _ => month.to_string(),
+    }
+}
+
+/// A day as villagers say it: 2026-12-01T08:00:00Z → 2026年12月1日 (China's date).
+pub(super) fn day_words(recorded_at: &str) -> String {
+    let day = chrono::DateTime::parse_from_rfc3339(recorded_at)
+        .map(|t| crate::domain::clock::china_time_text(t.with_timezone(&chrono::Utc)))
+        .unwrap_or_else(|_| recorded_at.to_string());
+    match (day.get(0..4), day.get(5..7), day.get(8..10)) {
+        (Some(y), Some(m), Some(d)) if day.len() >= 10 => {
+            format!("{y}年{}月{}日", m.trim_start_matches('0'), d.trim_start_matches('0'))
+        }
+        _ => recorded_at.to_string(),
+    }
+}
+
+/// A quarter as villagers say it: 2026Q4 → 2026年第四季度.
+pub(super) fn quarter_words(quarter: &str) -> String {
+    const ORDINAL: [&str; 4] = ["一", "二", "三", "四"];
+    match quarter.split_once('Q') {
+        Some((y, q)) if y.len() == 4 => match q.parse::<usize>() {
+            Ok(q @ 1..=4) => format!("{y}年第{}季度", ORDINAL[q - 1]),
+            _ => quarter.to_string(),
+        },
+        _ => quarter.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_become_words_for_villagers() {
+        assert_eq!(month_words("2026-11"), "2026年11月");
+        assert_eq!(month_words("2026-03"), "2026年3月");
+        assert_eq!(quarter_words("2026Q4"), "2026年第四季度");
+        assert_eq!(day_words("2026-11-30T20:00:00Z"), "2026年12月1日", "China's date");
+        assert_eq!(month_words("garbage"), "garbage");
+        assert_eq!(quarter_words("2026Q9"), "2026Q9");
+    }
+}

@@ -9,7 +9,7 @@ use super::words::{stock_words, sync_note, words};
 
 use crate::app::{
     AccountView, App, AppError, CatalogueItemView, Identity, ItemChanges, PrintReport, Printer, RankingRow,
-    RedemptionReceipt, SettlementReceipt, VoucherView,
+    RedemptionReceipt, SettlementReceipt, VoicePreference, VoucherView,
 };
 use crate::domain::id_number::form_of_address;
 
@@ -57,6 +57,10 @@ pub enum Command {
     },
     TestPage,
     Statement(Identity),
+    /// The clerk's choice of voice and volume, kept for the next start.
+    SaveVoice(VoicePreference),
+    /// A villager pressed 请工作人员帮忙 on this screen (in words).
+    CallHelp(String),
 }
 
 /// A clerk command and the session it needs: the worker, not the screen, decides
@@ -72,6 +76,7 @@ fn needs_clerk(command: &Command) -> bool {
             | Command::PrintSlip { .. }
             | Command::TestPage
             | Command::Statement(_)
+            | Command::SaveVoice(_)
     )
 }
 
@@ -132,6 +137,27 @@ struct Villager {
     unverified: Option<String>,
 }
 
+/// The villagers' calls for help, newest last, for clerk mode (the last few only).
+#[derive(Default)]
+struct HelpCalls(Vec<String>);
+
+impl HelpCalls {
+    const KEPT: usize = 5;
+
+    fn note(&mut self, at: chrono::DateTime<chrono::Utc>, screen: &str) {
+        let time = crate::domain::clock::china_time_text(at);
+        let hm = time.get(11..16).unwrap_or(&time);
+        if self.0.len() == Self::KEPT {
+            self.0.remove(0);
+        }
+        self.0.push(format!("{hm} 在{screen}"));
+    }
+
+    fn words(&self) -> Option<String> {
+        (!self.0.is_empty()).then(|| format!("村民叫过工作人员帮忙：{}", self.0.join("、")))
+    }
+}
+
 /// Starts the worker; it stops when the command channel closes. It beats `liveness` while
 /// idle and at the start of each command. Vouchers left unconfirmed by a crash or a printer
 /// fault are not printed at start-up, into an empty hall, but when their household's card
@@ -148,6 +174,7 @@ pub fn spawn<P: Printer + Send + 'static>(
         .spawn(move || {
             let mut session: Option<ClerkSession> = None;
             let mut villager = Villager::default();
+            let mut help = HelpCalls::default();
             loop {
                 liveness.beat();
                 let command = match commands.recv_timeout(BEAT_INTERVAL) {
@@ -160,6 +187,11 @@ pub fn spawn<P: Printer + Send + 'static>(
                 let reply = match (&command, session.as_mut()) {
                     (Command::LockClerk, _) => {
                         session = None;
+                        continue;
+                    }
+                    (Command::CallHelp(screen), _) => {
+                        help.note(app.now(), screen);
+                        tracing::warn!(%screen, "a villager asked for help");
                         continue;
                     }
                     (c, Some(s)) if needs_clerk(c) && s.until > now => {
@@ -176,7 +208,12 @@ pub fn spawn<P: Printer + Send + 'static>(
                     }
                     _ => villager_command(&mut app, &mut printer, command, &mut villager),
                 };
-                let reply = reply.unwrap_or_else(|e| Reply::Failed(words(&e)));
+                let mut reply = reply.unwrap_or_else(|e| Reply::Failed(words(&e)));
+                if let Reply::ClerkData { sync_note, .. } = &mut reply {
+                    if let Some(calls) = help.words() {
+                        *sync_note = format!("{calls}。{sync_note}");
+                    }
+                }
                 if let Reply::ClerkIn(name) = &reply {
                     session = Some(ClerkSession {
                         name: name.clone(),
@@ -355,6 +392,11 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
                 Ok(_) => Reply::Done("测试页已打印".into()),
                 Err(f) => Reply::Failed(format!("测试页没有打印出来：{}", f.words)),
             }
+        }
+        Command::CallHelp(_) => Reply::Noted,
+        Command::SaveVoice(preference) => {
+            app.set_voice_preference(preference)?;
+            Reply::Noted
         }
         Command::Statement(who) => {
             let household = match app.identify(&who) {

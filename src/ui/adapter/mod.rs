@@ -1,19 +1,28 @@
 //! Binds the `Kiosk` global of `ui/state.slint` to the worker: callbacks become commands,
 //! replies and device events become screens. Runs on the UI thread only; it never touches
-//! the database or the printer itself.
+//! the database or the printer itself. `screens.rs` fills the villager's screens,
+//! `voice.rs` speaks them, `rows.rs` turns the app's views into the screens' rows.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::Duration;
 
-use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use slint::{ComponentHandle, SharedString};
 
+mod rows;
+mod screens;
+mod voice;
+
+use rows::{honour_row, is_clerk, item, model, voucher_row};
+
+use super::words::quarter_words;
 use super::worker::{Command, Reply};
-use super::{Entry, HonourRow, Item, Kiosk, KioskWindow, Problem, Screen, VoucherRow};
-use crate::app::{AccountView, CatalogueItemView, Identity, RankingRow, SettlementReceipt, VoucherView};
+use super::{Kiosk, KioskWindow, Problem, Screen};
+use crate::app::{CatalogueItemView, Identity, SettlementReceipt};
 use crate::devices::qr::LineAssembler;
 use crate::devices::{DeviceKind, InputEvent};
+use crate::voice::{Scene, Speaker};
 
 /// What the UI thread remembers between events.
 #[derive(Default)]
@@ -38,17 +47,46 @@ pub struct Adapter {
     commands: Sender<Command>,
     session: RefCell<Session>,
     printing_timer: slint::Timer,
+    speaker: Speaker,
 }
 
 impl Adapter {
-    pub fn bind(window: &KioskWindow, commands: Sender<Command>) -> Rc<Adapter> {
+    pub fn bind(window: &KioskWindow, commands: Sender<Command>, speaker: Speaker) -> Rc<Adapter> {
         let adapter = Rc::new(Adapter {
             window: window.as_weak(),
             commands,
             session: RefCell::new(Session::default()),
             printing_timer: slint::Timer::default(),
+            speaker,
         });
         let k = window.global::<Kiosk>();
+        adapter.show_voice_note();
+        let a = adapter.clone();
+        k.on_say_again(move || a.speaker.say_again());
+        let a = adapter.clone();
+        k.on_idle_warning(move || a.speak());
+        let a = adapter.clone();
+        k.on_call_help(move || a.call_help());
+        let a = adapter.clone();
+        k.on_pressed(move || a.speaker.click());
+        let a = adapter.clone();
+        k.on_another(move || a.another());
+        let a = adapter.clone();
+        k.on_open_entry(move |entry| {
+            a.with_kiosk(|k| k.set_opened_entry(entry));
+            a.show(Screen::Entry);
+        });
+        let a = adapter.clone();
+        k.on_voice_toggle(move || {
+            a.speaker.set_enabled(!a.speaker.enabled());
+            a.voice_changed();
+        });
+        let a = adapter.clone();
+        k.on_voice_volume(move |step| {
+            let volume = (i32::from(a.speaker.volume()) + step).clamp(0, 100);
+            a.speaker.set_volume(volume as u8);
+            a.voice_changed();
+        });
         let a = adapter.clone();
         k.on_go_home(move || a.go_home());
         let a = adapter.clone();
@@ -142,10 +180,13 @@ impl Adapter {
                 k.set_ask_came_out(false);
                 k.set_printed(came_out);
                 if !came_out {
-                    k.set_print_note("请找工作人员帮忙补打".into());
+                    k.set_print_note(NOT_OUT_WORDS.into());
                 }
                 k.get_serial().to_string()
             });
+            if !came_out {
+                a.say(&Scene::Notice(NOT_OUT_WORDS.into()));
+            }
             if let Some(serial) = serial {
                 a.send(Command::CameOut { serial, came_out });
             }
@@ -176,7 +217,7 @@ impl Adapter {
             } => {
                 self.with_kiosk(|k| {
                     k.set_village_name(village.into());
-                    k.set_quarter(quarter.into());
+                    k.set_quarter(quarter_words(&quarter).into());
                     k.set_honour_village(model(top.iter().map(honour_row)));
                     k.set_honour_grid(model(grid_leaders.iter().map(honour_row)));
                     k.set_rules_plain(model(rules.into_iter().map(SharedString::from)));
@@ -186,6 +227,7 @@ impl Adapter {
                 self.show_account(&view, items, greeting);
                 if waiting > 0 {
                     self.with_kiosk(|k| k.set_account_notice("您上次的兑换券还没打印，现在补打".into()));
+                    self.speak();
                     self.send(Command::ReprintMine(view.household_code.clone()));
                 }
             }
@@ -195,7 +237,8 @@ impl Adapter {
                     None if reports.iter().any(|r| r.unverified) => "已补打，请看一下出纸口；没出来请找工作人员".into(),
                     None => "补打好了，请取走您的兑换券".into(),
                 };
-                self.with_kiosk(|k| k.set_account_notice(words.into()));
+                self.with_kiosk(|k| k.set_account_notice(words.clone().into()));
+                self.say(&Scene::Notice(words));
             }
             Reply::Noted => {}
             Reply::UnknownCard => self.problem(Problem::UnknownCard, ""),
@@ -222,6 +265,7 @@ impl Adapter {
                     k.set_clerk_name(name.into());
                     k.set_clerk_message(SharedString::new());
                 });
+                self.show_voice_note();
                 self.send(Command::ClerkData);
                 self.show(Screen::ClerkMenu);
             }
@@ -246,6 +290,7 @@ impl Adapter {
                     k.set_today(model(today.iter().map(voucher_row)));
                     k.set_events_waiting(events_waiting as i32);
                 });
+                self.show_voice_note();
             }
             Reply::Settled(receipt) => {
                 let words = format!(
@@ -278,6 +323,7 @@ impl Adapter {
                 Some(Identity::Card(id_number))
             }
             InputEvent::HouseholdCard { token } => Some(Identity::QrToken(token)),
+
             InputEvent::VoucherScanned { payload } => {
                 if screen == Screen::ClerkSettle {
                     self.send(Command::Settle { presented: payload });
@@ -288,10 +334,10 @@ impl Adapter {
             }
             InputEvent::DeviceLost { kind, device } => {
                 // A lost scanner does not stop anyone: the card reader still works.
+                // The device's path is for the log and the clerk, not the villager.
+                tracing::warn!(%device, "input device lost");
                 if kind == DeviceKind::CardReader && !is_clerk(screen) {
-                    self.problem(Problem::ReaderUnplugged, &device);
-                } else {
-                    tracing::warn!(%device, "input device lost");
+                    self.problem(Problem::ReaderUnplugged, "");
                 }
                 None
             }
@@ -311,129 +357,10 @@ impl Adapter {
             self.with_kiosk(|k| k.set_clerk_message("正在打印积分证明……".into()));
             self.send(Command::Statement(who));
         } else if !is_clerk(screen) && screen != Screen::Printing && screen != Screen::Confirm {
+            // Heard at once: the card was read (the account follows in a moment).
+            self.speaker.chime();
             self.send(Command::Identify { who, card_name });
         }
-    }
-
-    fn confirm(&self) {
-        let (household, chosen) = {
-            let s = self.session.borrow();
-            let chosen = self.with_kiosk(|k| k.get_chosen());
-            (s.household.clone(), chosen)
-        };
-        let (Some(household), Some(item)) = (household, chosen) else {
-            return self.go_home();
-        };
-        self.with_kiosk(|k| {
-            k.set_serial(SharedString::new());
-            k.set_printed(false);
-            k.set_ask_came_out(false);
-            k.set_print_note(SharedString::new());
-        });
-        self.show(Screen::Printing);
-        let window = self.window.clone();
-        self.printing_timer
-            .start(slint::TimerMode::SingleShot, PRINTING_SCREEN_BOUND, move || {
-                let Some(w) = window.upgrade() else { return };
-                let k = w.global::<Kiosk>();
-                if k.get_screen() == Screen::Printing {
-                    k.set_problem(Problem::Refused);
-                    k.set_problem_detail(PRINTER_SILENT_WORDS.into());
-                    k.set_screen(Screen::Problem);
-                    k.invoke_touch();
-                }
-            });
-        self.send(Command::Redeem {
-            household,
-            item: item.code.into(),
-        });
-    }
-
-    fn show_account(&self, view: &AccountView, items: Vec<CatalogueItemView>, greeting: Option<String>) {
-        let can_redeem = view.can_redeem;
-        // The deduction that explains a balance below zero.
-        let cause = view
-            .entries
-            .iter()
-            .find(|e| !can_redeem && e.delta < 0 && e.kind != "redemption");
-        let active: Vec<CatalogueItemView> = items.into_iter().filter(|i| i.active).collect();
-        self.with_kiosk(|k| {
-            k.set_account_notice(SharedString::new());
-            let name = greeting.or_else(|| view.head.clone()).unwrap_or_default();
-            k.set_head_name(name.into());
-            k.set_household(view.household_code.clone().into());
-            k.set_grid(view.grid.clone().into());
-            k.set_balance(view.balance as i32);
-            k.set_earned_month(view.earned_month as i32);
-            k.set_earned_quarter(view.earned_quarter as i32);
-            k.set_rank(view.rank as i32);
-            k.set_rank_in_grid(view.rank_in_grid as i32);
-            k.set_households(view.households_in_village as i32);
-            k.set_households_in_grid(view.households_in_grid as i32);
-            k.set_can_redeem(can_redeem);
-            k.set_cause_month(cause.map(|e| e.month.clone()).unwrap_or_default().into());
-            k.set_cause_reason(cause.map(|e| e.reason.clone()).unwrap_or_default().into());
-            k.set_cause_delta(cause.map_or(0, |e| e.delta as i32));
-            k.set_entries(model(view.entries.iter().map(|e| Entry {
-                month: e.month.clone().into(),
-                delta: e.delta as i32,
-                reason: e.reason.clone().into(),
-            })));
-            k.set_items(model(active.iter().map(|i| item(i, view.balance))));
-        });
-        {
-            let mut s = self.session.borrow_mut();
-            s.household = Some(view.household_code.clone());
-            s.balance = view.balance;
-            s.items = active;
-        }
-        self.show(Screen::Account);
-    }
-
-    fn show_settled(&self) {
-        let s = self.session.borrow();
-        let rows: Vec<VoucherRow> = s
-            .settled
-            .iter()
-            .map(|r| VoucherRow {
-                serial: r.serial.clone().into(),
-                text: format!("{}　{} ×{}　{} 分", r.serial, r.item_name, r.qty, r.points).into(),
-            })
-            .collect();
-        let total: i64 = s.settled.iter().map(|r| r.points).sum();
-        self.with_kiosk(|k| {
-            k.set_settled_now(model(rows.into_iter()));
-            k.set_settled_total(total as i32);
-        });
-    }
-
-    fn go_home(&self) {
-        {
-            // Nothing of the last household stays on screen or in memory.
-            let mut s = self.session.borrow_mut();
-            s.household = None;
-            s.items.clear();
-            s.balance = 0;
-        }
-        self.with_kiosk(|k| {
-            k.set_entries(model(std::iter::empty()));
-            k.set_head_name(SharedString::new());
-            k.set_cause_reason(SharedString::new());
-            k.set_household(SharedString::new());
-            k.set_balance(0);
-            k.set_account_notice(SharedString::new());
-            k.set_ask_came_out(false);
-        });
-        self.show(Screen::Home);
-        self.send(Command::Home);
-    }
-
-    fn problem(&self, problem: Problem, detail: &str) {
-        self.with_kiosk(|k| {
-            k.set_problem(problem);
-            k.set_problem_detail(detail.into());
-        });
-        self.show(Screen::Problem);
     }
 
     pub fn show(&self, screen: Screen) {
@@ -441,6 +368,7 @@ impl Adapter {
             k.set_screen(screen);
             k.invoke_touch();
         });
+        self.speak();
     }
 
     fn send(&self, command: Command) {
@@ -454,6 +382,9 @@ impl Adapter {
     }
 }
 
+/// Said when the villager answers 没出来.
+const NOT_OUT_WORDS: &str = "请找工作人员帮忙补打";
+
 /// Said when the printing screen has waited `PRINTING_SCREEN_BOUND` for the worker.
 pub const PRINTER_SILENT_WORDS: &str =
     "打印机没有响应。如果积分已经扣了，券号已保留，工作人员会为您补打。请找工作人员帮忙。";
@@ -465,61 +396,5 @@ pub fn pump(adapter: &Adapter, replies: &Receiver<Reply>, devices: &Receiver<Inp
     }
     while let Ok(event) = devices.try_recv() {
         adapter.on_device(event);
-    }
-}
-
-fn is_clerk(screen: Screen) -> bool {
-    matches!(
-        screen,
-        Screen::ClerkPin
-            | Screen::ClerkMenu
-            | Screen::ClerkItems
-            | Screen::ClerkVouchers
-            | Screen::ClerkSettle
-            | Screen::ClerkStatement
-            | Screen::ClerkToday
-    )
-}
-
-fn model<T: Clone + 'static>(rows: impl Iterator<Item = T>) -> ModelRc<T> {
-    ModelRc::new(VecModel::from(rows.collect::<Vec<T>>()))
-}
-
-fn honour_row(r: &RankingRow) -> HonourRow {
-    HonourRow {
-        rank: r.rank as i32,
-        name: r.head.clone().unwrap_or_else(|| r.household_code.clone()).into(),
-        grid: r.grid.clone().into(),
-        points: r.earned as i32,
-    }
-}
-
-fn item(i: &CatalogueItemView, balance: i64) -> Item {
-    Item {
-        code: i.code.clone().into(),
-        name: i.name.clone().into(),
-        points: i.points_cost as i32,
-        stock: i.stock.map_or(-1, |n| n.min(i64::from(i32::MAX)) as i32),
-        merchant: i.merchant.clone().unwrap_or_default().into(),
-        affordable: i.points_cost <= balance,
-        in_stock: i.stock != Some(0),
-        active: i.active,
-    }
-}
-
-fn voucher_row(v: &VoucherView) -> VoucherRow {
-    VoucherRow {
-        serial: v.serial.clone().into(),
-        text: format!(
-            "{}　{} ×{}　{} 户　{}",
-            v.serial,
-            v.item_name,
-            v.qty,
-            v.household_code,
-            v.last_print_error
-                .as_deref()
-                .unwrap_or(v.issued_at.get(..16).unwrap_or(&v.issued_at))
-        )
-        .into(),
     }
 }

@@ -1,0 +1,161 @@
+//! The villager's screens as the adapter fills them: the account, the catalogue again
+//! (再换一样), printing with its bound, home (forgetting the household), a problem, and
+//! the clerk's running list of settled vouchers.
+
+use slint::{ComponentHandle, SharedString};
+
+use super::rows::{item, model};
+use super::{Adapter, PRINTER_SILENT_WORDS, PRINTING_SCREEN_BOUND};
+use crate::app::{AccountView, CatalogueItemView};
+use crate::ui::words::{day_words, month_words};
+use crate::ui::worker::Command;
+use crate::ui::{Entry, Item, Kiosk, Problem, Screen, VoucherRow};
+use crate::voice::script;
+
+impl Adapter {
+    pub(super) fn confirm(&self) {
+        let (household, chosen) = {
+            let s = self.session.borrow();
+            let chosen = self.with_kiosk(|k| k.get_chosen());
+            (s.household.clone(), chosen)
+        };
+        let (Some(household), Some(item)) = (household, chosen) else {
+            return self.go_home();
+        };
+        self.with_kiosk(|k| {
+            k.set_serial(SharedString::new());
+            k.set_printed(false);
+            k.set_ask_came_out(false);
+            k.set_print_note(SharedString::new());
+        });
+        self.show(Screen::Printing);
+        let window = self.window.clone();
+        let speaker = self.speaker.clone();
+        self.printing_timer
+            .start(slint::TimerMode::SingleShot, PRINTING_SCREEN_BOUND, move || {
+                let Some(w) = window.upgrade() else { return };
+                let k = w.global::<Kiosk>();
+                if k.get_screen() == Screen::Printing {
+                    k.set_problem(Problem::Refused);
+                    k.set_problem_detail(PRINTER_SILENT_WORDS.into());
+                    k.set_screen(Screen::Problem);
+                    k.invoke_touch();
+                    speaker.say(script(&crate::ui::speech::scene(&k)));
+                }
+            });
+        self.send(Command::Redeem {
+            household,
+            item: item.code.into(),
+        });
+    }
+
+    pub(super) fn show_account(&self, view: &AccountView, items: Vec<CatalogueItemView>, greeting: Option<String>) {
+        let can_redeem = view.can_redeem;
+        // The deduction that explains a balance below zero.
+        let cause = view
+            .entries
+            .iter()
+            .find(|e| !can_redeem && e.delta < 0 && e.kind != "redemption");
+        let active: Vec<CatalogueItemView> = items.into_iter().filter(|i| i.active).collect();
+        self.with_kiosk(|k| {
+            k.set_account_notice(SharedString::new());
+            let name = greeting.or_else(|| view.head.clone()).unwrap_or_default();
+            k.set_head_name(name.into());
+            k.set_household(view.household_code.clone().into());
+            k.set_grid(view.grid.clone().into());
+            k.set_balance(view.balance as i32);
+            k.set_earned_month(view.earned_month as i32);
+            k.set_earned_quarter(view.earned_quarter as i32);
+            k.set_rank(view.rank as i32);
+            k.set_rank_in_grid(view.rank_in_grid as i32);
+            k.set_households(view.households_in_village as i32);
+            k.set_households_in_grid(view.households_in_grid as i32);
+            k.set_can_redeem(can_redeem);
+            k.set_cause_month(cause.map(|e| month_words(&e.month)).unwrap_or_default().into());
+            k.set_cause_reason(cause.map(|e| e.reason.clone()).unwrap_or_default().into());
+            k.set_cause_delta(cause.map_or(0, |e| e.delta as i32));
+            k.set_entries(model(view.entries.iter().map(|e| Entry {
+                month: month_words(&e.month).into(),
+                delta: e.delta as i32,
+                reason: e.reason.clone().into(),
+                recorded: day_words(&e.recorded_at).into(),
+            })));
+            k.set_items(model(active.iter().map(|i| item(i, view.balance))));
+        });
+        {
+            let mut s = self.session.borrow_mut();
+            s.household = Some(view.household_code.clone());
+            s.balance = view.balance;
+            s.items = active;
+        }
+        self.show(Screen::Account);
+    }
+
+    /// 再换一样: the catalogue again for the same household, priced against what is left.
+    pub(super) fn another(&self) {
+        let (balance, items) = {
+            let s = self.session.borrow();
+            if s.household.is_none() {
+                drop(s);
+                return self.go_home();
+            }
+            (
+                s.balance,
+                s.items.iter().map(|i| item(i, s.balance)).collect::<Vec<Item>>(),
+            )
+        };
+        self.with_kiosk(|k| {
+            k.set_balance(balance as i32);
+            k.set_items(model(items.into_iter()));
+        });
+        self.show(Screen::Catalogue);
+    }
+
+    pub(super) fn go_home(&self) {
+        {
+            // Nothing of the last household stays on screen or in memory.
+            let mut s = self.session.borrow_mut();
+            s.household = None;
+            s.items.clear();
+            s.balance = 0;
+        }
+        self.with_kiosk(|k| {
+            k.set_entries(model(std::iter::empty()));
+            k.set_opened_entry(Entry::default());
+            k.set_head_name(SharedString::new());
+            k.set_cause_reason(SharedString::new());
+            k.set_household(SharedString::new());
+            k.set_balance(0);
+            k.set_account_notice(SharedString::new());
+            k.set_ask_came_out(false);
+            k.set_help_called(false);
+        });
+        self.show(Screen::Home);
+        self.send(Command::Home);
+    }
+
+    pub(super) fn problem(&self, problem: Problem, detail: &str) {
+        self.with_kiosk(|k| {
+            k.set_problem(problem);
+            k.set_problem_detail(detail.into());
+        });
+        self.show(Screen::Problem);
+    }
+
+    pub(super) fn show_settled(&self) {
+        let s = self.session.borrow();
+        let rows: Vec<VoucherRow> = s
+            .settled
+            .iter()
+            .map(|r| VoucherRow {
+                serial: r.serial.clone().into(),
+                text: format!("{}　{} ×{}　{} 分", r.serial, r.item_name, r.qty, r.points).into(),
+            })
+            .collect();
+        let total: i64 = s.settled.iter().map(|r| r.points).sum();
+        self.with_kiosk(|k| {
+            k.set_settled_now(model(rows.into_iter()));
+            k.set_settled_total(total as i32);
+        });
+    }
+}
