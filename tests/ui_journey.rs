@@ -46,6 +46,16 @@ impl Printer for SwitchPrinter {
             self.preview.print(p)
         }
     }
+
+    fn trouble(&mut self) -> Option<String> {
+        if self.use_silent.load(Ordering::SeqCst) {
+            self.silent.trouble()
+        } else if self.use_fake.load(Ordering::SeqCst) {
+            self.fake.trouble()
+        } else {
+            self.preview.trouble()
+        }
+    }
 }
 
 /// Opens the catalogue and picks the item labelled `label`, on whichever page it is.
@@ -111,6 +121,53 @@ fn k_page_two(ui: &KioskUi) -> bool {
     shows(ui, "下一页（2/2）")
 }
 
+/// Nothing cut on the screen shown, at both screen sizes and in both languages: no text
+/// whose box is smaller than its words (its accessible description says so: `Words` in
+/// ui/widgets.slint) and no button running off the window (entries scroll in their list).
+fn nothing_cut(ui: &KioskUi, what: &str) {
+    use i_slint_backend_testing::{AccessibleRole, ElementQuery};
+    let size = ui.window.window().size();
+    for (w, h) in [(1920.0_f32, 1080.0_f32), (1280.0, 800.0)] {
+        ui.window.window().set_size(slint::LogicalSize::new(w, h));
+        for lang in ["en", ""] {
+            slint::select_bundled_translation(lang).unwrap();
+            let mut cut = Vec::new();
+            for e in ElementQuery::from_root(&ui.window).match_descendants().find_all() {
+                if e.accessible_description().as_deref() == Some("cut") {
+                    cut.push(format!("{:?} in {:?}", e.accessible_label(), e.size()));
+                }
+                let button = e.accessible_role() == Some(AccessibleRole::Button);
+                if button && e.type_name().as_deref() != Some("EntryRow") {
+                    let (p, s) = (e.absolute_position(), e.size());
+                    if p.x < -0.5 || p.y < -0.5 || p.x + s.width > w + 0.5 || p.y + s.height > h + 0.5 {
+                        cut.push(format!(
+                            "button {:?} off the screen at {p:?}, {s:?}",
+                            e.accessible_label()
+                        ));
+                    }
+                }
+            }
+            // On a failure, the whole screen's texts and buttons with their boxes, to see why.
+            if !cut.is_empty() {
+                for e in ElementQuery::from_root(&ui.window).match_descendants().find_all() {
+                    if e.accessible_label().is_some() {
+                        eprintln!(
+                            "{:?} {:?} {:?} {:?}",
+                            e.type_name(),
+                            e.accessible_label(),
+                            e.absolute_position(),
+                            e.size()
+                        );
+                    }
+                }
+            }
+            let lang = if lang.is_empty() { "zh_CN" } else { lang };
+            assert!(cut.is_empty(), "{what} at {w}×{h} in {lang}: {cut:#?}");
+        }
+    }
+    ui.window.window().set_size(size);
+}
+
 fn shows(ui: &KioskUi, label: &str) -> bool {
     ElementHandle::find_by_accessible_label(&ui.window, label)
         .next()
@@ -164,6 +221,7 @@ fn the_villager_and_the_clerk_journeys() {
         ui.window.global::<Kiosk>().get_village_name() == "堰头村"
     });
     assert_eq!(ui.screen(), Screen::Home);
+    nothing_cut(&ui, "home");
     assert!(
         k().get_honour_village().row_count() >= 3,
         "the honour roll is on the idle screen"
@@ -186,6 +244,7 @@ fn the_villager_and_the_clerk_journeys() {
         "greeted by surname, as an elder (born 1941, male)"
     );
     assert!(k().get_entries().row_count() >= 1);
+    nothing_cut(&ui, "the account");
     // Said as well as shown, for the villager who cannot read it; and once more on request.
     assert_eq!(last_said(), "户大爷，您好。您家现在有五十分。要换东西，请点兑换物品。");
     let said = ui.speaker.said().len();
@@ -227,6 +286,7 @@ fn the_villager_and_the_clerk_journeys() {
     row.invoke_accessible_default_action();
     ui.pump();
     assert_eq!(ui.screen(), Screen::Entry);
+    nothing_cut(&ui, "an entry");
     assert_eq!(k().get_opened_entry().delta, 50);
     assert!(!k().get_opened_entry().reason.is_empty());
     assert!(last_said().contains("加了五十分。原因是"), "{}", last_said());
@@ -242,6 +302,7 @@ fn the_villager_and_the_clerk_journeys() {
     // Catalogue: the noodle coupon can be taken, the rice is greyed with the words 积分不足.
     press(&ui, "兑换物品");
     assert_eq!(ui.screen(), Screen::Catalogue);
+    nothing_cut(&ui, "the catalogue");
     // Seven items: six tiles a page, the seventh on the next.
     press(&ui, "下一页（1/2）");
     assert!(shows(&ui, "下一页（2/2）"));
@@ -268,6 +329,7 @@ fn the_villager_and_the_clerk_journeys() {
     press(&ui, "物品NOODLE，20 分");
     assert_eq!(ui.screen(), Screen::Confirm);
     assert_eq!(k().get_idle_left(), 30, "a visible countdown on the confirm screen");
+    nothing_cut(&ui, "the confirm screen");
     assert_eq!(
         last_said(),
         "您选了物品NOODLE，要用二十分，换完还剩三十分。确定就点确认兑换，不要就点取消。"
@@ -280,6 +342,7 @@ fn the_villager_and_the_clerk_journeys() {
         "the voucher was printed"
     );
     assert_eq!(k().get_balance_after(), 30);
+    nothing_cut(&ui, "the done screen");
     let spelled: Vec<String> = serial
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -348,6 +411,7 @@ fn the_villager_and_the_clerk_journeys() {
     assert!(shows(&ui, &format!("券号 {pending_serial} 已保留，工作人员会为您补打")));
     assert!(fake.jobs().is_empty());
     assert_eq!(ledger().voucher(&pending_serial).unwrap().status, "pending");
+    nothing_cut(&ui, "a kept voucher");
     // The serial stays on screen until touched: no countdown sends it away.
     wait_seconds(40);
     assert_eq!(ui.screen(), Screen::Done);
@@ -367,6 +431,7 @@ fn the_villager_and_the_clerk_journeys() {
     assert!(!k().get_can_redeem());
     assert_eq!(k().get_cause_delta(), -20, "the deduction that caused it is shown");
     assert!(!k().get_cause_reason().is_empty());
+    nothing_cut(&ui, "an account below zero");
     assert!(
         last_said().contains("积分不够，现在不能兑换。是因为") && last_said().contains("减了二十分"),
         "{}",
@@ -380,6 +445,7 @@ fn the_villager_and_the_clerk_journeys() {
         .unwrap();
     until(&ui, "unknown card", |ui| ui.screen() == Screen::Problem);
     assert_eq!(k().get_problem(), Problem::UnknownCard);
+    nothing_cut(&ui, "an unknown card");
     press(&ui, "返回首页");
 
     // The card reader unplugged: said in words; plugged back, the kiosk goes home. A lost
@@ -632,4 +698,30 @@ fn the_villager_and_the_clerk_journeys() {
     hang.store(false, Ordering::SeqCst);
     until(&ui, "the voucher after all", |ui| ui.screen() == Screen::Done);
     assert!(k().get_printed());
+    press(&ui, "返回首页");
+
+    // Paper out: the serial stays; once the printer reports ready again, 重新打印 appears
+    // on the villager's own screen and prints the voucher there and then.
+    fake.set(Condition::PaperOut);
+    use_fake.store(true, Ordering::SeqCst);
+    ledger().award("H1", "T01", Some(30), None, None, "值班干部").unwrap();
+    open(qr_token(1));
+    redeem(&ui, tea);
+    let waiting = k().get_serial().to_string();
+    assert!(!k().get_printed());
+    std::thread::sleep(Duration::from_millis(1500));
+    ui.pump();
+    assert!(!k().get_can_reprint(), "not while the paper is out");
+    let jobs_before = fake.jobs().len();
+    fake.set(Condition::Ready);
+    until(&ui, "重新打印 offered", |ui| {
+        ui.window.global::<Kiosk>().get_can_reprint()
+    });
+    assert_eq!(last_said(), "打印机好了，请点重新打印。");
+    press(&ui, "重新打印");
+    until(&ui, "printed again", |ui| ui.window.global::<Kiosk>().get_printed());
+    assert_eq!(fake.jobs().len(), jobs_before + 1);
+    assert_eq!(ledger().voucher(&waiting).unwrap().status, "printed");
+    assert!(last_said().starts_with("兑换成功。请取走您的兑换券"), "{}", last_said());
+    use_fake.store(false, Ordering::SeqCst);
 }

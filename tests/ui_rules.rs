@@ -121,6 +121,11 @@ fn screens_take_sizes_and_colours_only_from_the_theme() {
                 );
             }
         }
+        // Every text is a `Words` (or a Label, a Muted), which tells the journey's fit check
+        // when its box is smaller than its words.
+        let raw_texts = text.matches(" Text {").count() + text.matches(": Text {").count();
+        let allowed = usize::from(name == "widgets.slint");
+        assert_eq!(raw_texts, allowed, "{name}: a bare Text (use Words, Label or Muted)");
         // Only the widgets file may make something touchable, so every touchable thing is
         // a BigButton or an ItemTile: big, labelled, in words.
         if name != "widgets.slint" {

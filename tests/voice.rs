@@ -263,7 +263,10 @@ fn the_speaker_plays_without_waiting_and_a_new_screen_cuts_the_old() {
     // 再听一遍 says the last words again; a chime is short and heard.
     speaker.say_again();
     wait_for("the repeat", || heard(tmp.path()).len() == 3);
-    assert_eq!(speaker.said(), ["正在打印兑换券，请稍等。", "兑换成功", "兑换成功"]);
+    assert_eq!(
+        speaker.said(),
+        ["正在打印兑换券，请稍等。兑换券从出纸口出来。", "兑换成功", "兑换成功"]
+    );
     speaker.chime();
     wait_for("the chime", || heard(tmp.path()).len() == 4);
     assert!(heard(tmp.path())[3].seconds() < 0.5);

@@ -105,6 +105,9 @@ pub enum Reply {
     Account(Box<AccountView>, Vec<CatalogueItemView>, Option<String>, usize),
     /// The household's vouchers printed again now that it is at the kiosk.
     Reprinted(Vec<PrintReport>),
+    /// The printer reports itself ready again while this voucher, which did not print,
+    /// is on the villager's screen: 重新打印 can be offered.
+    PrinterReady(String),
     UnknownCard,
     Redeemed(Box<(RedemptionReceipt, PrintReport)>),
     ClerkIn(String),
@@ -135,6 +138,8 @@ pub enum Reply {
 struct Villager {
     household: Option<String>,
     unverified: Option<String>,
+    /// The voucher just issued that did not print: the printer is watched for it.
+    kept: Option<String>,
 }
 
 /// The villagers' calls for help, newest last, for clerk mode (the last few only).
@@ -179,7 +184,18 @@ pub fn spawn<P: Printer + Send + 'static>(
                 liveness.beat();
                 let command = match commands.recv_timeout(BEAT_INTERVAL) {
                     Ok(c) => c,
-                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Timeout) => {
+                        // While a villager waits at a voucher that did not print, the
+                        // printer is asked each second whether it is ready again.
+                        if villager.kept.is_some() && printer.trouble().is_none() {
+                            if let Some(serial) = villager.kept.take() {
+                                if replies.send(Reply::PrinterReady(serial)).is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                        continue;
+                    }
                     Err(RecvTimeoutError::Disconnected) => return,
                 };
                 liveness.beat();
@@ -262,8 +278,10 @@ fn villager_command(
                 Reply::Account(view, ..) => {
                     villager.household = Some(view.household_code.clone());
                     villager.unverified = None;
+                    villager.kept = None;
                 }
                 Reply::Redeemed(done) if done.1.unverified => villager.unverified = Some(done.1.serial.clone()),
+                Reply::Redeemed(done) if !done.1.printed => villager.kept = Some(done.1.serial.clone()),
                 Reply::Home { .. } | Reply::UnknownCard => *villager = Villager::default(),
                 _ => {}
             }

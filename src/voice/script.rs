@@ -136,7 +136,7 @@ pub fn script(scene: &Scene) -> Utterance {
             .phrase("分，换完还剩")
             .count(*balance_after)
             .phrase("分。确定就点确认兑换，不要就点取消。"),
-        Scene::Printing => u.phrase("正在打印兑换券，请稍等。"),
+        Scene::Printing => u.phrase("正在打印兑换券，请稍等。兑换券从出纸口出来。"),
         Scene::Done {
             item,
             merchant,

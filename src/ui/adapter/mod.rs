@@ -72,6 +72,8 @@ impl Adapter {
         let a = adapter.clone();
         k.on_another(move || a.another());
         let a = adapter.clone();
+        k.on_reprint_mine(move || a.reprint_mine());
+        let a = adapter.clone();
         k.on_open_entry(move |entry| {
             a.with_kiosk(|k| k.set_opened_entry(entry));
             a.show(Screen::Entry);
@@ -231,6 +233,10 @@ impl Adapter {
                     self.send(Command::ReprintMine(view.household_code.clone()));
                 }
             }
+            Reply::PrinterReady(serial) => self.offer_reprint(&serial),
+            Reply::Reprinted(reports) if self.with_kiosk(|k| k.get_screen()) == Some(Screen::Done) => {
+                self.reprinted_on_done(&reports)
+            }
             Reply::Reprinted(reports) => {
                 let words = match reports.iter().find_map(|r| r.error.as_ref()) {
                     Some(e) => format!("没有补打出来：{e}。请找工作人员帮忙"),
@@ -248,7 +254,11 @@ impl Adapter {
                     let mut s = self.session.borrow_mut();
                     s.balance = receipt.balance_after;
                 }
-                // Committed: the villager hears that it went through, whatever the paper did.
+                // Committed: the villager hears that it went through, whatever the paper did;
+                // staff hear the chime when the paper did not come out.
+                if !report.printed && !report.unverified {
+                    self.speaker.chime();
+                }
                 self.with_kiosk(|k| {
                     k.set_serial(receipt.serial.clone().into());
                     k.set_balance_after(receipt.balance_after as i32);

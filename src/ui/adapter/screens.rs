@@ -12,6 +12,11 @@ use crate::ui::worker::Command;
 use crate::ui::{Entry, Item, Kiosk, Problem, Screen, VoucherRow};
 use crate::voice::script;
 
+/// Said when the printer is back while a voucher that did not print is on screen.
+const PRINTER_BACK_WORDS: &str = "打印机好了，请点重新打印。";
+/// Shown while the voucher is printed again.
+const REPRINTING_WORDS: &str = "正在重新打印……";
+
 impl Adapter {
     pub(super) fn confirm(&self) {
         let (household, chosen) = {
@@ -27,6 +32,7 @@ impl Adapter {
             k.set_printed(false);
             k.set_ask_came_out(false);
             k.set_print_note(SharedString::new());
+            k.set_can_reprint(false);
         });
         self.show(Screen::Printing);
         let window = self.window.clone();
@@ -91,6 +97,54 @@ impl Adapter {
         self.show(Screen::Account);
     }
 
+    /// The printer is ready again while the voucher that did not print is on screen.
+    pub(super) fn offer_reprint(&self, serial: &str) {
+        let on_screen = self.with_kiosk(|k| {
+            let here = k.get_screen() == Screen::Done && k.get_serial() == serial && !k.get_printed();
+            if here {
+                k.set_can_reprint(true);
+            }
+            here
+        });
+        if on_screen == Some(true) {
+            self.say(&crate::voice::Scene::Notice(PRINTER_BACK_WORDS.into()));
+        }
+    }
+
+    /// 重新打印: the household's vouchers that did not print, printed now.
+    pub(super) fn reprint_mine(&self) {
+        let Some(household) = self.session.borrow().household.clone() else {
+            return self.go_home();
+        };
+        self.with_kiosk(|k| {
+            k.set_can_reprint(false);
+            k.set_print_note(REPRINTING_WORDS.into());
+        });
+        self.send(Command::ReprintMine(household));
+    }
+
+    /// The answer to 重新打印, on the done screen: the voucher is now out (or why not).
+    pub(super) fn reprinted_on_done(&self, reports: &[crate::app::PrintReport]) {
+        match reports.iter().find_map(|r| r.error.clone()) {
+            Some(words) => {
+                self.with_kiosk(|k| k.set_print_note(words.clone().into()));
+                self.say(&crate::voice::Scene::Notice(format!(
+                    "还是没有打印出来：{words}。请找工作人员帮忙"
+                )));
+            }
+            None => {
+                let unverified = reports.iter().any(|r| r.unverified);
+                self.with_kiosk(|k| {
+                    k.set_print_note(SharedString::new());
+                    k.set_printed(!unverified);
+                    k.set_ask_came_out(unverified);
+                    k.invoke_touch();
+                });
+                self.speak();
+            }
+        }
+    }
+
     /// 再换一样: the catalogue again for the same household, priced against what is left.
     pub(super) fn another(&self) {
         let (balance, items) = {
@@ -129,6 +183,7 @@ impl Adapter {
             k.set_account_notice(SharedString::new());
             k.set_ask_came_out(false);
             k.set_help_called(false);
+            k.set_can_reprint(false);
         });
         self.show(Screen::Home);
         self.send(Command::Home);
