@@ -5,10 +5,10 @@
 
 mod adapter;
 pub mod screenshots;
-pub(crate) mod speech;
+mod speech;
 pub mod watchdog;
-pub(crate) mod words;
-pub(crate) mod worker;
+mod words;
+mod worker;
 
 use std::rc::Rc;
 use std::sync::mpsc::{channel, Receiver};

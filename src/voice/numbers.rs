@@ -23,16 +23,7 @@ pub fn count_words(n: i64) -> String {
     }
 }
 
-/// A run of digits read one by one, as a serial or a year is: 2026 → 二零二六.
-pub fn digit_words(digits: &str) -> String {
-    digits
-        .chars()
-        .filter_map(|c| c.to_digit(10))
-        .map(|d| DIGITS[d as usize])
-        .collect()
-}
-
-/// The word of one digit character, for spelling.
+/// The word of one digit character, for spelling a serial or a year (2026 → 二零二六).
 pub fn digit_word(c: char) -> Option<&'static str> {
     c.to_digit(10).map(|d| DIGITS[d as usize])
 }
@@ -144,8 +135,6 @@ mod tests {
         assert_eq!(count_words(2), "两");
         assert_eq!(count_words(12), "十二");
         assert_eq!(count_words(-2), "负二");
-        assert_eq!(digit_words("2026"), "二零二六");
-        assert_eq!(digit_words("000042"), "零零零零四二");
     }
 
     #[test]

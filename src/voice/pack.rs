@@ -71,16 +71,15 @@ impl VoicePack {
 
     /// The clips `utterance` needs that the pack lacks.
     pub fn missing(&self, utterance: &Utterance) -> Vec<String> {
-        let mut out: Vec<String> = utterance
+        let mut seen = BTreeSet::new();
+        utterance
             .clips()
             .into_iter()
             .filter_map(|c| match c {
-                Clip::Words(w) if !self.clips.contains_key(&w) => Some(w),
+                Clip::Words(w) if !self.clips.contains_key(&w) && seen.insert(w.clone()) => Some(w),
                 _ => None,
             })
-            .collect();
-        out.dedup();
-        out
+            .collect()
     }
 
     /// The utterance from the pack's clips, joined with pauses.

@@ -226,10 +226,9 @@ impl Adapter {
                 });
             }
             Reply::Account(view, items, greeting, waiting) => {
-                self.show_account(&view, items, greeting);
+                let notice = if waiting > 0 { REPRINT_NOTICE } else { "" };
+                self.show_account(&view, items, greeting, notice);
                 if waiting > 0 {
-                    self.with_kiosk(|k| k.set_account_notice("您上次的兑换券还没打印，现在补打".into()));
-                    self.speak();
                     self.send(Command::ReprintMine(view.household_code.clone()));
                 }
             }
@@ -333,7 +332,6 @@ impl Adapter {
                 Some(Identity::Card(id_number))
             }
             InputEvent::HouseholdCard { token } => Some(Identity::QrToken(token)),
-
             InputEvent::VoucherScanned { payload } => {
                 if screen == Screen::ClerkSettle {
                     self.send(Command::Settle { presented: payload });
@@ -391,6 +389,9 @@ impl Adapter {
         self.window.upgrade().map(|w| f(w.global::<Kiosk>()))
     }
 }
+
+/// Said on the account screen when a voucher of the household waits for paper.
+const REPRINT_NOTICE: &str = "您上次的兑换券还没打印，现在补打";
 
 /// Said when the villager answers 没出来.
 const NOT_OUT_WORDS: &str = "请找工作人员帮忙补打";

@@ -55,7 +55,14 @@ impl Adapter {
         });
     }
 
-    pub(super) fn show_account(&self, view: &AccountView, items: Vec<CatalogueItemView>, greeting: Option<String>) {
+    /// `notice`: a line the account screen adds (a voucher being printed again), said with it.
+    pub(super) fn show_account(
+        &self,
+        view: &AccountView,
+        items: Vec<CatalogueItemView>,
+        greeting: Option<String>,
+        notice: &str,
+    ) {
         let can_redeem = view.can_redeem;
         // The deduction that explains a balance below zero.
         let cause = view
@@ -64,7 +71,7 @@ impl Adapter {
             .find(|e| !can_redeem && e.delta < 0 && e.kind != "redemption");
         let active: Vec<CatalogueItemView> = items.into_iter().filter(|i| i.active).collect();
         self.with_kiosk(|k| {
-            k.set_account_notice(SharedString::new());
+            k.set_account_notice(notice.into());
             let name = greeting.or_else(|| view.head.clone()).unwrap_or_default();
             k.set_head_name(name.into());
             k.set_household(view.household_code.clone().into());
