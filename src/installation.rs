@@ -78,6 +78,16 @@ pub struct DevicesConfig {
     pub qr: Option<PathBuf>,
     /// Baud rate of the serial QR scanner (default 9600).
     pub qr_baud: Option<u32>,
+    /// Where the card reader stands, seen from the villager: `left` of the QR scanner (the
+    /// default) or `right`. The home screen draws the two in that order.
+    pub reader_side: Option<ReaderSide>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReaderSide {
+    Left,
+    Right,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -19,6 +19,8 @@
 //! - [`ui`]: the Slint touch kiosk; the only module that names Slint.
 //! - [`voice`]: what each villager screen says, numbers in words, voice packs, espeak-ng,
 //!   and the player thread.
+//! - [`picture`]: item pictures (and evidence photos) made upright, bounded and free of
+//!   metadata, and decoded for the screen.
 //! - [`installation`]: the data directory, its key files and the config file.
 //! - [`cli`]: the `jifen` command line (clap), the binary's edge.
 
@@ -27,6 +29,7 @@ pub mod cli;
 pub mod devices;
 pub mod domain;
 pub mod installation;
+pub mod picture;
 pub mod print;
 pub mod store;
 pub mod sync;

@@ -345,3 +345,72 @@ fn a_clerk_pin_is_read_from_stdin_checked_under_the_lockout_and_a_clerk_can_be_d
     let gone = clerk(&["verify", "--name", "村主任", "--pin-stdin"], "654321\n");
     assert!(stderr(&gone).contains("no active clerk"), "{}", stderr(&gone));
 }
+
+#[test]
+fn an_item_picture_from_the_cli_is_kept_upright_small_and_without_where_it_was_taken() {
+    let (tmp, dir) = demo_dir();
+    let photo = tmp.path().join("noodles.jpg");
+    std::fs::write(&photo, phone_photo(1200, 800)).unwrap();
+    let stored = |dir: &std::path::Path| -> Option<Vec<u8>> {
+        let db = rusqlite::Connection::open(dir.join("jifen.sqlite3")).unwrap();
+        db.query_row("SELECT picture FROM catalogue WHERE code = 'NOODLE'", [], |r| r.get(0))
+            .unwrap()
+    };
+    let edit = |file: &std::path::Path| {
+        let file = file.to_str().unwrap();
+        jifen(
+            &dir,
+            &[
+                "admin",
+                "catalogue",
+                "edit",
+                "--code",
+                "NOODLE",
+                "--picture",
+                file,
+                "--json",
+            ],
+        )
+    };
+    let before = stored(&dir).expect("the demo's noodle coupon has a picture");
+    let item = json(&edit(&photo));
+    let kept = stored(&dir).unwrap();
+    assert_ne!(kept, before);
+    assert_eq!(item["picture_sha256"].as_str().unwrap().len(), 64);
+    assert!(kept.len() <= 64 * 1024, "{} bytes", kept.len());
+    assert!(!kept.windows(4).any(|w| w == b"Exif"), "no EXIF block is kept");
+    assert!(!kept.windows(PHOTO_GPS.len()).any(|w| w == PHOTO_GPS.as_bytes()));
+    let shown = image::load_from_memory(&kept).unwrap();
+    assert_eq!(
+        (shown.width(), shown.height()),
+        (240, 360),
+        "turned upright as the phone said, 360 px at most"
+    );
+
+    // Not a picture: refused with the file's name, the kept picture untouched.
+    let text = tmp.path().join("notes.jpg");
+    std::fs::write(&text, "面券的照片明天拍").unwrap();
+    let o = edit(&text);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("notes.jpg") && err.contains("not a JPEG or PNG picture"),
+        "{err}"
+    );
+    assert_eq!(stored(&dir).unwrap(), kept, "nothing was changed");
+
+    let o = jifen(
+        &dir,
+        &[
+            "admin",
+            "catalogue",
+            "edit",
+            "--code",
+            "NOODLE",
+            "--no-picture",
+            "--json",
+        ],
+    );
+    assert!(json(&o)["picture_sha256"].is_null());
+    assert_eq!(stored(&dir), None);
+}

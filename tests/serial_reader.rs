@@ -225,6 +225,7 @@ fn the_input_hub_merges_card_reader_and_serial_qr_scanner_events() {
         idcard: Some(reader.path().to_path_buf()),
         qr: Some(scanner.path().to_path_buf()),
         qr_baud: Some(9600),
+        ..Default::default()
     });
     // Give the scanner thread time to open its port before bytes are sent.
     std::thread::sleep(Duration::from_millis(300));

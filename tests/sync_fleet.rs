@@ -40,14 +40,12 @@ fn new_kiosk(township: &TestTownship, name: &str) -> (TestVillage, SyncClient, S
     (k, client, device)
 }
 
+fn catalogue_item(k: &mut TestVillage, item: &str) -> Option<jifen::app::CatalogueItemView> {
+    k.app.catalogue().unwrap().into_iter().find(|i| i.code == item)
+}
+
 fn shelf(k: &mut TestVillage, item: &str) -> i64 {
-    k.app
-        .catalogue()
-        .unwrap()
-        .into_iter()
-        .find(|i| i.code == item)
-        .and_then(|i| i.stock)
-        .unwrap_or(0)
+    catalogue_item(k, item).and_then(|i| i.stock).unwrap_or(0)
 }
 
 #[test]
@@ -385,4 +383,43 @@ fn a_newer_peers_extra_fields_and_unknown_records_are_ignored_or_set_aside_never
         .unwrap();
     let health: jifen::sync::wire::HealthResponse = serde_json::from_str(&text).unwrap();
     assert_eq!(health.protocols, vec![1]);
+}
+
+fn picture_of(k: &mut TestVillage, item: &str) -> Option<String> {
+    catalogue_item(k, item).and_then(|i| i.picture_sha256)
+}
+
+#[test]
+fn an_item_picture_reaches_every_kiosk_of_the_village_and_a_new_one_follows() {
+    let township = township_with_village();
+    let (mut hall, hall_client, _) = new_kiosk(&township, "村委会大厅");
+    let (mut care, care_client, _) = new_kiosk(&township, "居家养老服务中心");
+    hall.item("MQ", 20, Some(3));
+    sync(&mut hall, &hall_client).unwrap();
+    sync(&mut care, &care_client).unwrap();
+    let first = picture_of(&mut hall, "MQ").expect("the hall's item has a picture");
+    assert_eq!(
+        picture_of(&mut care, "MQ").as_ref(),
+        Some(&first),
+        "the same bytes on the other kiosk"
+    );
+
+    // The care centre's clerk photographs the coupon with a phone; the hall shows it next.
+    care.app
+        .edit_item(
+            "MQ",
+            jifen::app::ItemChanges {
+                picture: Some(jifen::app::PictureChange::Set(common::phone_photo(900, 600))),
+                ..Default::default()
+            },
+            "养老中心管理员",
+        )
+        .unwrap();
+    sync(&mut care, &care_client).unwrap();
+    sync(&mut hall, &hall_client).unwrap();
+    let second = picture_of(&mut care, "MQ").unwrap();
+    assert_ne!(second, first);
+    assert_eq!(picture_of(&mut hall, "MQ"), Some(second));
+    assert_converged(&township, &mut hall);
+    assert_converged(&township, &mut care);
 }

@@ -130,11 +130,25 @@ fn nothing_cut(ui: &KioskUi, what: &str) {
     for (w, h) in [(1920.0_f32, 1080.0_f32), (1280.0, 800.0)] {
         ui.window.window().set_size(slint::LogicalSize::new(w, h));
         for lang in ["en", ""] {
-            slint::select_bundled_translation(lang).unwrap();
+            jifen::ui::apply_language(if lang == "en" {
+                jifen::ui::Language::En
+            } else {
+                jifen::ui::Language::ZhCn
+            })
+            .unwrap();
             let mut cut = Vec::new();
             for e in ElementQuery::from_root(&ui.window).match_descendants().find_all() {
                 if e.accessible_description().as_deref() == Some("cut") {
                     cut.push(format!("{:?} in {:?}", e.accessible_label(), e.size()));
+                }
+                // Words running off the window's edge are cut too, however big their box.
+                if e.type_name()
+                    .is_some_and(|t| t == "Words" || t == "Label" || t == "Muted")
+                {
+                    let (p, s) = (e.absolute_position(), e.size());
+                    if p.x < -0.5 || p.x + s.width > w + 0.5 {
+                        cut.push(format!("{:?} off the screen at {p:?}, {s:?}", e.accessible_label()));
+                    }
                 }
                 let button = e.accessible_role() == Some(AccessibleRole::Button);
                 if button && e.type_name().as_deref() != Some("EntryRow") {
@@ -258,6 +272,7 @@ fn the_villager_and_the_clerk_journeys() {
     wait_seconds(46);
     assert!((13..=15).contains(&k().get_idle_left()), "{}", k().get_idle_left());
     assert!(shows(&ui, "还要继续吗？"), "the question is on screen");
+    nothing_cut(&ui, "the question 还要继续吗？");
     assert!(last_said().starts_with("还要继续吗？"), "{}", last_said());
     press(&ui, "继续");
     assert_eq!(k().get_idle_left(), 60);
@@ -507,6 +522,7 @@ fn the_villager_and_the_clerk_journeys() {
     press(&ui, "确定");
     until(&ui, "clerk menu", |ui| ui.screen() == Screen::ClerkMenu);
     assert_eq!(k().get_clerk_name(), "值班干部");
+    nothing_cut(&ui, "the clerk menu");
 
     // Clerk mode says why nothing is heard, and turns the voice off and on; the choice is
     // kept in the kiosk's database for the next start.
@@ -562,11 +578,22 @@ fn the_villager_and_the_clerk_journeys() {
         ui.window.global::<Kiosk>().get_settled_now().row_count() == 1
     });
     assert_eq!(k().get_settled_total(), 20);
-    devices.send(InputEvent::VoucherScanned { payload: qr }).unwrap();
+    nothing_cut(&ui, "the settle screen");
+    devices
+        .send(InputEvent::VoucherScanned { payload: qr.clone() })
+        .unwrap();
     until(&ui, "refused", |ui| {
         ui.window.global::<Kiosk>().get_clerk_message().contains("已经核销")
     });
     assert_eq!(k().get_settled_now().row_count(), 1, "counted once");
+    // Clerk mode answers in the screen's language too.
+    jifen::ui::apply_language(jifen::ui::Language::En).unwrap();
+    devices.send(InputEvent::VoucherScanned { payload: qr }).unwrap();
+    until(&ui, "refused in English", |ui| {
+        let said = ui.window.global::<Kiosk>().get_clerk_message();
+        said.contains("was already settled and cannot be used again") && said.contains(&serial)
+    });
+    jifen::ui::apply_language(jifen::ui::Language::ZhCn).unwrap();
     press(&ui, "打印结算单");
     until(&ui, "slip", |ui| {
         ui.window.global::<Kiosk>().get_clerk_message().contains("结算单已打印")

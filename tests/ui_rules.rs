@@ -159,3 +159,45 @@ fn every_screen_string_is_translated_to_english() {
     }
     assert!(count > 50, "{count}");
 }
+
+/// What the Rust side puts on screen (clerk-mode replies, refusals, notices) comes from the
+/// same catalogue: every marked text has its English.
+#[test]
+fn every_reply_the_rust_side_shows_is_translated_to_english() {
+    let po = std::fs::read_to_string(format!(
+        "{}/translations/en/LC_MESSAGES/jifen.po",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut count = 0;
+    let mut files = vec![];
+    let root = format!("{}/src/ui", env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = vec![std::path::PathBuf::from(root)];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let text = text.split("#[cfg(test)]").next().unwrap();
+        for mark in ["tr(\"", "trf(\"", "Said::new(\"", "Said::words(\"", "later(\""] {
+            for piece in text.split(mark).skip(1) {
+                let source = &piece[..piece.find('"').unwrap()];
+                if source.chars().any(|c| ('\u{3000}'..='\u{9fff}').contains(&c)) {
+                    assert!(
+                        po.contains(&format!("msgid \"{source}\"")),
+                        "untranslated in {f:?}: {source}"
+                    );
+                    count += 1;
+                }
+            }
+        }
+    }
+    assert!(count > 40, "{count}");
+}

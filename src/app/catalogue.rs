@@ -19,6 +19,16 @@ pub struct NewItem {
     pub merchant: Option<String>,
     pub sponsor: Option<String>,
     pub valid_days: u32,
+    /// A JPEG or PNG as a clerk hands it over; kept made small and free of metadata.
+    pub picture: Option<Vec<u8>>,
+}
+
+/// A new picture for an item, or none any more.
+#[derive(Debug, Clone)]
+pub enum PictureChange {
+    /// A JPEG or PNG as a clerk hands it over.
+    Set(Vec<u8>),
+    Remove,
 }
 
 /// Changes to an existing item; `None` leaves a field as it is.
@@ -30,6 +40,7 @@ pub struct ItemChanges {
     pub sponsor: Option<String>,
     pub valid_days: Option<u32>,
     pub active: Option<bool>,
+    pub picture: Option<PictureChange>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -43,6 +54,11 @@ pub struct CatalogueItemView {
     pub sponsor: Option<String>,
     pub valid_days: u32,
     pub active: bool,
+    /// The SHA-256 of the item's picture, to compare the copies of two kiosks.
+    pub picture_sha256: Option<String>,
+    /// The picture itself (a small JPEG), for the screens; not in the JSON.
+    #[serde(skip)]
+    pub picture: Option<Vec<u8>>,
 }
 
 impl App {
@@ -56,6 +72,7 @@ impl App {
             sponsor: non_empty(new.sponsor),
             valid_days: new.valid_days,
             active: true,
+            picture: new.picture.as_deref().map(kept_picture).transpose()?,
         };
         check_item(&item)?;
         if let Stock::Limited(n) = item.stock {
@@ -105,14 +122,24 @@ impl App {
             if let Some(a) = changes.active {
                 item.active = a;
             }
+            match &changes.picture {
+                Some(PictureChange::Set(bytes)) => item.picture = Some(kept_picture(bytes)?),
+                Some(PictureChange::Remove) => item.picture = None,
+                None => {}
+            }
             check_item(&item)?;
             tx.update_item_details(&item, now)?;
             tx.append_event("catalogue_changed", &item.code, now)?;
             let detail = format!(
-                "{} {} 分{}",
+                "{} {} 分{}{}",
                 item.name,
                 item.points_cost,
-                if item.active { "" } else { "（下架）" }
+                if item.active { "" } else { "（下架）" },
+                match changes.picture {
+                    Some(PictureChange::Set(_)) => "（换了图片）",
+                    Some(PictureChange::Remove) => "（去掉图片）",
+                    None => "",
+                }
             );
             super::audit::record(tx, clerk, "edit", &item.code, &detail, &holder, now)?;
             shelf_view(tx, item, &holder)
@@ -243,22 +270,36 @@ fn check_item(item: &CatalogueItem) -> Result<()> {
     Ok(())
 }
 
+/// A clerk's picture as it is kept: made small, upright, without metadata.
+fn kept_picture(bytes: &[u8]) -> Result<Vec<u8>> {
+    Ok(crate::picture::normalise(bytes, crate::picture::ITEM_PICTURE)?)
+}
+
 fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 fn item_view(i: &CatalogueItem) -> CatalogueItemView {
-    CatalogueItemView {
-        code: i.code.clone(),
-        name: i.name.clone(),
-        points_cost: i.points_cost,
-        stock: match i.stock {
-            Stock::Limited(n) => Some(n),
-            Stock::Unlimited => None,
-        },
-        merchant: i.merchant.clone(),
-        sponsor: i.sponsor.clone(),
-        valid_days: i.valid_days,
-        active: i.active,
+    CatalogueItemView::from(i)
+}
+
+impl From<&CatalogueItem> for CatalogueItemView {
+    /// The item as it is, its stock the figure the record holds.
+    fn from(i: &CatalogueItem) -> CatalogueItemView {
+        CatalogueItemView {
+            code: i.code.clone(),
+            name: i.name.clone(),
+            points_cost: i.points_cost,
+            stock: match i.stock {
+                Stock::Limited(n) => Some(n),
+                Stock::Unlimited => None,
+            },
+            merchant: i.merchant.clone(),
+            sponsor: i.sponsor.clone(),
+            valid_days: i.valid_days,
+            active: i.active,
+            picture_sha256: i.picture.as_deref().map(crate::picture::digest),
+            picture: i.picture.clone(),
+        }
     }
 }

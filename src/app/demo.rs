@@ -190,6 +190,7 @@ impl App {
             ),
         ];
         for (code, name, points, stock, merchant, sponsor, days) in items {
+            let picture = DEMO_PICTURES.iter().find(|(c, _)| *c == code).map(|(_, p)| p.to_vec());
             self.add_item(NewItem {
                 code: code.into(),
                 name: name.into(),
@@ -198,6 +199,7 @@ impl App {
                 merchant: merchant.map(str::to_string),
                 sponsor: sponsor.map(str::to_string),
                 valid_days: days,
+                picture,
             })?;
         }
         self.add_clerk(DEMO_CLERK, DEMO_CLERK_PIN)?;
@@ -232,3 +234,13 @@ impl App {
         })
     }
 }
+
+/// The demo items' pictures (`assets/pictures`, CC0), handed over as a clerk's PNG would be.
+const DEMO_PICTURES: [(&str, &[u8]); 6] = [
+    ("NOODLE", include_bytes!("../../assets/pictures/noodle.png")),
+    ("RICE5", include_bytes!("../../assets/pictures/rice.png")),
+    ("OIL", include_bytes!("../../assets/pictures/oil.png")),
+    ("SOAP", include_bytes!("../../assets/pictures/soap.png")),
+    ("EGGS", include_bytes!("../../assets/pictures/eggs.png")),
+    ("HAIRCUT", include_bytes!("../../assets/pictures/haircut.png")),
+];

@@ -39,6 +39,8 @@ pub enum AppError {
     DuplicateItem(String),
     #[error(transparent)]
     BadPeriod(#[from] PeriodError),
+    #[error(transparent)]
+    Picture(#[from] crate::picture::PictureError),
 
     #[error("{item} is not offered at the moment")]
     ItemInactive { item: String },

@@ -43,7 +43,7 @@ pub use account::{
     account_view_from, identity_of_scan, AccountParts, AccountView, EntryView, Identity, MemberView, ENTRIES_SHOWN,
 };
 pub use box_health::{BoxHealth, REFUSE_BELOW_BYTES, WARN_BELOW_BYTES};
-pub use catalogue::{CatalogueItemView, ItemChanges, NewItem};
+pub use catalogue::{CatalogueItemView, ItemChanges, NewItem, PictureChange};
 pub use demo::DemoSummary;
 pub use error::{AppError, LineError};
 pub use fleet::{HelloOutcome, KioskHello, TownshipHello};

@@ -10,7 +10,7 @@ use super::args::*;
 use super::printing::{exit_for, print_voucher, report_line, PrinterChoice, NOT_PRINTED};
 use super::{emit, export, init_demo_village, open, text};
 use crate::app::Printer;
-use crate::app::{Identity, ItemChanges, NewItem, Village};
+use crate::app::{Identity, ItemChanges, NewItem, PictureChange, Village};
 use crate::domain::catalogue::Stock;
 use crate::domain::period::{Month, Quarter};
 use crate::domain::voucher::VoucherStatus;
@@ -273,22 +273,28 @@ fn catalogue(dir: &DataDir, by: &str, cmd: CatalogueCommand) -> anyhow::Result<(
             merchant,
             sponsor,
             valid_days,
+            picture,
             json,
         } => {
+            let file = picture;
+            let picture = file.as_deref().map(read_file).transpose()?;
             let stock = match (stock, unlimited) {
                 (_, true) => Stock::Unlimited,
                 (Some(n), false) => Stock::Limited(n),
                 (None, false) => bail!("give --stock N or --unlimited"),
             };
-            let item = app.add_item(NewItem {
-                code,
-                name,
-                points_cost: points,
-                stock,
-                merchant,
-                sponsor,
-                valid_days,
-            })?;
+            let item = app
+                .add_item(NewItem {
+                    code,
+                    name,
+                    points_cost: points,
+                    stock,
+                    merchant,
+                    sponsor,
+                    valid_days,
+                    picture,
+                })
+                .map_err(|e| picture_context(e, file.as_deref()))?;
             emit(json, &item, |i| text::items(std::slice::from_ref(i)))?;
         }
         CatalogueCommand::Edit {
@@ -300,8 +306,16 @@ fn catalogue(dir: &DataDir, by: &str, cmd: CatalogueCommand) -> anyhow::Result<(
             valid_days,
             deactivate,
             activate,
+            picture,
+            no_picture,
             json,
         } => {
+            let file = picture.clone();
+            let picture = match (picture, no_picture) {
+                (Some(file), _) => Some(PictureChange::Set(read_file(&file)?)),
+                (None, true) => Some(PictureChange::Remove),
+                (None, false) => None,
+            };
             let active = match (activate, deactivate) {
                 (true, _) => Some(true),
                 (_, true) => Some(false),
@@ -314,8 +328,11 @@ fn catalogue(dir: &DataDir, by: &str, cmd: CatalogueCommand) -> anyhow::Result<(
                 sponsor,
                 valid_days,
                 active,
+                picture,
             };
-            let item = app.edit_item(&code, changes, by)?;
+            let item = app
+                .edit_item(&code, changes, by)
+                .map_err(|e| picture_context(e, file.as_deref()))?;
             emit(json, &item, |i| text::items(std::slice::from_ref(i)))?;
         }
         CatalogueCommand::Restock { code, add, json } => {
@@ -430,6 +447,16 @@ fn print_slips(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A refused picture named by its file, so the clerk knows which one to fix.
+fn picture_context(e: crate::app::AppError, file: Option<&Path>) -> anyhow::Error {
+    match (&e, file) {
+        (crate::app::AppError::Picture(_), Some(file)) => {
+            anyhow::anyhow!("{}: {e}; nothing was changed", file.display())
+        }
+        _ => e.into(),
+    }
 }
 
 fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {

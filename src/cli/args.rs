@@ -600,6 +600,9 @@ pub enum CatalogueCommand {
         sponsor: Option<String>,
         #[arg(long, default_value_t = 90)]
         valid_days: u32,
+        /// A JPEG or PNG drawn on the item's tile (kept small, without its metadata).
+        #[arg(long)]
+        picture: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -621,6 +624,12 @@ pub enum CatalogueCommand {
         deactivate: bool,
         #[arg(long)]
         activate: bool,
+        /// A JPEG or PNG drawn on the item's tile (kept small, without its metadata).
+        #[arg(long, conflicts_with = "no_picture")]
+        picture: Option<PathBuf>,
+        /// Take the item's picture away.
+        #[arg(long)]
+        no_picture: bool,
         #[arg(long)]
         json: bool,
     },

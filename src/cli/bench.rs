@@ -97,6 +97,7 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         merchant: Some("面馆".into()),
         sponsor: None,
         valid_days: 90,
+        picture: None,
     })?;
     let setup = started.elapsed();
 

@@ -61,6 +61,7 @@ fn load(args: &BenchArgs, engine: &Engine, clock: &Arc<dyn Clock>) -> anyhow::Re
             merchant: None,
             sponsor: None,
             valid_days: 30,
+            picture: None,
         })?;
         register(township.as_ref(), &code, &mut app, HOUSEHOLDS)?;
         // The first round (everything set up so far) is not part of the figures.

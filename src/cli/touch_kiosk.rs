@@ -68,7 +68,11 @@ pub(super) fn run(
     }
     let mut hub = InputHub::start(&devices);
     let events = std::mem::replace(&mut hub.events, std::sync::mpsc::channel().1);
-    crate::ui::run(app, printer, events, lang, speaker)
+    let setup = crate::ui::ScreenSetup {
+        lang,
+        reader_on_left: devices.reader_side != Some(crate::installation::ReaderSide::Right),
+    };
+    crate::ui::run(app, printer, events, setup, speaker)
         .context("the touch screen cannot start (is there a display?)")?;
     Ok(ExitCode::SUCCESS)
 }

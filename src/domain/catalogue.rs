@@ -20,6 +20,10 @@ pub struct CatalogueItem {
     /// How long a voucher for this item stays valid.
     pub valid_days: u32,
     pub active: bool,
+    /// What the tile shows beside the name, for villagers who barely read: a JPEG already
+    /// made small, upright and free of metadata (`crate::picture`), the same bytes on every
+    /// kiosk of the village.
+    pub picture: Option<Vec<u8>>,
 }
 
 /// Why a limited item's stock on a shelf changed.

@@ -5,7 +5,7 @@ use crate::domain::catalogue::{CatalogueItem, Stock, StockMove};
 
 pub use crate::domain::catalogue::StockMoveReason;
 
-const ITEM_COLS: &str = "code, name, points_cost, stock, merchant, sponsor, valid_days, active";
+const ITEM_COLS: &str = "code, name, points_cost, stock, merchant, sponsor, valid_days, active, picture";
 
 impl Tx<'_> {
     /// Adds a new item. A limited one starts with nothing on any shelf: its stock comes
@@ -17,8 +17,9 @@ impl Tx<'_> {
             Stock::Unlimited => None,
         };
         self.exec(
-            "INSERT INTO catalogue (code, name, points_cost, stock, merchant, sponsor, valid_days, active, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO catalogue (code, name, points_cost, stock, merchant, sponsor, valid_days, active, updated_at,
+                                    picture)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 item.code,
                 item.name,
@@ -28,19 +29,20 @@ impl Tx<'_> {
                 item.sponsor,
                 item.valid_days,
                 item.active,
-                time_text(at)
+                time_text(at),
+                item.picture
             ],
         )?;
         Ok(())
     }
 
-    /// Changes what a clerk may edit: name, cost, merchant, sponsor, validity, active.
+    /// Changes what a clerk may edit: name, cost, merchant, sponsor, validity, active, picture.
     /// Stock only moves through [`Tx::move_stock`].
     pub fn update_item_details(&self, item: &CatalogueItem, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
         self.ensure_merchant(item.merchant.as_deref())?;
         self.exec(
             "UPDATE catalogue SET name = ?2, points_cost = ?3, merchant = ?4, sponsor = ?5,
-                 valid_days = ?6, active = ?7, updated_at = ?8 WHERE code = ?1",
+                 valid_days = ?6, active = ?7, updated_at = ?8, picture = ?9 WHERE code = ?1",
             params![
                 item.code,
                 item.name,
@@ -49,7 +51,8 @@ impl Tx<'_> {
                 item.sponsor,
                 item.valid_days,
                 item.active,
-                time_text(at)
+                time_text(at),
+                item.picture
             ],
         )?;
         Ok(())
@@ -219,5 +222,6 @@ fn item_row(r: &rusqlite::Row) -> rusqlite::Result<CatalogueItem> {
         sponsor: r.get(5)?,
         valid_days: r.get(6)?,
         active: r.get(7)?,
+        picture: r.get(8)?,
     })
 }

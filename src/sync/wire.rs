@@ -6,6 +6,8 @@
 //! becomes `Record::Unknown` (its event is set aside, not refused), so a newer township
 //! or kiosk that adds to the format does not stop an older one.
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -176,6 +178,10 @@ pub enum RecordDto {
         sponsor: Option<String>,
         valid_days: u32,
         active: bool,
+        /// The item's picture, a small JPEG in base64 (standard alphabet). Absent for an
+        /// item without one, so an older peer's records still read.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        picture: Option<String>,
     },
     Redemption {
         id: String,
@@ -425,6 +431,7 @@ impl RecordDto {
                 sponsor: i.sponsor.clone(),
                 valid_days: i.valid_days,
                 active: i.active,
+                picture: i.picture.as_deref().map(|p| BASE64.encode(p)),
             },
             Record::Redemption(r) => RecordDto::Redemption {
                 id: r.id.clone(),
@@ -563,12 +570,25 @@ impl RecordDto {
                 sponsor,
                 valid_days,
                 active,
+                picture,
             } => {
                 if points_cost <= 0 || valid_days == 0 || stock.is_some_and(|s| s < 0) {
                     return Err(WireError(format!(
                         "{at}: item {code} needs a positive cost and validity and a stock of 0 or more"
                     )));
                 }
+                // A picture that is not one of ours (a JPEG within the bound) is refused
+                // here: a kiosk never stores bytes it could not show.
+                let picture = picture
+                    .map(|p| {
+                        let bytes = BASE64
+                            .decode(p.as_bytes())
+                            .map_err(|e| WireError(format!("{at}: the picture of item {code} is not base64: {e}")))?;
+                        crate::picture::check_stored(&bytes, crate::picture::ITEM_PICTURE)
+                            .map_err(|e| WireError(format!("{at}: the picture of item {code}: {e}")))?;
+                        Ok::<_, WireError>(bytes)
+                    })
+                    .transpose()?;
                 Record::Item(CatalogueItem {
                     code,
                     name,
@@ -578,6 +598,7 @@ impl RecordDto {
                     sponsor,
                     valid_days,
                     active,
+                    picture,
                 })
             }
             RecordDto::Redemption {

@@ -315,14 +315,8 @@ impl TownshipStorage for PgTownship {
                 .find(|(i, h, _)| i == item && h == device)
                 .map_or(0, |(_, _, n)| n);
             Ok(CatalogueItemView {
-                code: found.code,
-                name: found.name,
-                points_cost: found.points_cost,
                 stock: Some(shelf),
-                merchant: found.merchant,
-                sponsor: found.sponsor,
-                valid_days: found.valid_days,
-                active: found.active,
+                ..CatalogueItemView::from(&found)
             })
         })
     }

@@ -4,6 +4,7 @@
 //! printer, so nothing on the UI thread waits for SQLite or paper.
 
 mod adapter;
+mod lang;
 pub mod screenshots;
 mod speech;
 pub mod watchdog;
@@ -124,12 +125,24 @@ impl std::str::FromStr for Language {
     }
 }
 
-/// Switches the screens' language; Slint allows it only once a window exists.
-fn apply_language(lang: Language) -> Result<(), slint::PlatformError> {
-    match lang {
-        Language::ZhCn => Ok(()),
-        Language::En => slint::select_bundled_translation("en").map_err(|e| slint::PlatformError::Other(e.to_string())),
-    }
+/// How this kiosk's screens are set up: their language, and the cabinet's layout the home
+/// screen draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScreenSetup {
+    pub lang: Language,
+    /// The card reader stands left of the QR scanner (seen from the villager).
+    pub reader_on_left: bool,
+}
+
+/// Switches the screens' language, the `.slint` texts and the Rust side's alike; Slint
+/// allows it only once a window exists.
+pub fn apply_language(lang: Language) -> Result<(), slint::PlatformError> {
+    lang::set(lang);
+    let bundle = match lang {
+        Language::ZhCn => "",
+        Language::En => "en",
+    };
+    slint::select_bundled_translation(bundle).map_err(|e| slint::PlatformError::Other(e.to_string()))
 }
 
 /// Runs the kiosk on the desktop (winit) or the appliance (linuxkms) until the window
@@ -140,11 +153,12 @@ pub fn run(
     app: App,
     printer: impl Printer + Send + 'static,
     devices: Receiver<InputEvent>,
-    lang: Language,
+    setup: ScreenSetup,
     speaker: Speaker,
 ) -> Result<(), slint::PlatformError> {
     let ui = KioskUi::with_voice(app, printer, devices, speaker)?;
-    apply_language(lang)?;
+    apply_language(setup.lang)?;
+    ui.window.global::<Kiosk>().set_reader_on_left(setup.reader_on_left);
     ui.start_pumping();
     let timer = slint::Timer::default();
     let watchdog = Watchdog {

@@ -148,9 +148,9 @@ pub fn capture(
         shot.save("done-ask")?;
         // The paper did not come out: the redemption still went through, the serial is kept.
         k().set_ask_came_out(false);
-        k().set_print_note("缺纸，请联系管理员".into());
+        super::adapter::set_print_note(&k(), &super::lang::Said::words("缺纸，请联系管理员"));
         shot.save("done-kept")?;
-        k().set_print_note(slint::SharedString::new());
+        super::adapter::set_print_note(&k(), &super::lang::Said::default());
     }
     shot.send(InputEvent::HouseholdCard {
         token: households.below_zero.clone(),
@@ -163,7 +163,7 @@ pub fn capture(
         ("problem-reader", Problem::ReaderUnplugged, ""),
     ] {
         k().set_problem(problem);
-        k().set_problem_detail(detail.into());
+        super::adapter::set_problem_detail(&k(), &super::lang::Said::words(detail));
         k().set_screen(Screen::Problem);
         shot.save(name)?;
     }

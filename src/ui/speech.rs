@@ -21,7 +21,7 @@ pub fn scene(k: &Kiosk<'_>) -> Scene {
                 balance: i64::from(k.get_balance()),
                 can_redeem: k.get_can_redeem(),
                 cause: (!cause.is_empty()).then(|| (cause, i64::from(k.get_cause_delta()))),
-                notice: k.get_account_notice().to_string(),
+                notice: k.get_account_notice_said().to_string(),
             }
         }
         Screen::Entry => {
@@ -62,7 +62,7 @@ pub fn scene(k: &Kiosk<'_>) -> Scene {
                 } else {
                     Outcome::Kept
                 },
-                note: k.get_print_note().to_string(),
+                note: k.get_print_note_said().to_string(),
             }
         }
         Screen::Problem => Scene::Problem {
@@ -73,7 +73,7 @@ pub fn scene(k: &Kiosk<'_>) -> Scene {
                 Problem::Refused => ProblemKind::Refused,
                 Problem::PinLocked => ProblemKind::PinLocked,
             },
-            detail: k.get_problem_detail().to_string(),
+            detail: k.get_problem_detail_said().to_string(),
             serial: k.get_serial().to_string(),
         },
         _ => Scene::Silent,

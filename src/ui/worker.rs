@@ -4,6 +4,7 @@
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 
+use super::lang::{tr, trf, Said};
 use super::watchdog::{Liveness, BEAT_INTERVAL};
 use super::words::{stock_words, sync_note, words};
 
@@ -112,7 +113,7 @@ pub enum Reply {
     Redeemed(Box<(RedemptionReceipt, PrintReport)>),
     ClerkIn(String),
     ClerkRefused {
-        words: String,
+        words: Said,
         locked: bool,
     },
     ClerkData {
@@ -129,7 +130,7 @@ pub enum Reply {
     /// Done; the words say what happened (printed, restocked…).
     Done(String),
     /// Refused or failed; the words say why.
-    Failed(String),
+    Failed(Said),
 }
 
 /// What the worker remembers of the villager at the screen, so that a command can act only
@@ -155,11 +156,11 @@ impl HelpCalls {
         if self.0.len() == Self::KEPT {
             self.0.remove(0);
         }
-        self.0.push(format!("{hm} 在{screen}"));
+        self.0.push(trf("{} 在{}", &[&hm, &tr(screen)]));
     }
 
     fn words(&self) -> Option<String> {
-        (!self.0.is_empty()).then(|| format!("村民叫过工作人员帮忙：{}", self.0.join("、")))
+        (!self.0.is_empty()).then(|| trf("村民叫过工作人员帮忙：{}", &[&self.0.join(&tr("、"))]))
     }
 }
 
@@ -218,7 +219,7 @@ pub fn spawn<P: Printer + Send + 'static>(
                     (c, _) if needs_clerk(c) => {
                         session = None;
                         Ok(Reply::ClerkRefused {
-                            words: "工作人员模式已锁上，请重新输入密码".into(),
+                            words: Said::new("工作人员模式已锁上，请重新输入密码", &[]),
                             locked: false,
                         })
                     }
@@ -253,11 +254,11 @@ fn villager_command(
 ) -> Result<Reply, AppError> {
     match command {
         Command::Redeem { ref household, .. } if villager.household.as_deref() != Some(household.as_str()) => {
-            Ok(Reply::Failed("请先刷卡".into()))
+            Ok(Reply::Failed(Said::new("请先刷卡", &[])))
         }
         Command::ReprintMine(household) => {
             if villager.household.as_deref() != Some(household.as_str()) {
-                return Ok(Reply::Failed("请先刷卡".into()));
+                return Ok(Reply::Failed(Said::new("请先刷卡", &[])));
             }
             Ok(Reply::Reprinted(app.reprint_for_household(&household, printer)?))
         }
@@ -345,11 +346,11 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
         Command::UnlockClerk(pin) => match app.unlock_clerk_mode(&pin) {
             Ok(name) => Reply::ClerkIn(name),
             Err(AppError::WrongPin) => Reply::ClerkRefused {
-                words: "密码不对，请再试一次".into(),
+                words: Said::new("密码不对，请再试一次", &[]),
                 locked: false,
             },
             Err(AppError::ClerkModeLocked { minutes }) => Reply::ClerkRefused {
-                words: format!("密码连续输错，{minutes} 分钟后再试"),
+                words: Said::new("密码连续输错，{} 分钟后再试", &[&minutes]),
                 locked: true,
             },
             Err(e) => return Err(e),
@@ -377,7 +378,10 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
         Command::LockClerk => Reply::Done(String::new()),
         Command::Restock { code, add } => {
             let item = app.restock(&code, add, clerk)?;
-            Reply::Done(format!("{} 已补 {add}，现有 {}", item.name, stock_words(item.stock)))
+            Reply::Done(trf(
+                "{} 已补 {}，现有 {}",
+                &[&item.name, &add, &stock_words(item.stock)],
+            ))
         }
         Command::SetActive { code, active } => {
             let changes = ItemChanges {
@@ -385,30 +389,37 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
                 ..ItemChanges::default()
             };
             let item = app.edit_item(&code, changes, clerk)?;
-            Reply::Done(format!("{} 已{}", item.name, if active { "上架" } else { "下架" }))
+            Reply::Done(if active {
+                trf("{} 已上架", &[&item.name])
+            } else {
+                trf("{} 已下架", &[&item.name])
+            })
         }
         Command::Reprint(serial) => {
             app.record_reprint(&serial, clerk)?;
             let report = app.print_voucher(&serial, printer)?;
             match report.error {
-                None => Reply::Done(format!("已重印兑换券 {serial}，券号不变")),
-                Some(words) => Reply::Failed(format!("兑换券 {serial} 没有打印出来：{words}")),
+                None => Reply::Done(trf("已重印兑换券 {}，券号不变", &[&serial])),
+                Some(words) => Reply::Failed(Said::new("兑换券 {} 没有打印出来：{}", &[&serial, &words])),
             }
         }
         Command::Settle { presented } => Reply::Settled(app.settle(&presented, None, None, clerk)?),
         Command::PrintSlip { settled } => {
             for slip in app.settlement_printouts(&settled, clerk) {
                 if let Err(f) = printer.print(&slip) {
-                    return Ok(Reply::Failed(format!("结算单没有打印出来：{}（核销已记录）", f.words)));
+                    return Ok(Reply::Failed(Said::new(
+                        "结算单没有打印出来：{}（核销已记录）",
+                        &[&f.words],
+                    )));
                 }
             }
-            Reply::Done("结算单已打印".into())
+            Reply::Done(tr("结算单已打印"))
         }
         Command::TestPage => {
             let page = app.test_page_printout("kiosk", 384);
             match printer.print(&page) {
-                Ok(_) => Reply::Done("测试页已打印".into()),
-                Err(f) => Reply::Failed(format!("测试页没有打印出来：{}", f.words)),
+                Ok(_) => Reply::Done(tr("测试页已打印")),
+                Err(f) => Reply::Failed(Said::new("测试页没有打印出来：{}", &[&f.words])),
             }
         }
         Command::CallHelp(_) => Reply::Noted,
@@ -420,14 +431,14 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
             let household = match app.identify(&who) {
                 Ok(h) => h,
                 Err(AppError::UnknownIdNumber | AppError::UnknownQrToken | AppError::UnknownHousehold(_)) => {
-                    return Ok(Reply::Failed("没有找到这张卡对应的户".into()))
+                    return Ok(Reply::Failed(Said::new("没有找到这张卡对应的户", &[])))
                 }
                 Err(e) => return Err(e),
             };
             let statement = app.statement_printout(&household)?;
             match printer.print(&statement) {
-                Ok(_) => Reply::Done(format!("{household} 户的积分证明已打印")),
-                Err(f) => Reply::Failed(format!("积分证明没有打印出来：{}", f.words)),
+                Ok(_) => Reply::Done(trf("{} 户的积分证明已打印", &[&household])),
+                Err(f) => Reply::Failed(Said::new("积分证明没有打印出来：{}", &[&f.words])),
             }
         }
     })

@@ -142,6 +142,9 @@ impl TestVillage {
                 merchant: Some("堰头面馆".into()),
                 sponsor: Some("乡贤沈建国".into()),
                 valid_days: 30,
+                // Every test item has a picture, so tiles, confirm screens and the sync of
+                // items always carry one.
+                picture: Some(include_bytes!("../../assets/pictures/noodle.png").to_vec()),
             })
             .unwrap();
     }
@@ -207,3 +210,27 @@ pub fn card(n: u32) -> jifen::devices::idcard::CardText {
         valid_to: "长期".into(),
     }
 }
+
+/// A phone's JPEG of `w`×`h`: red on the left half, and an EXIF block saying "turn me a
+/// quarter" and where it was taken (the position every kept picture must lose).
+pub fn phone_photo(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, _| image::Rgb([if x < w / 2 { 200 } else { 20 }, 60, 60]));
+    let mut plain = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90)
+        .encode_image(&img)
+        .unwrap();
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend_from_slice(&[0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0]);
+    tiff.extend_from_slice(PHOTO_GPS.as_bytes());
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+/// The position hidden in [`phone_photo`]'s EXIF.
+pub const PHOTO_GPS: &str = "GPS 30.6241N 120.5650E";

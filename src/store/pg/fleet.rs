@@ -148,13 +148,11 @@ impl PgTx<'_> {
     }
 
     pub async fn items(&self, village: &str) -> Result<Vec<CatalogueItem>> {
-        let rows = self
-            .q(
-                "SELECT code, name, points_cost, stock, merchant, sponsor, valid_days, active
-                 FROM items WHERE village = $1 ORDER BY points_cost, code",
-                &[&village],
-            )
-            .await?;
+        let sql = format!(
+            "SELECT {} FROM items WHERE village = $1 ORDER BY points_cost, code",
+            super::village::ITEM_COLS
+        );
+        let rows = self.q(&sql, &[&village]).await?;
         rows.iter().map(super::village::catalogue_item).collect()
     }
 

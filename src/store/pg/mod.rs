@@ -98,6 +98,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("schema_1.sql")),
     (2, include_str!("schema_2_fleet.sql")),
     (3, include_str!("schema_3_ingest.sql")),
+    (4, include_str!("schema_4_pictures.sql")),
 ];
 
 /// An arbitrary but fixed key: migrations run under this advisory lock, so two servers

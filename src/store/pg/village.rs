@@ -28,7 +28,7 @@ pub struct FeedRow {
 
 const ENTRY_COLS: &str =
     "id, household, delta, kind, rule_code, reason, month, source, recorded_by, created_at, corrects, dedupe_key";
-const ITEM_COLS: &str = "code, name, points_cost, stock, merchant, sponsor, valid_days, active";
+pub(super) const ITEM_COLS: &str = "code, name, points_cost, stock, merchant, sponsor, valid_days, active, picture";
 const VOUCHER_COLS: &str = "serial, status, qr_payload, issued_at, expires_on, settled_at, settled_merchant, \
                             settled_by, void_reason, refund_ledger_id, settled_device";
 
@@ -562,8 +562,8 @@ impl PgTx<'_> {
         };
         self.exec(
             "INSERT INTO items (village, code, name, points_cost, stock, merchant, sponsor, valid_days, active,
-                                    updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                    updated_at, picture)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             &[
                 &village,
                 &item.code,
@@ -575,6 +575,7 @@ impl PgTx<'_> {
                 &(item.valid_days as i32),
                 &item.active,
                 &at,
+                &item.picture,
             ],
         )
         .await?;
@@ -585,7 +586,7 @@ impl PgTx<'_> {
     pub async fn update_item_details(&self, village: &str, item: &CatalogueItem, at: DateTime<Utc>) -> Result<()> {
         self.exec(
             "UPDATE items SET name = $3, points_cost = $4, merchant = $5, sponsor = $6, valid_days = $7,
-                                  active = $8, updated_at = $9
+                                  active = $8, updated_at = $9, picture = $10
                  WHERE village = $1 AND code = $2",
             &[
                 &village,
@@ -597,6 +598,7 @@ impl PgTx<'_> {
                 &(item.valid_days as i32),
                 &item.active,
                 &at,
+                &item.picture,
             ],
         )
         .await?;
@@ -879,5 +881,6 @@ pub(super) fn catalogue_item(r: &Row) -> Result<CatalogueItem> {
         sponsor: r.get(5),
         valid_days: u32::try_from(valid_days).map_err(|_| PgError::Corrupt(format!("valid days {valid_days}")))?,
         active: r.get(7),
+        picture: r.get(8),
     })
 }

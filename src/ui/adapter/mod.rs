@@ -16,6 +16,7 @@ mod voice;
 
 use rows::{honour_row, is_clerk, item, model, voucher_row};
 
+use super::lang::{tr, trf, Said};
 use super::words::quarter_words;
 use super::worker::{Command, Reply};
 use super::{Kiosk, KioskWindow, Problem, Screen};
@@ -132,7 +133,7 @@ impl Adapter {
             let pin = std::mem::take(&mut a.session.borrow_mut().pin);
             a.with_kiosk(|k| {
                 k.set_pin_length(0);
-                k.set_clerk_message("正在核对……".into());
+                k.set_clerk_message(tr("正在核对……").into());
             });
             a.send(Command::UnlockClerk(pin));
         });
@@ -182,7 +183,7 @@ impl Adapter {
                 k.set_ask_came_out(false);
                 k.set_printed(came_out);
                 if !came_out {
-                    k.set_print_note(NOT_OUT_WORDS.into());
+                    set_print_note(&k, &Said::new(NOT_OUT_WORDS, &[]));
                 }
                 k.get_serial().to_string()
             });
@@ -226,8 +227,12 @@ impl Adapter {
                 });
             }
             Reply::Account(view, items, greeting, waiting) => {
-                let notice = if waiting > 0 { REPRINT_NOTICE } else { "" };
-                self.show_account(&view, items, greeting, notice);
+                let notice = if waiting > 0 {
+                    Said::new(REPRINT_NOTICE, &[])
+                } else {
+                    Said::default()
+                };
+                self.show_account(&view, items, greeting, &notice);
                 if waiting > 0 {
                     self.send(Command::ReprintMine(view.household_code.clone()));
                 }
@@ -238,15 +243,17 @@ impl Adapter {
             }
             Reply::Reprinted(reports) => {
                 let words = match reports.iter().find_map(|r| r.error.as_ref()) {
-                    Some(e) => format!("没有补打出来：{e}。请找工作人员帮忙"),
-                    None if reports.iter().any(|r| r.unverified) => "已补打，请看一下出纸口；没出来请找工作人员".into(),
-                    None => "补打好了，请取走您的兑换券".into(),
+                    Some(e) => Said::new("没有补打出来：{}。请找工作人员帮忙", &[e]),
+                    None if reports.iter().any(|r| r.unverified) => {
+                        Said::new("已补打，请看一下出纸口；没出来请找工作人员", &[])
+                    }
+                    None => Said::new("补打好了，请取走您的兑换券", &[]),
                 };
-                self.with_kiosk(|k| k.set_account_notice(words.clone().into()));
-                self.say(&Scene::Notice(words));
+                self.with_kiosk(|k| set_account_notice(&k, &words));
+                self.say(&Scene::Notice(words.said));
             }
             Reply::Noted => {}
-            Reply::UnknownCard => self.problem(Problem::UnknownCard, ""),
+            Reply::UnknownCard => self.problem(Problem::UnknownCard, &Said::default()),
             Reply::Redeemed(done) => {
                 let (receipt, report) = *done;
                 {
@@ -264,7 +271,7 @@ impl Adapter {
                     k.set_balance(receipt.balance_after as i32);
                     k.set_printed(report.printed);
                     k.set_ask_came_out(report.unverified);
-                    k.set_print_note(report.error.clone().unwrap_or_default().into());
+                    set_print_note(&k, &Said::words(report.error.as_deref().unwrap_or_default()));
                 });
                 self.show(Screen::Done);
             }
@@ -282,7 +289,7 @@ impl Adapter {
                 if locked {
                     self.problem(Problem::PinLocked, &words);
                 } else {
-                    self.with_kiosk(|k| k.set_clerk_message(words.into()));
+                    self.with_kiosk(|k| k.set_clerk_message(words.shown.into()));
                 }
             }
             Reply::ClerkData {
@@ -302,23 +309,19 @@ impl Adapter {
                 self.show_voice_note();
             }
             Reply::Settled(receipt) => {
-                let words = format!(
+                let words = trf(
                     "已核销 {}：{} ×{}，{} 分",
-                    receipt.serial, receipt.item_name, receipt.qty, receipt.points
+                    &[&receipt.serial, &receipt.item_name, &receipt.qty, &receipt.points],
                 );
                 self.session.borrow_mut().settled.push(receipt);
                 self.show_settled();
                 self.with_kiosk(|k| k.set_clerk_message(words.into()));
             }
-            Reply::Done(words) | Reply::Failed(words) => {
-                let in_clerk_mode = self.session.borrow().clerk.is_some();
-                if in_clerk_mode {
-                    self.with_kiosk(|k| k.set_clerk_message(words.into()));
-                    self.send(Command::ClerkData);
-                } else {
-                    self.problem(Problem::Refused, &words);
-                }
-            }
+            Reply::Done(words) => self.clerk_reply(Said {
+                shown: words,
+                ..Said::default()
+            }),
+            Reply::Failed(words) => self.clerk_reply(words),
         }
     }
 
@@ -336,7 +339,10 @@ impl Adapter {
                 if screen == Screen::ClerkSettle {
                     self.send(Command::Settle { presented: payload });
                 } else if !is_clerk(screen) {
-                    self.problem(Problem::Refused, "这是一张兑换券，请交给商家或工作人员核销。");
+                    self.problem(
+                        Problem::Refused,
+                        &Said::new("这是一张兑换券，请交给商家或工作人员核销。", &[]),
+                    );
                 }
                 None
             }
@@ -345,7 +351,7 @@ impl Adapter {
                 // The device's path is for the log and the clerk, not the villager.
                 tracing::warn!(%device, "input device lost");
                 if kind == DeviceKind::CardReader && !is_clerk(screen) {
-                    self.problem(Problem::ReaderUnplugged, "");
+                    self.problem(Problem::ReaderUnplugged, &Said::default());
                 }
                 None
             }
@@ -362,7 +368,7 @@ impl Adapter {
         };
         let Some(who) = identity else { return };
         if screen == Screen::ClerkStatement {
-            self.with_kiosk(|k| k.set_clerk_message("正在打印积分证明……".into()));
+            self.with_kiosk(|k| k.set_clerk_message(tr("正在打印积分证明……").into()));
             self.send(Command::Statement(who));
         } else if !is_clerk(screen) && screen != Screen::Printing && screen != Screen::Confirm {
             // Heard at once: the card was read (the account follows in a moment).
@@ -382,6 +388,17 @@ impl Adapter {
     fn send(&self, command: Command) {
         if self.commands.send(command).is_err() {
             tracing::error!("the kiosk worker has stopped");
+        }
+    }
+
+    /// A worker's reply: clerk mode shows it; on a villager's screen a refusal is a problem.
+    fn clerk_reply(&self, words: Said) {
+        let in_clerk_mode = self.session.borrow().clerk.is_some();
+        if in_clerk_mode {
+            self.with_kiosk(|k| k.set_clerk_message(words.shown.into()));
+            self.send(Command::ClerkData);
+        } else {
+            self.problem(Problem::Refused, &words);
         }
     }
 
@@ -408,4 +425,20 @@ pub fn pump(adapter: &Adapter, replies: &Receiver<Reply>, devices: &Receiver<Inp
     while let Ok(event) = devices.try_recv() {
         adapter.on_device(event);
     }
+}
+
+/// The three texts a villager's screen shows and the voice says, each set in both forms.
+pub(super) fn set_print_note(k: &Kiosk<'_>, words: &Said) {
+    k.set_print_note(words.shown.as_str().into());
+    k.set_print_note_said(words.said.as_str().into());
+}
+
+pub(super) fn set_account_notice(k: &Kiosk<'_>, words: &Said) {
+    k.set_account_notice(words.shown.as_str().into());
+    k.set_account_notice_said(words.said.as_str().into());
+}
+
+pub(super) fn set_problem_detail(k: &Kiosk<'_>, words: &Said) {
+    k.set_problem_detail(words.shown.as_str().into());
+    k.set_problem_detail_said(words.said.as_str().into());
 }

@@ -3,6 +3,7 @@
 use slint::{ModelRc, VecModel};
 
 use crate::app::{CatalogueItemView, RankingRow, VoucherView};
+use crate::ui::lang::later;
 use crate::ui::{HonourRow, Item, Screen, VoucherRow};
 
 pub(super) fn is_clerk(screen: Screen) -> bool {
@@ -21,15 +22,15 @@ pub(super) fn is_clerk(screen: Screen) -> bool {
 /// A villager screen as a clerk would name it.
 pub(super) fn screen_words(screen: Screen) -> &'static str {
     match screen {
-        Screen::Home => "首页",
-        Screen::Account => "积分页",
-        Screen::Entry => "积分明细页",
-        Screen::Catalogue => "选物品页",
-        Screen::Confirm => "确认兑换页",
-        Screen::Printing => "打印页",
-        Screen::Done => "兑换完成页",
-        Screen::Problem => "出问题的页面",
-        _ => "工作人员页面",
+        Screen::Home => later("首页"),
+        Screen::Account => later("积分页"),
+        Screen::Entry => later("积分明细页"),
+        Screen::Catalogue => later("选物品页"),
+        Screen::Confirm => later("确认兑换页"),
+        Screen::Printing => later("打印页"),
+        Screen::Done => later("兑换完成页"),
+        Screen::Problem => later("出问题的页面"),
+        _ => later("工作人员页面"),
     }
 }
 
@@ -47,6 +48,7 @@ pub(super) fn honour_row(r: &RankingRow) -> HonourRow {
 }
 
 pub(super) fn item(i: &CatalogueItemView, balance: i64) -> Item {
+    let picture = picture(i);
     Item {
         code: i.code.clone().into(),
         name: i.name.clone().into(),
@@ -56,21 +58,53 @@ pub(super) fn item(i: &CatalogueItemView, balance: i64) -> Item {
         affordable: i.points_cost <= balance,
         in_stock: i.stock != Some(0),
         active: i.active,
+        has_picture: picture.is_some(),
+        picture: picture.unwrap_or_default(),
     }
+}
+
+thread_local! {
+    /// Decoded pictures by digest: the catalogue is shown often, its pictures change rarely.
+    static PICTURES: std::cell::RefCell<std::collections::HashMap<String, slint::Image>> = Default::default();
+}
+
+/// An item's picture for the screen; none when it has none or its bytes do not decode
+/// (the tile then shows its words alone, and the log says why).
+fn picture(i: &CatalogueItemView) -> Option<slint::Image> {
+    let (bytes, digest) = (i.picture.as_deref()?, i.picture_sha256.clone()?);
+    PICTURES.with(|cache| {
+        if let Some(image) = cache.borrow().get(&digest) {
+            return Some(image.clone());
+        }
+        let pixels = crate::picture::pixels(bytes)
+            .map_err(|e| tracing::warn!(item = %i.code, error = %e, "item picture not shown"))
+            .ok()?;
+        let buffer =
+            slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(&pixels.rgba, pixels.width, pixels.height);
+        let image = slint::Image::from_rgba8(buffer);
+        let mut cache = cache.borrow_mut();
+        if cache.len() > 64 {
+            cache.clear();
+        }
+        cache.insert(digest, image.clone());
+        Some(image)
+    })
 }
 
 pub(super) fn voucher_row(v: &VoucherView) -> VoucherRow {
     VoucherRow {
         serial: v.serial.clone().into(),
-        text: format!(
+        text: crate::ui::lang::trf(
             "{}　{} ×{}　{} 户　{}",
-            v.serial,
-            v.item_name,
-            v.qty,
-            v.household_code,
-            v.last_print_error
-                .as_deref()
-                .unwrap_or(v.issued_at.get(..16).unwrap_or(&v.issued_at))
+            &[
+                &v.serial,
+                &v.item_name,
+                &v.qty,
+                &v.household_code,
+                &v.last_print_error
+                    .as_deref()
+                    .unwrap_or(v.issued_at.get(..16).unwrap_or(&v.issued_at)),
+            ],
         )
         .into(),
     }

@@ -5,8 +5,11 @@
 use slint::{ComponentHandle, SharedString};
 
 use super::rows::{item, model};
-use super::{Adapter, PRINTER_SILENT_WORDS, PRINTING_SCREEN_BOUND};
+use super::{
+    set_account_notice, set_print_note, set_problem_detail, Adapter, PRINTER_SILENT_WORDS, PRINTING_SCREEN_BOUND,
+};
 use crate::app::{AccountView, CatalogueItemView};
+use crate::ui::lang::{trf, Said};
 use crate::ui::words::{day_words, month_words};
 use crate::ui::worker::Command;
 use crate::ui::{Entry, Item, Kiosk, Problem, Screen, VoucherRow};
@@ -31,7 +34,7 @@ impl Adapter {
             k.set_serial(SharedString::new());
             k.set_printed(false);
             k.set_ask_came_out(false);
-            k.set_print_note(SharedString::new());
+            set_print_note(&k, &Said::default());
             k.set_can_reprint(false);
         });
         self.show(Screen::Printing);
@@ -43,7 +46,7 @@ impl Adapter {
                 let k = w.global::<Kiosk>();
                 if k.get_screen() == Screen::Printing {
                     k.set_problem(Problem::Refused);
-                    k.set_problem_detail(PRINTER_SILENT_WORDS.into());
+                    set_problem_detail(&k, &Said::new(PRINTER_SILENT_WORDS, &[]));
                     k.set_screen(Screen::Problem);
                     k.invoke_touch();
                     speaker.say(script(&crate::ui::speech::scene(&k)));
@@ -61,7 +64,7 @@ impl Adapter {
         view: &AccountView,
         items: Vec<CatalogueItemView>,
         greeting: Option<String>,
-        notice: &str,
+        notice: &Said,
     ) {
         let can_redeem = view.can_redeem;
         // The deduction that explains a balance below zero.
@@ -71,7 +74,7 @@ impl Adapter {
             .find(|e| !can_redeem && e.delta < 0 && e.kind != "redemption");
         let active: Vec<CatalogueItemView> = items.into_iter().filter(|i| i.active).collect();
         self.with_kiosk(|k| {
-            k.set_account_notice(notice.into());
+            set_account_notice(&k, notice);
             let name = greeting.or_else(|| view.head.clone()).unwrap_or_default();
             k.set_head_name(name.into());
             k.set_household(view.household_code.clone().into());
@@ -125,7 +128,7 @@ impl Adapter {
         };
         self.with_kiosk(|k| {
             k.set_can_reprint(false);
-            k.set_print_note(REPRINTING_WORDS.into());
+            set_print_note(&k, &Said::new(REPRINTING_WORDS, &[]));
         });
         self.send(Command::ReprintMine(household));
     }
@@ -134,15 +137,14 @@ impl Adapter {
     pub(super) fn reprinted_on_done(&self, reports: &[crate::app::PrintReport]) {
         match reports.iter().find_map(|r| r.error.clone()) {
             Some(words) => {
-                self.with_kiosk(|k| k.set_print_note(words.clone().into()));
-                self.say(&crate::voice::Scene::Notice(format!(
-                    "还是没有打印出来：{words}。请找工作人员帮忙"
-                )));
+                self.with_kiosk(|k| set_print_note(&k, &Said::words(&words)));
+                let again = Said::new("还是没有打印出来：{}。请找工作人员帮忙", &[&words]);
+                self.say(&crate::voice::Scene::Notice(again.said));
             }
             None => {
                 let unverified = reports.iter().any(|r| r.unverified);
                 self.with_kiosk(|k| {
-                    k.set_print_note(SharedString::new());
+                    set_print_note(&k, &Said::default());
                     k.set_printed(!unverified);
                     k.set_ask_came_out(unverified);
                     k.invoke_touch();
@@ -187,7 +189,7 @@ impl Adapter {
             k.set_cause_reason(SharedString::new());
             k.set_household(SharedString::new());
             k.set_balance(0);
-            k.set_account_notice(SharedString::new());
+            set_account_notice(&k, &Said::default());
             k.set_ask_came_out(false);
             k.set_help_called(false);
             k.set_can_reprint(false);
@@ -196,10 +198,10 @@ impl Adapter {
         self.send(Command::Home);
     }
 
-    pub(super) fn problem(&self, problem: Problem, detail: &str) {
+    pub(super) fn problem(&self, problem: Problem, detail: &Said) {
         self.with_kiosk(|k| {
             k.set_problem(problem);
-            k.set_problem_detail(detail.into());
+            set_problem_detail(&k, detail);
         });
         self.show(Screen::Problem);
     }
@@ -211,7 +213,7 @@ impl Adapter {
             .iter()
             .map(|r| VoucherRow {
                 serial: r.serial.clone().into(),
-                text: format!("{}　{} ×{}　{} 分", r.serial, r.item_name, r.qty, r.points).into(),
+                text: trf("{}　{} ×{}　{} 分", &[&r.serial, &r.item_name, &r.qty, &r.points]).into(),
             })
             .collect();
         let total: i64 = s.settled.iter().map(|r| r.points).sum();

@@ -4,8 +4,9 @@
 use super::rows::screen_words;
 use super::Adapter;
 use crate::app::VoicePreference;
+use crate::ui::lang::{tr, trf};
 use crate::ui::worker::Command;
-use crate::voice::{script, Scene};
+use crate::voice::{script, Scene, VoiceStatus};
 
 impl Adapter {
     /// 请工作人员帮忙: heard in the hall (a chime, then words), shown on the villager's
@@ -45,7 +46,13 @@ impl Adapter {
     }
 
     pub(super) fn show_voice_note(&self) {
-        let words = self.speaker.status_words();
+        // The speaker's own words are Chinese (as its log and tests read them); clerk mode
+        // shows them in the screen's language.
+        let words = match self.speaker.status() {
+            VoiceStatus::Ready => trf("语音：开，音量 {}", &[&self.speaker.volume()]),
+            VoiceStatus::Off => tr("语音：关"),
+            VoiceStatus::Silent(why) => trf("语音：不出声（{}）。机器照常工作。", &[&why]),
+        };
         let on = self.speaker.enabled();
         self.with_kiosk(|k| {
             k.set_voice_note(words.into());
