@@ -47,7 +47,7 @@ pub struct Pixels {
 /// A picture as it is kept: re-encoded as JPEG within `bound`, upright, transparency laid
 /// on white (a drawing with a clear background stays readable), no metadata.
 pub fn normalise(bytes: &[u8], bound: Bound) -> Result<Vec<u8>, PictureError> {
-    let picture = decode(bytes)?.into_rgb8_on_white();
+    let picture = rgb_on_white(decode(bytes)?);
     let picture = fit(picture, bound.max_side);
     // Quality steps down until the bytes fit; a picture within its side bound fits long
     // before the last step.
@@ -70,7 +70,7 @@ pub fn check_stored(bytes: &[u8], bound: Bound) -> Result<(), PictureError> {
         return Err(PictureError::NotAPicture);
     }
     let picture = decode(bytes)?;
-    let (width, height) = (picture.image.width(), picture.image.height());
+    let (width, height) = (picture.width(), picture.height());
     if width.max(height) > bound.max_side {
         return Err(PictureError::TooManyPixels {
             width,
@@ -83,7 +83,7 @@ pub fn check_stored(bytes: &[u8], bound: Bound) -> Result<(), PictureError> {
 
 /// A stored picture's pixels, for the screen.
 pub fn pixels(bytes: &[u8]) -> Result<Pixels, PictureError> {
-    let rgba = decode(bytes)?.image.into_rgba8();
+    let rgba = decode(bytes)?.into_rgba8();
     Ok(Pixels {
         width: rgba.width(),
         height: rgba.height(),
@@ -101,23 +101,18 @@ pub fn digest(bytes: &[u8]) -> String {
 /// megapixel picture, and a crafted header must not make us allocate gigabytes.
 const MAX_INPUT_SIDE: u32 = 12_000;
 
-struct Decoded {
-    image: DynamicImage,
+/// Transparency laid on white: a drawing with a clear background stays readable.
+fn rgb_on_white(image: DynamicImage) -> RgbImage {
+    let rgba = image.into_rgba8();
+    let (w, h) = rgba.dimensions();
+    RgbImage::from_fn(w, h, |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        let over_white = |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
+        image::Rgb([over_white(r), over_white(g), over_white(b)])
+    })
 }
 
-impl Decoded {
-    fn into_rgb8_on_white(self) -> RgbImage {
-        let rgba = self.image.into_rgba8();
-        let (w, h) = rgba.dimensions();
-        RgbImage::from_fn(w, h, |x, y| {
-            let [r, g, b, a] = rgba.get_pixel(x, y).0;
-            let over_white = |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
-            image::Rgb([over_white(r), over_white(g), over_white(b)])
-        })
-    }
-}
-
-fn decode(bytes: &[u8]) -> Result<Decoded, PictureError> {
+fn decode(bytes: &[u8]) -> Result<DynamicImage, PictureError> {
     let format = image::guess_format(bytes).map_err(|_| PictureError::NotAPicture)?;
     if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png) {
         return Err(PictureError::NotAPicture);
@@ -136,7 +131,7 @@ fn decode(bytes: &[u8]) -> Result<Decoded, PictureError> {
     if let Some(o) = orientation {
         image.apply_orientation(o);
     }
-    Ok(Decoded { image })
+    Ok(image)
 }
 
 fn too_big_or(e: image::ImageError, bytes: &[u8]) -> PictureError {

@@ -96,7 +96,7 @@ impl App {
             }
             Ok(())
         })?;
-        Ok(item_view(&item))
+        Ok(CatalogueItemView::from(&item))
     }
 
     pub fn edit_item(&mut self, code: &str, changes: ItemChanges, clerk: &str) -> Result<CatalogueItemView> {
@@ -242,7 +242,7 @@ fn shelf_view(tx: &Tx, item: CatalogueItem, holder: &str) -> Result<CatalogueIte
         Stock::Limited(_) => Stock::Limited(tx.shelf(&item.code, holder)?),
         Stock::Unlimited => Stock::Unlimited,
     };
-    Ok(item_view(&CatalogueItem { stock, ..item }))
+    Ok(CatalogueItemView::from(&CatalogueItem { stock, ..item }))
 }
 
 fn check_item(item: &CatalogueItem) -> Result<()> {
@@ -277,10 +277,6 @@ fn kept_picture(bytes: &[u8]) -> Result<Vec<u8>> {
 
 fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
-}
-
-fn item_view(i: &CatalogueItem) -> CatalogueItemView {
-    CatalogueItemView::from(i)
 }
 
 impl From<&CatalogueItem> for CatalogueItemView {
