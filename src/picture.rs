@@ -24,6 +24,14 @@ pub const ITEM_PICTURE: Bound = Bound {
     max_bytes: 64 * 1024,
 };
 
+/// A photo on a score (a supervision sheet, the scene): big enough to read the sheet's
+/// handwriting on the kiosk's screen, small enough that a village's month of photos
+/// crosses a slow link in the background.
+pub const EVIDENCE_PHOTO: Bound = Bound {
+    max_side: 1280,
+    max_bytes: 300 * 1024,
+};
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PictureError {
     #[error("not a JPEG or PNG picture")]
@@ -47,17 +55,23 @@ pub struct Pixels {
 /// A picture as it is kept: re-encoded as JPEG within `bound`, upright, transparency laid
 /// on white (a drawing with a clear background stays readable), no metadata.
 pub fn normalise(bytes: &[u8], bound: Bound) -> Result<Vec<u8>, PictureError> {
-    let picture = rgb_on_white(decode(bytes)?);
-    let picture = fit(picture, bound.max_side);
-    // Quality steps down until the bytes fit; a picture within its side bound fits long
-    // before the last step.
-    for quality in [85u8, 75, 65, 55, 45, 35] {
-        let jpeg = encode_jpeg(&picture, quality)?;
-        if jpeg.len() <= bound.max_bytes {
-            return Ok(jpeg);
+    let mut picture = fit(rgb_on_white(decode(bytes)?), bound.max_side);
+    // Quality steps down until the bytes fit; an ordinary picture within its side bound
+    // fits long before the last step. One full of fine detail (gravel, foliage, a noisy
+    // night shot) is made smaller instead, down to a quarter of the bound's side.
+    loop {
+        for quality in [85u8, 75, 65, 55, 45, 35] {
+            let jpeg = encode_jpeg(&picture, quality)?;
+            if jpeg.len() <= bound.max_bytes {
+                return Ok(jpeg);
+            }
         }
+        let side = picture.width().max(picture.height()) * 3 / 4;
+        if side < bound.max_side / 4 {
+            return Err(PictureError::CannotShrink(bound.max_bytes / 1024));
+        }
+        picture = fit(picture, side);
     }
-    Err(PictureError::CannotShrink(bound.max_bytes / 1024))
 }
 
 /// Checks a picture that arrived from elsewhere (a sync record): a JPEG that decodes and

@@ -2,7 +2,10 @@
 
 use serde::Serialize;
 
+use super::disputes::{dispute_view, DisputeView};
+use super::evidence::{evidence_view, EvidenceView};
 use super::{App, AppError, Result};
+use crate::domain::evidence::{DisputeRecord, EvidenceRecord};
 use crate::domain::household::{Household, Role};
 use crate::domain::id_number::{mask_name, IdNumber};
 use crate::domain::ranking::rank;
@@ -80,6 +83,10 @@ pub struct EntryView {
     pub reason: String,
     pub recorded_at: String,
     pub corrects: Option<String>,
+    /// Photos of the supervision sheet or the scene.
+    pub evidence: Vec<EvidenceView>,
+    /// The household's latest dispute of this entry, open or answered.
+    pub dispute: Option<DisputeView>,
 }
 
 /// What an account view is made of, read by either engine (the kiosk's SQLite or the
@@ -93,6 +100,10 @@ pub struct AccountParts<'a> {
     pub earned_month: i64,
     /// Newest first, at most [`ENTRIES_SHOWN`].
     pub entries: Vec<crate::domain::ledger::LedgerEntry>,
+    /// Photos on those entries, each with whether its bytes are held here.
+    pub evidence: Vec<(EvidenceRecord, bool)>,
+    /// The household's disputes, oldest first.
+    pub disputes: Vec<DisputeRecord>,
     pub month: crate::domain::period::Month,
 }
 
@@ -134,7 +145,21 @@ pub fn account_view_from(p: AccountParts) -> AccountView {
         households_in_village: village_rank.len(),
         households_in_grid: grid_rank.len(),
         can_redeem: p.balance > 0,
-        entries: p.entries.iter().map(entry_view).collect(),
+        entries: p
+            .entries
+            .iter()
+            .map(|e| {
+                let mut view = entry_view(e);
+                view.evidence = p
+                    .evidence
+                    .iter()
+                    .filter(|(r, _)| r.entry == e.id)
+                    .map(|(r, held)| evidence_view(r, *held))
+                    .collect();
+                view.dispute = p.disputes.iter().rev().find(|d| d.entry == e.id).map(dispute_view);
+                view
+            })
+            .collect(),
     }
 }
 
@@ -187,6 +212,8 @@ impl App {
                 village_name,
                 earned_month: tx.merit_of(&code, month, month)?,
                 entries: tx.entries_of(&code, ENTRIES_SHOWN)?,
+                evidence: tx.evidence_of_household(&code)?,
+                disputes: tx.disputes_of_household(&code)?,
                 household,
                 balance,
                 merit: &merit,
@@ -204,7 +231,7 @@ impl App {
     }
 }
 
-pub(super) fn entry_view(e: &crate::domain::ledger::LedgerEntry) -> EntryView {
+pub fn entry_view(e: &crate::domain::ledger::LedgerEntry) -> EntryView {
     EntryView {
         id: e.id.to_string(),
         month: e.month.to_string(),
@@ -214,6 +241,8 @@ pub(super) fn entry_view(e: &crate::domain::ledger::LedgerEntry) -> EntryView {
         reason: e.reason.clone(),
         recorded_at: crate::domain::clock::china_time_text(e.created_at),
         corrects: e.corrects.map(|c| c.to_string()),
+        evidence: Vec::new(),
+        dispute: None,
     }
 }
 

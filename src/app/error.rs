@@ -41,6 +41,17 @@ pub enum AppError {
     BadPeriod(#[from] PeriodError),
     #[error(transparent)]
     Picture(#[from] crate::picture::PictureError),
+    #[error("{file}: {reason}; nothing was written")]
+    Photo {
+        file: String,
+        reason: crate::picture::PictureError,
+    },
+    #[error("no ledger entry {0}")]
+    UnknownEntry(String),
+    #[error("no photo {0} is recorded here")]
+    UnknownEvidence(String),
+    #[error("no dispute {0} is recorded here")]
+    UnknownDispute(String),
 
     #[error("{item} is not offered at the moment")]
     ItemInactive { item: String },

@@ -348,6 +348,23 @@ pub(super) fn expand(tx: &Tx, row: OutboxRow) -> Result<SyncEvent> {
             }
             records
         }
+        "evidence_added" => {
+            let id = uuid::Uuid::parse_str(&row.subject).map_err(|_| missing("ledger entry"))?;
+            tx.evidence_of_entry(id)?.into_iter().map(Record::Evidence).collect()
+        }
+        "dispute_opened" | "dispute_resolved" => {
+            let id = uuid::Uuid::parse_str(&row.subject).map_err(|_| missing("dispute"))?;
+            let mut d = tx.dispute(id)?.ok_or_else(|| missing("dispute"))?;
+            let mut records = Vec::new();
+            if row.kind == "dispute_opened" {
+                // The opening as it was; the answer travels in an event of its own.
+                d.outcome = None;
+            } else if let Some(c) = d.outcome.as_ref().and_then(|o| o.correction) {
+                records.push(entry(&c.to_string())?);
+            }
+            records.push(Record::Dispute(d));
+            records
+        }
         other => return Err(missing(&format!("unknown kind {other}"))),
     };
     Ok(SyncEvent {

@@ -13,7 +13,9 @@ mod cards;
 mod catalogue;
 mod clerks;
 pub mod demo;
+mod disputes;
 mod error;
+mod evidence;
 pub mod export;
 mod feed;
 mod fleet;
@@ -40,18 +42,26 @@ use crate::installation::{DataDir, Keys};
 use crate::store::Store;
 
 pub use account::{
-    account_view_from, identity_of_scan, AccountParts, AccountView, EntryView, Identity, MemberView, ENTRIES_SHOWN,
+    account_view_from, entry_view as entry_view_of, identity_of_scan, AccountParts, AccountView, EntryView, Identity,
+    MemberView, ENTRIES_SHOWN,
 };
 pub use box_health::{BoxHealth, REFUSE_BELOW_BYTES, WARN_BELOW_BYTES};
 pub use catalogue::{CatalogueItemView, ItemChanges, NewItem, PictureChange};
 pub use demo::DemoSummary;
+pub use disputes::{
+    dispute_report, dispute_view as dispute_view_of, listing as dispute_listing, order_for_staff, DisputeCounts,
+    DisputeCountsOf, DisputeListing, DisputeOpened, DisputeReport, DisputeView, Resolution, ANSWER_WITHIN_DAYS,
+};
 pub use error::{AppError, LineError};
+pub use evidence::{
+    evidence_records, prepare_photos, EvidencePhoto, EvidenceView, KeptPhoto, Photo, DEFAULT_PHOTO_CACHE_BYTES,
+};
 pub use fleet::{HelloOutcome, KioskHello, TownshipHello};
 pub use imports::{
     check_rules_csv, plan_households, plan_points, sheet_keys, standard_rules, HouseholdPlan, ImportLookup,
     ImportReport, PointsPlan,
 };
-pub use points::AwardReceipt;
+pub use points::{award_entry, correction_entry, AwardAsked, AwardReceipt};
 pub use printing::{
     Delivery, Document, PrintFailure, PrintJob, PrintReport, Printer, Printout, KEPT_WORDS, NOT_OUT_WORDS,
     UNVERIFIED_WORDS,
@@ -97,6 +107,9 @@ pub struct App {
     /// The current quarter's merit for every household, valid while the ledger and the
     /// household list are unchanged; saves the account view a village-wide scan.
     merit_cache: Option<account::MeritCache>,
+    /// How many bytes of photos a kiosk keeps ([`DEFAULT_PHOTO_CACHE_BYTES`] unless the
+    /// config says otherwise); the township keeps them all.
+    photo_cache_bytes: i64,
 }
 
 impl App {
@@ -130,6 +143,7 @@ impl App {
             village: Village { code, name },
             role,
             merit_cache: None,
+            photo_cache_bytes: DEFAULT_PHOTO_CACHE_BYTES,
         };
         app.put_stock_on_shelves(role)?;
         Ok(app)
@@ -179,6 +193,7 @@ impl App {
             village,
             role: Role::Kiosk,
             merit_cache: None,
+            photo_cache_bytes: DEFAULT_PHOTO_CACHE_BYTES,
         })
     }
 

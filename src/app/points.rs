@@ -4,10 +4,13 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::account::entry_view;
+use super::evidence::{attach, evidence_view, prepare_photos, Photo};
 use super::{new_entry, App, AppError, EntryView, Result};
-use crate::domain::ledger::EntryKind;
+use crate::domain::clock::Clock;
+use crate::domain::ledger::{EntryKind, LedgerEntry};
 use crate::domain::period::Month;
-use crate::domain::rules::RuleKind;
+use crate::domain::rules::{RuleItem, RuleKind};
+use crate::store::Tx;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AwardReceipt {
@@ -28,15 +31,26 @@ impl App {
         month: Option<Month>,
         recorded_by: &str,
     ) -> Result<AwardReceipt> {
+        self.award_with_photos(household, rule_code, points, note, month, recorded_by, &[])
+    }
+
+    /// [`App::award`] with photos of the supervision sheet or the scene (at most three):
+    /// each is checked and re-encoded before anything is written, and the entry and its
+    /// photos commit together.
+    #[allow(clippy::too_many_arguments)]
+    pub fn award_with_photos(
+        &mut self,
+        household: &str,
+        rule_code: &str,
+        points: Option<i64>,
+        note: Option<&str>,
+        month: Option<Month>,
+        recorded_by: &str,
+        photos: &[Photo],
+    ) -> Result<AwardReceipt> {
+        let photos = prepare_photos(photos)?;
+        let role = self.role;
         let clock = self.clock.clone();
-        if let Some(m) = month {
-            if m > clock.this_month() {
-                return Err(AppError::Invalid(format!("{m} is in the future")));
-            }
-        }
-        if points == Some(0) {
-            return Err(AppError::Invalid("points must not be zero".into()));
-        }
         let device = self.device_id();
         self.store.write(|tx| {
             let row = tx
@@ -45,27 +59,26 @@ impl App {
             let rule = tx
                 .rule(rule_code)?
                 .ok_or_else(|| AppError::UnknownRule(rule_code.to_string()))?;
-            let kind = match rule.kind {
-                RuleKind::Bonus => EntryKind::Award,
-                RuleKind::Deduction => EntryKind::Deduction,
-            };
-            // A clerk awards within the rule's points; the township checks the same.
-            super::apply::award_within_rule(&rule, kind, rule.signed_points(points)).map_err(AppError::Invalid)?;
-            let reason = match note.map(str::trim).filter(|n| !n.is_empty()) {
-                Some(n) => format!("{}（{n}）", rule.text),
-                None => rule.text.clone(),
-            };
-            let mut e = new_entry(clock.as_ref(), &row.code, kind, rule.signed_points(points), reason);
-            e.rule_code = Some(rule.code.clone());
-            e.month = month.unwrap_or(e.month);
-            e.source = "clerk".into();
-            e.recorded_by = recorded_by.to_string();
+            let e = award_entry(
+                clock.as_ref(),
+                &AwardAsked {
+                    household: &row.code,
+                    rule: &rule,
+                    points,
+                    note,
+                    month,
+                    recorded_by,
+                },
+            )?;
             tx.append_entry(&e, None)?;
             tx.append_event("ledger_entry", &e.id.to_string(), e.created_at)?;
+            let evidence = attach(tx, role, e.id, &photos, recorded_by, e.created_at)?;
             let detail = format!("{} {:+}", rule.code, e.delta);
             super::audit::record(tx, recorded_by, "award", &row.code, &detail, &device, e.created_at)?;
+            let mut entry = entry_view(&e);
+            entry.evidence = evidence.iter().map(|r| evidence_view(r, true)).collect();
             Ok(AwardReceipt {
-                entry: entry_view(&e),
+                entry,
                 household_code: row.code,
                 balance_after: row.balance + e.delta,
             })
@@ -77,62 +90,120 @@ impl App {
     pub fn correct(&mut self, entry_id: &str, delta: i64, reason: &str, recorded_by: &str) -> Result<AwardReceipt> {
         let id = Uuid::parse_str(entry_id.trim())
             .map_err(|_| AppError::Invalid(format!("'{entry_id}' is not a ledger entry id")))?;
-        if delta == 0 || reason.trim().is_empty() {
-            return Err(AppError::Invalid(
-                "a correction needs a non-zero delta and a reason".into(),
-            ));
-        }
         let clock = self.clock.clone();
         let device = self.device_id();
         self.store.write(|tx| {
-            let original = tx
-                .entry(id)?
-                .ok_or_else(|| AppError::Invalid(format!("no ledger entry {id}")))?;
-            if !original.kind.is_merit() {
-                return Err(AppError::Invalid(
-                    "only awards and deductions are corrected; a redemption is undone by voiding its voucher".into(),
-                ));
-            }
-            let limit = match &original.rule_code {
-                Some(code) => tx.rule(code)?.map_or(original.delta.abs(), |r| r.points),
-                None => original.delta.abs(),
-            };
-            if delta.abs() > limit {
-                return Err(AppError::Invalid(format!(
-                    "a correction of this entry moves at most {limit} points, not {}",
-                    delta.abs()
-                )));
-            }
-            let balance = tx.household_balance(&original.household)?.unwrap_or(0);
-            let mut e = new_entry(
-                clock.as_ref(),
-                &original.household,
-                EntryKind::Correction,
-                delta,
-                format!("更正：{}（原 {}）", reason.trim(), original.reason),
-            );
-            e.month = original.month;
-            e.rule_code = original.rule_code.clone();
-            e.corrects = Some(original.id);
-            e.source = "clerk".into();
-            e.recorded_by = recorded_by.to_string();
-            tx.append_entry(&e, None)?;
+            let e = append_correction(tx, clock.as_ref(), id, delta, reason, recorded_by)?;
             tx.append_event("ledger_entry", &e.id.to_string(), e.created_at)?;
-            let detail = format!("{} {delta:+}", original.id);
-            super::audit::record(
-                tx,
-                recorded_by,
-                "correct",
-                &original.household,
-                &detail,
-                &device,
-                e.created_at,
-            )?;
+            let detail = format!("{id} {delta:+}");
+            super::audit::record(tx, recorded_by, "correct", &e.household, &detail, &device, e.created_at)?;
             Ok(AwardReceipt {
                 entry: entry_view(&e),
-                household_code: original.household,
-                balance_after: balance + delta,
+                balance_after: tx.household_balance(&e.household)?.unwrap_or(0),
+                household_code: e.household,
             })
         })
     }
+}
+
+/// Writes a correction of entry `id` by `delta` (not its event: a dispute's answer carries
+/// it in its own). Only awards and deductions are corrected, by at most the rule's points.
+pub(super) fn append_correction(
+    tx: &Tx,
+    clock: &dyn Clock,
+    id: Uuid,
+    delta: i64,
+    reason: &str,
+    recorded_by: &str,
+) -> Result<LedgerEntry> {
+    let original = tx.entry(id)?.ok_or_else(|| AppError::UnknownEntry(id.to_string()))?;
+    let rule = match &original.rule_code {
+        Some(code) => tx.rule(code)?,
+        None => None,
+    };
+    let e = correction_entry(clock, &original, rule.as_ref(), delta, reason, recorded_by)?;
+    tx.append_entry(&e, None)?;
+    Ok(e)
+}
+
+/// What a clerk or a township officer asks to record.
+pub struct AwardAsked<'a> {
+    pub household: &'a str,
+    pub rule: &'a RuleItem,
+    pub points: Option<i64>,
+    pub note: Option<&'a str>,
+    pub month: Option<Month>,
+    pub recorded_by: &'a str,
+}
+
+/// The entry an award or deduction makes, checked against its rule: the sign the rule
+/// gives, at most its points, not in a future month. Both engines build entries here.
+pub fn award_entry(clock: &dyn Clock, a: &AwardAsked) -> Result<LedgerEntry> {
+    if let Some(m) = a.month {
+        if m > clock.this_month() {
+            return Err(AppError::Invalid(format!("{m} is in the future")));
+        }
+    }
+    if a.points == Some(0) {
+        return Err(AppError::Invalid("points must not be zero".into()));
+    }
+    let kind = match a.rule.kind {
+        RuleKind::Bonus => EntryKind::Award,
+        RuleKind::Deduction => EntryKind::Deduction,
+    };
+    let delta = a.rule.signed_points(a.points);
+    // A clerk awards within the rule's points; the township checks the same.
+    super::apply::award_within_rule(a.rule, kind, delta).map_err(AppError::Invalid)?;
+    let reason = match a.note.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => format!("{}（{n}）", a.rule.text),
+        None => a.rule.text.clone(),
+    };
+    let mut e = new_entry(clock, a.household, kind, delta, reason);
+    e.rule_code = Some(a.rule.code.clone());
+    e.month = a.month.unwrap_or(e.month);
+    e.source = "clerk".into();
+    e.recorded_by = a.recorded_by.to_string();
+    Ok(e)
+}
+
+/// The correction of `original` by `delta`: only awards and deductions, by at most the
+/// rule's points, in the original's month, naming it (DESIGN.md §5.1).
+pub fn correction_entry(
+    clock: &dyn Clock,
+    original: &LedgerEntry,
+    rule: Option<&RuleItem>,
+    delta: i64,
+    reason: &str,
+    recorded_by: &str,
+) -> Result<LedgerEntry> {
+    if delta == 0 || reason.trim().is_empty() {
+        return Err(AppError::Invalid(
+            "a correction needs a non-zero delta and a reason".into(),
+        ));
+    }
+    if !original.kind.is_merit() {
+        return Err(AppError::Invalid(
+            "only awards and deductions are corrected; a redemption is undone by voiding its voucher".into(),
+        ));
+    }
+    let limit = rule.map_or(original.delta.abs(), |r| r.points);
+    if delta.abs() > limit {
+        return Err(AppError::Invalid(format!(
+            "a correction of this entry moves at most {limit} points, not {}",
+            delta.abs()
+        )));
+    }
+    let mut e = new_entry(
+        clock,
+        &original.household,
+        EntryKind::Correction,
+        delta,
+        format!("更正：{}（原 {}）", reason.trim(), original.reason),
+    );
+    e.month = original.month;
+    e.rule_code = original.rule_code.clone();
+    e.corrects = Some(original.id);
+    e.source = "clerk".into();
+    e.recorded_by = recorded_by.to_string();
+    Ok(e)
 }

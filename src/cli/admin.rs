@@ -84,6 +84,8 @@ pub(super) fn run(
             emit(json, &views, |v| text::rules(v))?;
         }
         AdminCommand::Points(cmd) => points(dir, by, cmd)?,
+        AdminCommand::Evidence(cmd) => super::evidence::evidence(&mut open(dir)?, cmd)?,
+        AdminCommand::Dispute(cmd) => super::evidence::dispute(&mut open(dir)?, by, cmd)?,
         AdminCommand::Catalogue(cmd) => catalogue(dir, by, cmd)?,
         AdminCommand::Redeem {
             household,
@@ -242,10 +244,12 @@ fn points(dir: &DataDir, by: &str, cmd: PointsCommand) -> anyhow::Result<()> {
             points,
             note,
             month,
+            photos,
             json,
         } => {
             let month = month.map(|m| m.parse::<Month>()).transpose()?;
-            let receipt = app.award(&household, &rule, points, note.as_deref(), month, by)?;
+            let photos = super::evidence::read_photos(&photos)?;
+            let receipt = app.award_with_photos(&household, &rule, points, note.as_deref(), month, by, &photos)?;
             emit(json, &receipt, text::award)?;
         }
         PointsCommand::Correct {

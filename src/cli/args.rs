@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+pub use super::args_evidence::*;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -120,7 +121,10 @@ pub enum TownshipCommand {
     #[command(subcommand)]
     Households(TownshipImportCommand),
     #[command(subcommand)]
-    Points(TownshipImportCommand),
+    Points(TownshipPointsCommand),
+    /// Households' disputes of entries and their answers.
+    #[command(subcommand)]
+    Dispute(TownshipDisputeCommand),
     #[command(subcommand)]
     Rules(RulesCommand),
     #[command(subcommand)]
@@ -265,6 +269,14 @@ pub enum TownshipReport {
     },
     /// Households taken below zero by synced entries (offline redemption meeting a deduction).
     Overdrafts {
+        #[arg(long)]
+        village: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disputes by state, per rule and per recorder: a rule or a recorder with many
+    /// corrections is what staff look at.
+    Disputes {
         #[arg(long)]
         village: Option<String>,
         #[arg(long)]
@@ -442,6 +454,12 @@ pub enum AdminCommand {
     Rules(RulesCommand),
     #[command(subcommand)]
     Points(PointsCommand),
+    /// Photos on entries.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+    /// A household's dispute of an entry.
+    #[command(subcommand)]
+    Dispute(DisputeCommand),
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
     /// Redeem an item for a household at the counter.
@@ -565,6 +583,9 @@ pub enum PointsCommand {
         note: Option<String>,
         #[arg(long)]
         month: Option<String>,
+        /// A JPEG or PNG of the supervision sheet or the scene; give it up to three times.
+        #[arg(long = "photo")]
+        photos: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
     },

@@ -3,6 +3,7 @@
 
 mod admin;
 pub mod args;
+mod args_evidence;
 mod bench;
 mod bench_engines;
 mod bench_load;
@@ -10,6 +11,7 @@ mod bench_print;
 mod bench_sync;
 mod console_kiosk;
 mod devices;
+mod evidence;
 mod export;
 mod printing;
 mod sync;

@@ -130,10 +130,14 @@ pub fn import_report(r: &ImportReport) -> String {
 }
 
 pub fn award(r: &AwardReceipt) -> String {
-    format!(
+    let mut s = format!(
         "{} {:+} 分：{}（{}），余额 {} 分\n记录号 {}\n",
         r.household_code, r.entry.delta, r.entry.reason, r.entry.month, r.balance_after, r.entry.id
-    )
+    );
+    for e in &r.entry.evidence {
+        let _ = writeln!(s, "照片 {}（sha256 {}）", e.id, &e.sha256[..12]);
+    }
+    s
 }
 
 pub fn items(items: &[CatalogueItemView]) -> String {

@@ -63,7 +63,25 @@ pub(super) fn run(args: TownshipArgs) -> anyhow::Result<ExitCode> {
             let report = township.import_households(&village.to_ascii_uppercase(), &name_of(&file), &read(&file)?)?;
             emit(json, &report, text::import_report)?;
         }
-        TownshipCommand::Points(TownshipImportCommand::Import { village, file, json }) => {
+        TownshipCommand::Points(TownshipPointsCommand::Award {
+            village,
+            household,
+            rule,
+            points,
+            note,
+            photos,
+            by,
+            json,
+        }) => super::evidence::township_award(township, &village, household, rule, points, note, &photos, by, json)?,
+        TownshipCommand::Dispute(cmd) => {
+            let village = match &cmd {
+                TownshipDisputeCommand::List { village, .. } => village.clone(),
+                TownshipDisputeCommand::Resolve { .. } => None,
+            };
+            let villages = chosen(township, village)?.into_iter().map(|v| v.code).collect();
+            super::evidence::township_dispute(township, villages, cmd)?;
+        }
+        TownshipCommand::Points(TownshipPointsCommand::Import { village, file, json }) => {
             let report = township.import_points(&village.to_ascii_uppercase(), &name_of(&file), &read(&file)?)?;
             emit(json, &report, text::import_report)?;
         }
@@ -183,6 +201,10 @@ fn report_cmd(township: &dyn TownshipStorage, report: TownshipReport) -> anyhow:
                 }
                 s
             })?;
+        }
+        TownshipReport::Disputes { village, json } => {
+            let villages = chosen(township, village)?.into_iter().map(|v| v.code).collect();
+            super::evidence::township_dispute_report(township, villages, json)?;
         }
         TownshipReport::SyncProblems { village, json } => {
             let mut rows = Vec::new();

@@ -5,6 +5,7 @@
 
 pub mod catalogue;
 pub mod clock;
+pub mod evidence;
 pub mod household;
 pub mod id_number;
 pub mod kiosk;

@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::catalogue::{CatalogueItem, StockMove};
+use super::evidence::{DisputeRecord, EvidenceRecord};
 use super::household::Resident;
 use super::kiosk::KioskRecord;
 use super::ledger::LedgerEntry;
@@ -47,6 +48,10 @@ pub enum Record {
     QrCard(QrCardRecord),
     /// What a clerk did at a kiosk (restock, settle, void, reprint, award…), for the audit log.
     ClerkAction(ClerkActionRecord),
+    /// A photo on a ledger entry (its bytes follow on their own route).
+    Evidence(EvidenceRecord),
+    /// A household's dispute of an entry: opened at a kiosk, answered at the township.
+    Dispute(DisputeRecord),
     /// A record of a kind this build does not know (a newer township or kiosk sent it).
     /// Never applied; the event that carries it is set aside with the reason.
     Unknown(String),
@@ -158,4 +163,7 @@ pub const EVENT_KINDS: &[&str] = &[
     "kiosk_changed",
     "qr_card_issued",
     "clerk_action",
+    "evidence_added",
+    "dispute_opened",
+    "dispute_resolved",
 ];

@@ -6,6 +6,8 @@
 
 mod catalogue;
 mod clerks;
+mod disputes;
+mod evidence;
 mod facts;
 mod fleet;
 mod households;
@@ -27,6 +29,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 pub use catalogue::StockMoveReason;
 pub use clerks::ClerkRow;
+pub use evidence::MissingPhoto;
 pub use facts::{EntryFacts, VoucherFacts};
 pub use fleet::{DoubleSettlementRow, SetAsideRow};
 pub use households::{HouseholdBalanceRow, HouseholdRow};

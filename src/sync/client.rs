@@ -105,6 +105,12 @@ pub struct SyncReport {
     pub pushed_through: i64,
     pub cursor: i64,
     pub events_waiting: i64,
+    /// Photos recorded here and taken by the township in this round.
+    pub photos_sent: usize,
+    /// Photos fetched and verified in this round.
+    pub photos_fetched: usize,
+    /// Photos named on entries whose bytes are not here (beyond the cache, or still coming).
+    pub photos_waiting: usize,
 }
 
 /// Where a load test collects each request's duration and whether it succeeded.
@@ -243,15 +249,21 @@ impl SyncClient {
         path: &str,
         body: Option<&[u8]>,
     ) -> Result<T, SyncError> {
+        let answer = self.exchange(method, path, body.map(|b| (b, "application/json")))?;
+        serde_json::from_slice(&answer.bytes).map_err(|e| SyncError::BadAnswer(e.to_string()))
+    }
+
+    /// One signed request and its answer, checked to be signed by the township.
+    pub(super) fn exchange(&self, method: &str, path: &str, body: Option<(&[u8], &str)>) -> Result<Answer, SyncError> {
         let now = chrono::Utc::now().timestamp();
         let nonce = hex::encode(rand::random::<[u8; 16]>());
-        let signed = auth::sign(&self.key, method, path, body.unwrap_or(b""), now, &nonce);
+        let signed = auth::sign(&self.key, method, path, body.map_or(b"" as &[u8], |b| b.0), now, &nonce);
         let mut req = self.agent.request(method, &format!("{}{path}", self.base));
         for (name, value) in signed.pairs() {
             req = req.set(name, &value);
         }
         let result = match body {
-            Some(b) => req.set("content-type", "application/json").send_bytes(b),
+            Some((b, content_type)) => req.set("content-type", content_type).send_bytes(b),
             None => req.call(),
         };
         if let Ok(r) | Err(ureq::Error::Status(_, r)) = &result {
@@ -259,7 +271,8 @@ impl SyncClient {
         }
         let response = match result {
             Ok(r) => r,
-            Err(ureq::Error::Status(422, r)) => r,
+            // A push refused in part answers 422 with the same JSON; a photo refused is an error.
+            Err(ureq::Error::Status(422, r)) if body.is_none_or(|b| b.1 == "application/json") => r,
             Err(ureq::Error::Status(status, r)) => {
                 let text = r.into_string().unwrap_or_default();
                 let reason = serde_json::from_str::<ErrorResponse>(&text)
@@ -277,6 +290,9 @@ impl SyncClient {
         let status = response.status();
         let digest = response.header(auth::CONTENT_DIGEST).map(str::to_string);
         let signature = response.header(auth::ANSWER_SIGNATURE).map(str::to_string);
+        let photo_size = response
+            .header(super::server::PHOTO_SIZE)
+            .and_then(|v| v.parse::<usize>().ok());
         let mut bytes = Vec::new();
         response
             .into_reader()
@@ -294,8 +310,19 @@ impl SyncClient {
             digest.as_deref(),
             signature.as_deref(),
         )?;
-        serde_json::from_slice(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()))
+        Ok(Answer { bytes, photo_size })
     }
+
+    /// The village this client syncs.
+    pub(super) fn village(&self) -> &str {
+        &self.village
+    }
+}
+
+/// An answer's body, signed by the township, and the whole size of a photo it is part of.
+pub(super) struct Answer {
+    pub bytes: Vec<u8>,
+    pub photo_size: Option<usize>,
 }
 
 /// `https://` anywhere, `http://` only to this machine.
@@ -410,6 +437,11 @@ fn round(app: &mut App, client: &SyncClient) -> Result<SyncReport, SyncError> {
         }
     }
     report.released = app.retry_set_aside(&decode_event)?;
+    // Photos last: points never wait for them.
+    let photos = super::photos::sync_photos(app, client)?;
+    report.photos_sent = photos.sent;
+    report.photos_fetched = photos.fetched;
+    report.photos_waiting = photos.waiting;
     let status = app.sync_status()?;
     report.pushed_through = status.pushed_through;
     report.cursor = status.cursor;

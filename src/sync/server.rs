@@ -30,6 +30,7 @@ use super::auth::{self, AuthError, SignedHeaders};
 use super::wire::{
     ErrorResponse, HealthResponse, HelloRequest, PullResponse, PushBody, PushResponse, VillageResponse, PROTOCOLS,
 };
+use crate::app::AppError;
 use crate::domain::clock::Clock;
 use crate::domain::kiosk::parse_public_key;
 use crate::store::DeviceRow;
@@ -110,6 +111,11 @@ impl ServerState {
     }
 }
 
+/// Bytes of a photo per answer.
+pub const PHOTO_CHUNK: usize = 64 * 1024;
+/// The header giving a photo's whole size.
+pub const PHOTO_SIZE: &str = "jifen-photo-size";
+
 /// The `/v1` API as a router, for `serve` and for tests that wrap it in a fault layer.
 pub fn router(state: ServerState) -> Router {
     Router::new()
@@ -118,6 +124,7 @@ pub fn router(state: ServerState) -> Router {
         .route("/v1/villages/{code}/hello", post(hello))
         .route("/v1/villages/{code}/events", post(push))
         .route("/v1/villages/{code}/changes", get(changes))
+        .route("/v1/villages/{code}/evidence/{sha256}", get(photo).put(put_photo))
         .layer(axum::middleware::from_fn_with_state(state.clone(), sign_answers))
         .with_state(state)
 }
@@ -265,6 +272,9 @@ impl From<TownshipError> for ApiError {
         match e {
             TownshipError::UnknownVillage(_) => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
             TownshipError::Invalid(reason) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, reason),
+            TownshipError::App(e @ (AppError::Invalid(_) | AppError::Picture(_))) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+            }
             other => {
                 tracing::error!(error = %other, "storage error");
                 ApiError::new(
@@ -411,6 +421,82 @@ async fn changes(
     let page = blocking(move || storage.changes(&village, &id, q.after.max(0), limit)).await?;
     tracing::info!(village = %code, device = %a.device.id, after = q.after, served = page.changes.len(), "pull");
     Ok(json(StatusCode::OK, &PullResponse::from_page(&page)))
+}
+
+#[derive(Deserialize)]
+struct PhotoQuery {
+    /// Where to continue a download cut short (bytes already held).
+    #[serde(default)]
+    from: usize,
+}
+
+/// A photo's bytes from `from` on, at most [`PHOTO_CHUNK`] of them: a cut link costs one
+/// chunk, and the kiosk continues where it stopped. `jifen-photo-size` gives the whole.
+async fn photo(
+    State(state): State<ServerState>,
+    Path((code, sha256)): Path<(String, String)>,
+    query: Result<Query<PhotoQuery>, axum::extract::rejection::QueryRejection>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let a = authenticate(&state, request, &code).await?;
+    let Query(q) = query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    if !crate::domain::evidence::is_sha256_hex(&sha256) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "a photo is named by its SHA-256 in lower-case hex",
+        ));
+    }
+    let storage = state.storage.clone();
+    let (village, sha) = (code.clone(), sha256.clone());
+    let bytes = blocking(move || storage.photo(&village, &sha)).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("photo {sha256} is not held at the township"),
+        )
+    })?;
+    if q.from > bytes.len() {
+        return Err(ApiError::new(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            format!("photo {sha256} has {} bytes, not {}", bytes.len(), q.from),
+        ));
+    }
+    let end = (q.from + PHOTO_CHUNK).min(bytes.len());
+    tracing::info!(village = %code, device = %a.device.id, photo = %sha256, from = q.from, "photo");
+    Ok((
+        StatusCode::OK,
+        [
+            ("content-type", "image/jpeg".to_string()),
+            (PHOTO_SIZE, bytes.len().to_string()),
+        ],
+        bytes[q.from..end].to_vec(),
+    )
+        .into_response())
+}
+
+/// A photo recorded at a kiosk, sent after the event that names it.
+async fn put_photo(
+    State(state): State<ServerState>,
+    Path((code, sha256)): Path<(String, String)>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let a = authenticate(&state, request, &code).await?;
+    if !crate::domain::evidence::is_sha256_hex(&sha256) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "a photo is named by its SHA-256 in lower-case hex",
+        ));
+    }
+    let storage = state.storage.clone();
+    let (village, sha) = (code.clone(), sha256.clone());
+    let kept = blocking(move || storage.put_photo(&village, &sha, &a.body)).await?;
+    if !kept {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("no entry of village {code} names photo {sha256} yet; send its event first"),
+        ));
+    }
+    tracing::info!(village = %code, device = %a.device.id, photo = %sha256, "photo received");
+    Ok(json(StatusCode::OK, &serde_json::json!({ "kept": sha256 })))
 }
 
 /// Checks the signature, freshness and nonce of a request from its headers, that the

@@ -14,6 +14,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::wire_evidence::{DisputeDto, EvidenceDto};
 use crate::app::{ChangePage, IncomingEvent, PulledPage, ReceiveOutcome};
 use crate::domain::catalogue::{CatalogueItem, Stock, StockMove, StockMoveReason};
 use crate::domain::household::{Resident, Role};
@@ -235,6 +236,8 @@ pub enum RecordDto {
         device: String,
         at: String,
     },
+    Evidence(EvidenceDto),
+    Dispute(DisputeDto),
     /// A record of a type this build does not know (its fields are not read).
     #[serde(other)]
     Unknown,
@@ -478,6 +481,8 @@ impl RecordDto {
                 device: a.device.clone(),
                 at: time_text(a.at),
             },
+            Record::Evidence(e) => RecordDto::Evidence(EvidenceDto::from_domain(e)),
+            Record::Dispute(d) => RecordDto::Dispute(DisputeDto::from_domain(d)),
             Record::Unknown(_) => RecordDto::Unknown,
         }
     }
@@ -703,6 +708,8 @@ impl RecordDto {
                 device,
                 at: time(&when, at)?,
             }),
+            RecordDto::Evidence(e) => Record::Evidence(e.into_domain(at)?),
+            RecordDto::Dispute(d) => Record::Dispute(d.into_domain(at)?),
             RecordDto::Unknown => Record::Unknown("unknown".into()),
         })
     }
@@ -746,16 +753,16 @@ impl VoucherDto {
     }
 }
 
-fn time_text(t: DateTime<Utc>) -> String {
+pub(super) fn time_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-fn time(s: &str, at: &str) -> Result<DateTime<Utc>, WireError> {
+pub(super) fn time(s: &str, at: &str) -> Result<DateTime<Utc>, WireError> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| WireError(format!("{at}: '{s}' is not an RFC 3339 time")))
 }
 
-fn uuid(s: &str, at: &str) -> Result<Uuid, WireError> {
+pub(super) fn uuid(s: &str, at: &str) -> Result<Uuid, WireError> {
     Uuid::parse_str(s).map_err(|_| WireError(format!("{at}: '{s}' is not a UUID")))
 }

@@ -10,6 +10,7 @@
 
 mod backup;
 mod pg_apply;
+mod pg_evidence;
 mod postgres;
 mod sqlite;
 
@@ -18,7 +19,8 @@ use serde::Serialize;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 
 use crate::app::{
-    AccountView, AppError, CatalogueItemView, ChangePage, ImportReport, IncomingEvent, RankingView, ReceiveOutcome,
+    AccountView, AppError, AwardReceipt, CatalogueItemView, ChangePage, DisputeListing, DisputeView, ImportReport,
+    IncomingEvent, Photo, RankingView, ReceiveOutcome, Resolution,
 };
 use crate::domain::kiosk::{parse_public_key, KioskRecord};
 use crate::domain::period::Quarter;
@@ -135,6 +137,29 @@ pub trait TownshipStorage: Send + Sync {
     /// Every ledger id, each balance, the vouchers and the feed's length: what a kiosk and
     /// the township must agree on.
     fn summary(&self, village: &str) -> Result<VillageSummary>;
+
+    /// An award or deduction recorded at the township, with its photos (issue 17).
+    fn award(&self, village: &str, award: &TownshipAward) -> Result<AwardReceipt>;
+    /// A photo's bytes, for a kiosk fetching them.
+    fn photo(&self, village: &str, sha256: &str) -> Result<Option<Vec<u8>>>;
+    /// Takes a photo's bytes from a kiosk (checked against the digest and the bound); false
+    /// when no entry of the village names the photo (yet).
+    fn put_photo(&self, village: &str, sha256: &str, bytes: &[u8]) -> Result<bool>;
+    /// The village's disputes for staff, overdue ones first.
+    fn disputes(&self, village: &str, open_only: bool) -> Result<Vec<DisputeListing>>;
+    /// Answers a dispute, wherever its village is.
+    fn resolve_dispute(&self, id: &str, resolution: Resolution, note: &str, by: &str) -> Result<DisputeView>;
+}
+
+/// An award or deduction as township staff give it.
+#[derive(Debug, Clone)]
+pub struct TownshipAward {
+    pub household: String,
+    pub rule: String,
+    pub points: Option<i64>,
+    pub note: Option<String>,
+    pub by: String,
+    pub photos: Vec<Photo>,
 }
 
 /// What a kiosk says at the start of a round.

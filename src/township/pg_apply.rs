@@ -215,6 +215,13 @@ async fn load(tx: &PgTx<'_>, village: &str, needs: &Needs) -> Result<Snapshot, P
     for d in tx.devices().await?.into_iter().filter(|d| d.village == village) {
         s.kiosks.insert(d.id.clone(), super::kiosk_record(&d));
     }
+    if !needs.evidence_ids.is_empty() {
+        s.evidence = tx.known_evidence(&ids(&needs.evidence_ids)).await?;
+    }
+    if !needs.dispute_ids.is_empty() {
+        s.disputes = tx.dispute_states(&ids(&needs.dispute_ids)).await?;
+        s.open_disputes = tx.open_disputes_of(&ids(&needs.disputed_entries)).await?;
+    }
     Ok(s)
 }
 
@@ -266,6 +273,8 @@ async fn write(tx: &PgTx<'_>, village: &str, plan: &Plan, now: DateTime<Utc>) ->
     }
     tx.move_stock_batch(village, &plan.moves).await?;
     tx.insert_clerk_actions(village, &plan.clerk_actions).await?;
+    tx.insert_evidence(village, &plan.evidence).await?;
+    tx.upsert_disputes(village, &plan.disputes).await?;
     // Kiosk records come only from the township itself (its devices table), never a push.
     Ok(())
 }
@@ -386,6 +395,34 @@ pub(super) async fn expand(tx: &PgTx<'_>, village: &str, rows: Vec<FeedRow>) -> 
                 records.extend(moves.into_iter().map(Record::StockMove));
                 records
             }
+            "evidence_added" => {
+                let id = feed_uuid(&row)?;
+                tx.evidence_of_entry(village, id)
+                    .await?
+                    .into_iter()
+                    .map(Record::Evidence)
+                    .collect()
+            }
+            "dispute_opened" => {
+                let mut d = tx
+                    .dispute(village, feed_uuid(&row)?)
+                    .await?
+                    .ok_or_else(|| missing("dispute"))?;
+                d.outcome = None;
+                vec![Record::Dispute(d)]
+            }
+            "dispute_resolved" => {
+                let d = tx
+                    .dispute(village, feed_uuid(&row)?)
+                    .await?
+                    .ok_or_else(|| missing("dispute"))?;
+                let mut records = Vec::new();
+                if let Some(c) = d.outcome.as_ref().and_then(|o| o.correction) {
+                    records.push(entry_record(tx, &c.to_string()).await?);
+                }
+                records.push(Record::Dispute(d));
+                records
+            }
             other => return Err(missing(&format!("unknown kind {other}"))),
         };
         events.push(SyncEvent {
@@ -398,6 +435,10 @@ pub(super) async fn expand(tx: &PgTx<'_>, village: &str, rows: Vec<FeedRow>) -> 
         });
     }
     Ok(events)
+}
+
+fn ids(set: &std::collections::BTreeSet<Uuid>) -> Vec<Uuid> {
+    set.iter().copied().collect()
 }
 
 fn feed_uuid(row: &FeedRow) -> Result<Uuid, PgError> {

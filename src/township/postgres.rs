@@ -47,6 +47,14 @@ impl PgTownship {
         })
     }
 
+    pub(super) fn store(&self) -> &PgStore {
+        &self.store
+    }
+
+    pub(super) fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
     fn village_row(&self, code: &str) -> Result<VillageRow> {
         self.village(code)?
             .ok_or_else(|| TownshipError::UnknownVillage(code.to_string()))
@@ -408,9 +416,11 @@ impl TownshipStorage for PgTownship {
                 tx.merit_by_household(village, from, to).await?,
                 tx.merit_of(village, code, month, month).await?,
                 tx.entries_of(village, code, ENTRIES_SHOWN).await?,
+                tx.evidence_of_household(village, code).await?,
+                tx.disputes_of_household(village, code).await?,
             )))
         })?;
-        let (household, balance, merit, earned_month, entries) =
+        let (household, balance, merit, earned_month, entries, evidence, disputes) =
             parts.ok_or_else(|| AppError::UnknownHousehold(code.to_string()))?;
         Ok(account_view_from(AccountParts {
             village_name: v.name,
@@ -419,6 +429,9 @@ impl TownshipStorage for PgTownship {
             merit: &merit,
             earned_month,
             entries,
+            // The township holds every photo's bytes.
+            evidence: evidence.into_iter().map(|e| (e, true)).collect(),
+            disputes,
             month,
         }))
     }
@@ -470,6 +483,33 @@ impl TownshipStorage for PgTownship {
     fn summary(&self, village: &str) -> Result<VillageSummary> {
         self.village_row(village)?;
         Ok(self.store.read(async |tx| tx.summary(village).await)?)
+    }
+
+    fn award(&self, village: &str, award: &super::TownshipAward) -> Result<crate::app::AwardReceipt> {
+        self.award_with_photos(village, award)
+    }
+
+    fn photo(&self, village: &str, sha256: &str) -> Result<Option<Vec<u8>>> {
+        self.photo_bytes(village, sha256)
+    }
+
+    fn put_photo(&self, village: &str, sha256: &str, bytes: &[u8]) -> Result<bool> {
+        self.keep_photo(village, sha256, bytes)
+    }
+
+    fn disputes(&self, village: &str, open_only: bool) -> Result<Vec<crate::app::DisputeListing>> {
+        self.village_row(village)?;
+        self.dispute_list(village, open_only)
+    }
+
+    fn resolve_dispute(
+        &self,
+        id: &str,
+        resolution: crate::app::Resolution,
+        note: &str,
+        by: &str,
+    ) -> Result<crate::app::DisputeView> {
+        self.answer_dispute(id, resolution, note, by)
     }
 }
 

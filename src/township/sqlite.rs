@@ -7,10 +7,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use ed25519_dalek::SigningKey;
 
-use super::{kiosk_record, AreaPoints, DeviceHello, Result, TownshipError, TownshipStorage, VillageFacts};
+use super::{
+    kiosk_record, AreaPoints, DeviceHello, Result, TownshipAward, TownshipError, TownshipStorage, VillageFacts,
+};
 use crate::app::{
-    AccountView, App, CatalogueItemView, ChangePage, Identity, ImportReport, IncomingEvent, RankingView,
-    ReceiveOutcome, Role, Village,
+    AccountView, App, AppError, AwardReceipt, CatalogueItemView, ChangePage, DisputeListing, DisputeView, Identity,
+    ImportReport, IncomingEvent, RankingView, ReceiveOutcome, Resolution, Role, Village,
 };
 use crate::domain::clock::Clock;
 use crate::domain::kiosk::public_key_text;
@@ -378,5 +380,40 @@ impl TownshipStorage for SqliteTownship {
 
     fn summary(&self, village: &str) -> Result<VillageSummary> {
         self.with_app(village, |app| app.summary())
+    }
+
+    fn award(&self, village: &str, a: &TownshipAward) -> Result<AwardReceipt> {
+        self.with_app(village, |app| {
+            app.award_with_photos(
+                &a.household,
+                &a.rule,
+                a.points,
+                a.note.as_deref(),
+                None,
+                &a.by,
+                &a.photos,
+            )
+        })
+    }
+
+    fn photo(&self, village: &str, sha256: &str) -> Result<Option<Vec<u8>>> {
+        self.with_app(village, |app| app.photo_bytes(sha256))
+    }
+
+    fn put_photo(&self, village: &str, sha256: &str, bytes: &[u8]) -> Result<bool> {
+        self.with_app(village, |app| app.keep_photo(sha256, bytes))
+    }
+
+    fn disputes(&self, village: &str, open_only: bool) -> Result<Vec<DisputeListing>> {
+        self.with_app(village, |app| app.dispute_list(open_only))
+    }
+
+    fn resolve_dispute(&self, id: &str, resolution: Resolution, note: &str, by: &str) -> Result<DisputeView> {
+        for v in self.villages()? {
+            if self.with_app(&v.code, |app| app.holds_dispute(id))? {
+                return self.with_app(&v.code, |app| app.resolve_dispute(id, resolution, note, by));
+            }
+        }
+        Err(AppError::UnknownDispute(id.trim().to_string()).into())
     }
 }

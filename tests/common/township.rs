@@ -24,6 +24,10 @@ pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(2);
 pub enum Route {
     Push,
     Pull,
+    /// A photo's bytes, fetched or sent.
+    Photo,
+    /// A photo's download continued past its first chunk (a cut here is mid-transfer).
+    PhotoContinued,
     Any,
 }
 
@@ -54,10 +58,15 @@ impl Faults {
     }
 
     fn take(&self, path: &str) -> Option<Fault> {
-        let route = if path.ends_with("/events") {
+        let bare = path.split('?').next().unwrap_or(path);
+        let route = if bare.ends_with("/events") {
             Route::Push
-        } else if path.ends_with("/changes") {
+        } else if bare.ends_with("/changes") {
             Route::Pull
+        } else if bare.contains("/evidence/") && path.contains("from=") && !path.contains("from=0") {
+            Route::PhotoContinued
+        } else if bare.contains("/evidence/") {
+            Route::Photo
         } else {
             return None;
         };
@@ -272,7 +281,8 @@ pub fn assert_converged(township: &TestTownship, kiosk: &mut TestVillage) {
 
 async fn with_faults(inner: axum::Router, faults: Arc<Faults>, req: Request<Body>) -> Response {
     let path = req.uri().path().to_string();
-    let fault = faults.take(&path);
+    let target = req.uri().path_and_query().map_or(path.clone(), |p| p.to_string());
+    let fault = faults.take(&target);
     let response = match fault {
         None => inner.oneshot(req).await.into_response(),
         Some(Fault::Fail500) => (StatusCode::INTERNAL_SERVER_ERROR, "injected failure").into_response(),

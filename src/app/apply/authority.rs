@@ -62,6 +62,17 @@ pub(super) fn check(s: &Snapshot, kiosk: &KioskIdentity, event: &SyncEvent, reco
             a.id
         )),
         Record::ClerkAction(_) => Ok(()),
+        // A clerk's photos on an entry of the village: the plan checks the entry is here.
+        Record::Evidence(_) => Ok(()),
+        Record::Dispute(d) if d.outcome.is_some() => no(format!(
+            "dispute {}: a kiosk may not answer disputes; the township answers them",
+            d.id
+        )),
+        Record::Dispute(d) if d.device != kiosk.device => no(format!(
+            "dispute {}: a kiosk reports only the disputes opened at it",
+            d.id
+        )),
+        Record::Dispute(_) => Ok(()),
         Record::Entry(r) => entry(s, event, &r.entry),
         Record::Redemption(r) => {
             let serial: Serial = r

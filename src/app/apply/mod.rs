@@ -28,6 +28,7 @@ use ed25519_dalek::VerifyingKey;
 use uuid::Uuid;
 
 use crate::domain::catalogue::{CatalogueItem, StockMove};
+use crate::domain::evidence::{DisputeRecord, EvidenceRecord};
 use crate::domain::kiosk::KioskRecord;
 use crate::domain::records::{
     ClerkActionRecord, EntryRecord, Record, RedemptionRecord, ResidentRecord, SyncEvent, VoucherRecord,
@@ -108,6 +109,12 @@ pub struct Snapshot {
     /// Device id → kiosk.
     pub kiosks: HashMap<String, KioskRecord>,
     pub clerk_actions: HashSet<Uuid>,
+    /// Photos already recorded, by id.
+    pub evidence: HashSet<Uuid>,
+    /// Disputes already recorded: id → whether answered.
+    pub disputes: HashMap<Uuid, bool>,
+    /// Entry → its open dispute, for the entries the batch's disputes name.
+    pub open_disputes: HashMap<Uuid, Uuid>,
     /// Entry ids, redemption ids and serials held by another village (PostgreSQL keeps
     /// every village in one set of tables); a record claiming one is refused.
     pub foreign: HashSet<String>,
@@ -125,6 +132,10 @@ pub struct Needs {
     pub serials: BTreeSet<String>,
     pub move_ids: BTreeSet<Uuid>,
     pub clerk_action_ids: BTreeSet<Uuid>,
+    pub evidence_ids: BTreeSet<Uuid>,
+    pub dispute_ids: BTreeSet<Uuid>,
+    /// Entries whose open dispute must be known.
+    pub disputed_entries: BTreeSet<Uuid>,
 }
 
 /// A household taken below zero by an entry applied here.
@@ -172,6 +183,9 @@ pub struct Plan {
     pub moves: Vec<StockMove>,
     pub kiosks: Vec<KioskRecord>,
     pub clerk_actions: Vec<ClerkActionRecord>,
+    pub evidence: Vec<EvidenceRecord>,
+    /// Disputes opened, or answers written onto them.
+    pub disputes: Vec<DisputeRecord>,
     /// Candidates that changed something (the township relays them to other kiosks).
     pub changed: Vec<usize>,
     /// Candidates applied without error, whether or not they changed anything.
@@ -217,6 +231,17 @@ impl Needs {
                 Record::ClerkAction(a) => {
                     n.clerk_action_ids.insert(a.id);
                 }
+                Record::Evidence(e) => {
+                    n.evidence_ids.insert(e.id);
+                    n.entry_ids.insert(e.entry);
+                }
+                Record::Dispute(d) => {
+                    n.dispute_ids.insert(d.id);
+                    n.disputed_entries.insert(d.entry);
+                    n.entry_ids.insert(d.entry);
+                    n.entry_ids.extend(d.outcome.as_ref().and_then(|o| o.correction));
+                    n.households.insert(d.household.clone());
+                }
                 Record::Rule(_) | Record::Item(_) | Record::Kiosk(_) | Record::Unknown(_) => {}
             }
         }
@@ -240,5 +265,7 @@ impl Plan {
             && self.moves.is_empty()
             && self.kiosks.is_empty()
             && self.clerk_actions.is_empty()
+            && self.evidence.is_empty()
+            && self.disputes.is_empty()
     }
 }

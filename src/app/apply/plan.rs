@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::authority::{self, Forbidden};
 use super::{Candidate, DoubleSettlement, HouseholdState, Origin, Overdraft, Plan, SetAside, Snapshot};
 use crate::domain::catalogue::{CatalogueItem, Stock, StockMove};
+use crate::domain::evidence::{DisputeRecord, EvidenceRecord};
 use crate::domain::kiosk::KioskRecord;
 use crate::domain::records::{
     EntryRecord, HouseholdRecord, QrCardRecord, Record, RedemptionRecord, SyncEvent, VoucherRecord, EVENT_KINDS,
@@ -91,6 +92,9 @@ enum Undo {
     Move(Uuid),
     Kiosk(String, Option<KioskRecord>),
     ClerkAction(Uuid),
+    Evidence(Uuid),
+    Dispute(Uuid, Option<bool>),
+    OpenDispute(Uuid, Option<Uuid>),
 }
 
 impl State {
@@ -124,6 +128,11 @@ impl State {
                 Undo::ClerkAction(k) => {
                     s.clerk_actions.remove(&k);
                 }
+                Undo::Evidence(k) => {
+                    s.evidence.remove(&k);
+                }
+                Undo::Dispute(k, v) => restore(&mut s.disputes, k, v),
+                Undo::OpenDispute(k, v) => restore(&mut s.open_disputes, k, v),
             }
         }
     }
@@ -179,6 +188,8 @@ fn merge(plan: &mut Plan, staged: Plan) {
     plan.moves.extend(staged.moves);
     plan.kiosks.extend(staged.kiosks);
     plan.clerk_actions.extend(staged.clerk_actions);
+    plan.evidence.extend(staged.evidence);
+    plan.disputes.extend(staged.disputes);
 }
 
 fn apply_event(state: &mut State, out: &mut Plan, origin: &Origin, event: &SyncEvent) -> Applied {
@@ -212,6 +223,8 @@ fn apply_event(state: &mut State, out: &mut Plan, origin: &Origin, event: &SyncE
                     false
                 }
             }
+            Record::Evidence(e) => evidence(state, out, e)?,
+            Record::Dispute(d) => dispute(state, out, d)?,
             Record::Unknown(kind) => {
                 return Err(waits(format!(
                     "this jifen does not know records of type '{kind}' (a newer version sent it)"
@@ -358,6 +371,70 @@ fn entry(state: &mut State, out: &mut Plan, r: &EntryRecord) -> Applied {
             balance_after: balance,
         });
     }
+    Ok(true)
+}
+
+/// A photo on an entry: once per id, and only on an entry held here.
+fn evidence(state: &mut State, out: &mut Plan, e: &EvidenceRecord) -> Applied {
+    if state.s.evidence.contains(&e.id) {
+        return Ok(false);
+    }
+    if !state.s.entries.contains_key(&e.entry) {
+        return Err(waits(format!(
+            "photo {} is on entry {}, which is not here",
+            e.id, e.entry
+        )));
+    }
+    state.s.evidence.insert(e.id);
+    state.undo.push(Undo::Evidence(e.id));
+    out.evidence.push(e.clone());
+    Ok(true)
+}
+
+/// A dispute opened, or its answer. One open dispute per entry: the same question asked
+/// again (at another kiosk, under another id) is the one already recorded.
+fn dispute(state: &mut State, out: &mut Plan, d: &DisputeRecord) -> Applied {
+    let Some(entry) = state.s.entries.get(&d.entry) else {
+        return Err(waits(format!(
+            "dispute {} is about entry {}, which is not here",
+            d.id, d.entry
+        )));
+    };
+    if entry.household != d.household {
+        return Err(waits(format!(
+            "dispute {} names household {}, but entry {} is household {}'s",
+            d.id, d.household, d.entry, entry.household
+        )));
+    }
+    if let Some(correction) = d.outcome.as_ref().and_then(|o| o.correction) {
+        match state.s.entries.get(&correction) {
+            Some(c) if c.corrects == Some(d.entry) => {}
+            _ => {
+                return Err(waits(format!(
+                    "dispute {}: its correction {correction} is not here or corrects another entry",
+                    d.id
+                )))
+            }
+        }
+    }
+    let known = state.s.disputes.get(&d.id).copied();
+    let answered = d.outcome.is_some();
+    match known {
+        Some(true) => return Ok(false),
+        Some(false) if !answered => return Ok(false),
+        None if !answered && state.s.open_disputes.contains_key(&d.entry) => return Ok(false),
+        _ => {}
+    }
+    let old = state.s.disputes.insert(d.id, answered);
+    state.undo.push(Undo::Dispute(d.id, old));
+    let old_open = state.s.open_disputes.get(&d.entry).copied();
+    if !answered {
+        state.s.open_disputes.insert(d.entry, d.id);
+    } else if old_open == Some(d.id) {
+        state.s.open_disputes.remove(&d.entry);
+    }
+    state.undo.push(Undo::OpenDispute(d.entry, old_open));
+    out.disputes.push(d.clone());
     Ok(true)
 }
 

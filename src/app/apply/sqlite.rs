@@ -85,6 +85,15 @@ pub(crate) fn load(tx: &Tx, needs: &Needs) -> Result<Snapshot> {
             s.clerk_actions.insert(*id);
         }
     }
+    let ids: Vec<uuid::Uuid> = needs.evidence_ids.iter().copied().collect();
+    s.evidence = tx.known_evidence(&ids)?;
+    for id in &needs.dispute_ids {
+        if let Some(d) = tx.dispute(*id)? {
+            s.disputes.insert(d.id, d.outcome.is_some());
+        }
+    }
+    let entries: Vec<uuid::Uuid> = needs.disputed_entries.iter().copied().collect();
+    s.open_disputes = tx.open_disputes_of(&entries)?;
     Ok(s)
 }
 
@@ -150,6 +159,12 @@ pub(crate) fn write(tx: &Tx, plan: &Plan, now: DateTime<Utc>) -> Result<()> {
     }
     for a in &plan.clerk_actions {
         tx.record_clerk_action(a)?;
+    }
+    for e in &plan.evidence {
+        tx.insert_evidence(e)?;
+    }
+    for d in &plan.disputes {
+        tx.upsert_dispute(d)?;
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! pool, the CLI calls it directly), so this store owns a small tokio runtime and blocks
 //! on it; the pool's connections live on that runtime.
 
+mod evidence;
 mod fleet;
 mod registry;
 mod tls;
@@ -99,6 +100,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (2, include_str!("schema_2_fleet.sql")),
     (3, include_str!("schema_3_ingest.sql")),
     (4, include_str!("schema_4_pictures.sql")),
+    (5, include_str!("schema_5_evidence.sql")),
 ];
 
 /// An arbitrary but fixed key: migrations run under this advisory lock, so two servers
