@@ -66,6 +66,17 @@ pub struct SyncConfig {
     /// Allow `http://` to a host other than this machine (a township on a closed network);
     /// otherwise only `https://` goes beyond loopback.
     pub allow_plain_http: bool,
+    /// Megabytes of evidence photos the kiosk keeps (default 64, about 200 photos); older
+    /// ones are fetched again when a villager opens their entry.
+    pub photo_cache_mb: Option<u64>,
+}
+
+impl SyncConfig {
+    /// `photo_cache_mb` in bytes, when set.
+    pub fn photo_cache_bytes(&self) -> Option<i64> {
+        self.photo_cache_mb
+            .map(|mb| i64::try_from(mb.saturating_mul(1024 * 1024)).unwrap_or(i64::MAX))
+    }
 }
 
 /// `[devices]`: serial paths of the input devices (stable udev names on the appliance).

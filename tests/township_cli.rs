@@ -302,3 +302,238 @@ fn a_township_set_up_from_the_command_line_serves_a_kiosk() {
     assert!(status["last_error"].as_str().unwrap().contains("连不上乡镇服务器"));
     assert!(status["last_success"].is_string());
 }
+
+/// Photos on scores and a household's dispute, from the command line at both ends: a sheet
+/// with a `photos` column goes in whole or not at all, the photos reach the kiosk, a
+/// dispute opened there is answered with a correction at the township and comes back.
+#[test]
+fn evidence_and_disputes_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = engine(tmp.path());
+    let ok = |o: Output| {
+        assert!(o.status.success(), "{}", stderr(&o));
+        o
+    };
+    ok(township(&db, &["village", "add", "--code", "YT", "--name", "堰头村"]));
+    let households = tmp.path().join("households.csv");
+    let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
+    for i in 1..=2 {
+        csv.push_str(&format!(
+            "H{i},1,户主{i},{},head,QRH{i:04}-K7M3PRW9T4CX\n",
+            id_number(i)
+        ));
+    }
+    std::fs::write(&households, csv).unwrap();
+    ok(township(
+        &db,
+        &["households", "import", "--village", "YT", households.to_str().unwrap()],
+    ));
+    // A sheet whose second row names a text file called .jpg: nothing of it goes in.
+    std::fs::write(tmp.path().join("sheet1.jpg"), common::phone_photo(1600, 1200)).unwrap();
+    std::fs::write(tmp.path().join("scene.jpg"), common::phone_photo(900, 700)).unwrap();
+    std::fs::write(tmp.path().join("notes.jpg"), "巡查记录：已整改").unwrap();
+    let sheet = tmp.path().join("2026-11.csv");
+    let header = "month,household_code,rule_code,points,note,recorded_by,photos\n";
+    std::fs::write(
+        &sheet,
+        format!("{header}2026-11,H1,D16,3,,网格员王,sheet1.jpg;scene.jpg\n2026-11,H2,B16,5,,网格员王,notes.jpg\n"),
+    )
+    .unwrap();
+    let bad = township(&db, &["points", "import", "--village", "YT", sheet.to_str().unwrap()]);
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("line 3: photo notes.jpg: not a JPEG or PNG picture"),
+        "{}",
+        stderr(&bad)
+    );
+    let h1 = json(&township(
+        &db,
+        &["household", "show", "--village", "YT", "H1", "--json"],
+    ));
+    assert_eq!(
+        h1["entries"].as_array().unwrap().len(),
+        0,
+        "nothing of the sheet went in"
+    );
+    std::fs::write(
+        &sheet,
+        format!("{header}2026-11,H1,D16,3,,网格员王,sheet1.jpg;scene.jpg\n2026-11,H2,B16,5,,网格员王,\n"),
+    )
+    .unwrap();
+    let report = json(&township(
+        &db,
+        &["points", "import", "--village", "YT", sheet.to_str().unwrap(), "--json"],
+    ));
+    assert_eq!(report["photos"], 2);
+    let h1 = json(&township(
+        &db,
+        &["household", "show", "--village", "YT", "H1", "--json"],
+    ));
+    assert_eq!(h1["entries"][0]["evidence"].as_array().unwrap().len(), 2);
+    // Township staff record a deduction with its photo.
+    let phone = tmp.path().join("phone.jpg");
+    std::fs::write(&phone, common::phone_photo(3000, 2000)).unwrap();
+    let award = json(&township(
+        &db,
+        &[
+            "points",
+            "award",
+            "--village",
+            "YT",
+            "--household",
+            "H2",
+            "--rule",
+            "D11",
+            "--note",
+            "柴草乱堆",
+            "--photo",
+            phone.to_str().unwrap(),
+            "--by",
+            "网格员李",
+            "--json",
+        ],
+    ));
+    let disputed = award["entry"]["id"].as_str().unwrap().to_string();
+    assert_eq!(award["entry"]["evidence"].as_array().unwrap().len(), 1);
+
+    // A kiosk of the village syncs: the photos come after the points, verified.
+    let kiosk = tmp.path().join("kiosk");
+    ok(jifen(
+        &kiosk,
+        &["admin", "init", "--village-code", "YT", "--village-name", "堰头村"],
+    ));
+    let device = json(&jifen(&kiosk, &["admin", "device", "show", "--json"]));
+    ok(township(
+        &db,
+        &[
+            "device",
+            "add",
+            "--village",
+            "YT",
+            "--name",
+            "大厅",
+            "--public-key",
+            device["public_key"].as_str().unwrap(),
+        ],
+    ));
+    let (_server, url) = serve(&db);
+    let key = json(&township(&db, &["key", "show", "--json"]))["public_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sync = || {
+        json(&jifen(
+            &kiosk,
+            &["sync", "once", "--url", &url, "--township-key", &key, "--json"],
+        ))
+    };
+    let round = sync();
+    assert_eq!(round["photos_fetched"], 3, "{round}");
+    assert_eq!(round["photos_waiting"], 0);
+    let h2 = json(&jifen(&kiosk, &["admin", "household", "show", "H2", "--json"]));
+    let entry = h2["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == disputed.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(entry["evidence"][0]["recorded_by"], "网格员李");
+    assert_eq!(entry["evidence"][0]["held"], true);
+    let out = tmp.path().join("out.jpg");
+    ok(jifen(
+        &kiosk,
+        &[
+            "admin",
+            "evidence",
+            "show",
+            entry["evidence"][0]["id"].as_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ));
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(!bytes
+        .windows(common::PHOTO_GPS.len())
+        .any(|w| w == common::PHOTO_GPS.as_bytes()));
+    assert_eq!(&bytes[..2], &[0xFF, 0xD8], "a JPEG");
+
+    // At the kiosk a text file named .jpg is refused, by name, and nothing is written.
+    let text = tmp.path().join("notes.jpg");
+    let refused = jifen(
+        &kiosk,
+        &[
+            "admin",
+            "points",
+            "award",
+            "--household",
+            "H1",
+            "--rule",
+            "D11",
+            "--photo",
+            text.to_str().unwrap(),
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("notes.jpg: not a JPEG or PNG picture; nothing was written"),
+        "{}",
+        stderr(&refused)
+    );
+    let h1 = json(&jifen(&kiosk, &["admin", "household", "show", "H1", "--json"]));
+    assert_eq!(h1["entries"].as_array().unwrap().len(), 1);
+
+    // The household disputes the deduction (twice: one dispute), the township corrects it.
+    let opened = json(&jifen(
+        &kiosk,
+        &["admin", "dispute", "open", "--entry", &disputed, "--json"],
+    ));
+    let again = json(&jifen(
+        &kiosk,
+        &["admin", "dispute", "open", "--entry", &disputed, "--json"],
+    ));
+    assert_eq!(again["already_open"], true);
+    assert_eq!(again["dispute"]["id"], opened["dispute"]["id"]);
+    sync();
+    let listed = json(&township(&db, &["dispute", "list", "--open", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["village"], "YT");
+    assert_eq!(listed[0]["recorded_by"], "网格员李");
+    let id = opened["dispute"]["id"].as_str().unwrap();
+    let answered = json(&township(
+        &db,
+        &[
+            "dispute",
+            "resolve",
+            id,
+            "--correct",
+            "3",
+            "--note",
+            "核实后柴草已清理，更正",
+            "--by",
+            "乡镇李",
+            "--json",
+        ],
+    ));
+    assert_eq!(answered["state"], "corrected");
+    let report = json(&township(&db, &["report", "disputes", "--json"]));
+    assert_eq!(report["all"]["total"]["corrected"], 1, "{report}");
+    assert_eq!(report["all"]["by_recorder"][0]["key"], "网格员李");
+    assert_eq!(report["all"]["by_rule"][0]["key"], "D11");
+    sync();
+    let h2 = json(&jifen(&kiosk, &["admin", "household", "show", "H2", "--json"]));
+    let entry = h2["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == disputed.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(entry["dispute"]["state"], "corrected");
+    assert_eq!(entry["dispute"]["answer"], "核实后柴草已清理，更正");
+    assert!(h2["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["corrects"] == disputed.as_str() && e["delta"] == 3));
+}

@@ -193,7 +193,14 @@ fn the_villager_and_the_clerk_journeys() {
     i_slint_backend_testing::init_integration_test_with_mock_time();
     let mut v = village();
     v.households(3);
-    v.award("H1", 50);
+    // H1's award comes with a photo of its supervision sheet.
+    let sheet = jifen::app::Photo {
+        name: "sheet.jpg".into(),
+        bytes: phone_photo(1200, 900),
+    };
+    v.app
+        .award_with_photos("H1", "T01", Some(50), None, None, "网格员沈", &[sheet])
+        .unwrap();
     v.award("H2", 100);
     v.award("H3", 5);
     v.award("H3", -20);
@@ -305,6 +312,33 @@ fn the_villager_and_the_clerk_journeys() {
     assert_eq!(k().get_opened_entry().delta, 50);
     assert!(!k().get_opened_entry().reason.is_empty());
     assert!(last_said().contains("加了五十分。原因是"), "{}", last_said());
+    // Its photo, big, and who recorded it.
+    until(&ui, "the entry's photo", |ui| {
+        ui.window.global::<Kiosk>().get_entry_photos().row_count() == 1
+    });
+    assert!(shows(&ui, "记录人：网格员沈"));
+    nothing_cut(&ui, "an entry with its photo");
+    // 我有疑问: one tap and a confirm, no typing; recorded, shown and said.
+    press(&ui, "我有疑问");
+    assert!(k().get_dispute_asking());
+    assert!(last_said().starts_with("对这条积分有疑问吗？"), "{}", last_said());
+    nothing_cut(&ui, "the question 我有疑问");
+    press(&ui, "是，我有疑问");
+    until(&ui, "the dispute recorded", |ui| {
+        ui.window.global::<Kiosk>().get_opened_entry().asked
+    });
+    assert!(shows(&ui, "已记录，村里会在七天内答复。"));
+    assert_eq!(last_said(), "已记录，村里会在七天内答复。");
+    nothing_cut(&ui, "an entry disputed");
+    let disputes = ledger().dispute_list(true).unwrap();
+    assert_eq!(disputes.len(), 1, "one dispute, opened by the household");
+    assert_eq!(disputes[0].dispute.opened_by, "household");
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui.window, "我有疑问")
+            .next()
+            .is_none(),
+        "asked once, 我有疑问 is not offered again"
+    );
     press(&ui, "返回");
     assert_eq!(ui.screen(), Screen::Account);
 

@@ -10,6 +10,18 @@ import re
 import sys
 
 ENGLISH = {
+    "记录人：{}": "Recorded by {}",
+    "督导单照片 {}": "Supervision sheet photo {}",
+    "对这条积分有疑问吗？村里会核实，七天内答复。": "Do you question this entry? The village will check and answer within seven days.",
+    "是，我有疑问": "Yes, I question it",
+    "不用了": "No, thanks",
+    "我有疑问": "I question this",
+    "您对「{}」的疑问，{}": "About “{}”: {}",
+    "村里已核实，维持原记录：{}": "The village checked and kept the entry: {}",
+    "村里已核实并更正：{}": "The village checked and corrected it: {}",
+    "正在取照片……": "Getting the photos…",
+    "照片在乡镇，联网后可以看": "The photos are at the township; they can be seen once the kiosk is online",
+    "已记录，村里会在七天内答复。": "Recorded. The village will answer within seven days.",
     "{} 户": "Household {}",
     "积分余额": "Points balance",
     "{} 分": "{} pts",

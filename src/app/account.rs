@@ -82,6 +82,7 @@ pub struct EntryView {
     pub rule_code: Option<String>,
     pub reason: String,
     pub recorded_at: String,
+    pub recorded_by: String,
     pub corrects: Option<String>,
     /// Photos of the supervision sheet or the scene.
     pub evidence: Vec<EvidenceView>,
@@ -240,6 +241,7 @@ pub fn entry_view(e: &crate::domain::ledger::LedgerEntry) -> EntryView {
         rule_code: e.rule_code.clone(),
         reason: e.reason.clone(),
         recorded_at: crate::domain::clock::china_time_text(e.created_at),
+        recorded_by: e.recorded_by.clone(),
         corrects: e.corrects.map(|c| c.to_string()),
         evidence: Vec::new(),
         dispute: None,

@@ -19,6 +19,9 @@ pub struct DemoSummary {
     pub ledger_entries: usize,
     pub catalogue_items: usize,
     pub redemptions: usize,
+    /// Drawn photos of supervision sheets on photographed entries.
+    pub evidence_photos: usize,
+    pub open_disputes: usize,
     pub clerk: String,
     pub clerk_pin: String,
     /// A household and its QR card token to try the kiosk with.
@@ -108,6 +111,7 @@ impl App {
         let this_month = self.clock.this_month();
         let diligence: Vec<f64> = (0..DEMO_HOUSEHOLDS).map(|_| rng.gen_range(0.3..1.0)).collect();
         let mut entries = 0;
+        let mut photographed = Vec::new();
         for back in (0..12).rev() {
             let month = this_month.minus(back);
             let mut sheet = String::from("month,household_code,rule_code,points,note,recorded_by\n");
@@ -121,6 +125,7 @@ impl App {
                     rows.push(("B17", ""));
                 } else {
                     rows.push(("D16", "督导单已拍照"));
+                    photographed.push((month, format!("YT-{:03}", h + 1), worker));
                 }
                 if rng.gen::<f64>() < *d * 0.6 {
                     rows.push(("B11", ""));
@@ -140,6 +145,7 @@ impl App {
             }
             self.import_points(&format!("demo-sheet-{month}.csv"), sheet.as_bytes(), false)?;
         }
+        let (photos, disputes) = self.seed_demo_evidence(&photographed)?;
 
         let items = [
             (
@@ -227,6 +233,8 @@ impl App {
             ledger_entries: entries,
             catalogue_items: items.len(),
             redemptions,
+            evidence_photos: photos,
+            open_disputes: disputes,
             clerk: DEMO_CLERK.into(),
             clerk_pin: DEMO_CLERK_PIN.into(),
             sample_household: "YT-001".into(),

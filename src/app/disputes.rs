@@ -157,6 +157,24 @@ impl App {
         })
     }
 
+    /// [`App::open_dispute`] for the household at the screen: only an entry of its own.
+    pub fn open_dispute_of(
+        &mut self,
+        household: &str,
+        entry: &str,
+        opened_by: &str,
+        note: Option<&str>,
+    ) -> Result<DisputeOpened> {
+        let id = Uuid::parse_str(entry.trim()).map_err(|_| AppError::UnknownEntry(entry.trim().to_string()))?;
+        let owner = self
+            .store
+            .read(|tx| Ok::<_, AppError>(tx.entry(id)?.map(|e| e.household)))?;
+        if owner.as_deref() != Some(household) {
+            return Err(AppError::UnknownEntry(id.to_string()));
+        }
+        self.open_dispute(entry, opened_by, note)
+    }
+
     /// The village's disputes for staff, overdue ones first.
     pub fn dispute_list(&mut self, open_only: bool) -> Result<Vec<DisputeListing>> {
         let now = self.clock.now();

@@ -15,6 +15,14 @@ use crate::store::{MissingPhoto, Tx};
 /// the last months' scores of a village; older ones are fetched again when asked for.
 pub const DEFAULT_PHOTO_CACHE_BYTES: i64 = 64 * 1024 * 1024;
 
+/// Fetches a photo's bytes from the township at once, when a villager opens an entry whose
+/// photo is not here (older than the cache holds). `sync` implements it; the kiosk's
+/// screen worker is given one when a township is configured.
+pub trait PhotoFetcher: Send {
+    /// The verified bytes, now kept here; None when offline or refused (logged).
+    fn fetch(&mut self, app: &mut App, sha256: &str) -> Option<Vec<u8>>;
+}
+
 /// A photo as handed over: a file's name (for the refusal's words) and its bytes.
 #[derive(Debug, Clone)]
 pub struct Photo {

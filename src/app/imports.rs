@@ -33,10 +33,15 @@ pub struct ImportReport {
     pub households_created: usize,
     /// Net points of the applied rows of a scoring sheet.
     pub points_total: i64,
+    /// Photos of supervision sheets a scoring sheet's rows named, kept with their entries.
+    pub photos: usize,
 }
 
 const HOUSEHOLD_HEADER: [&str; 6] = ["household_code", "grid", "name", "id_number", "role", "qr_token"];
 const POINTS_HEADER: [&str; 6] = ["month", "household_code", "rule_code", "points", "note", "recorded_by"];
+/// A scoring sheet may name photo files of each row's supervision sheet (`;`-separated,
+/// relative to the sheet's folder).
+const POINTS_OPTIONAL: [&str; 1] = ["photos"];
 const RULES_HEADER: [&str; 5] = ["code", "area", "kind", "points", "text"];
 
 struct HouseholdLine {
@@ -57,6 +62,7 @@ struct PointsLine {
     points: Option<i64>,
     note: String,
     recorded_by: String,
+    photos: Vec<String>,
 }
 
 /// What an import checks against the village's data. The kiosk answers from its SQLite
@@ -94,6 +100,8 @@ pub struct HouseholdPlan {
 pub struct PointsPlan {
     /// Each entry with its scoring-sheet key.
     pub entries: Vec<(LedgerEntry, String)>,
+    /// Photo files a row names, for the entry it becomes: (entry, line, names).
+    pub photos: Vec<(uuid::Uuid, u64, Vec<String>)>,
     pub file_digest: String,
     pub report: ImportReport,
 }
@@ -101,7 +109,7 @@ pub struct PointsPlan {
 /// Checks a households file, every row against the others and against the village.
 /// Any wrong row rejects the whole file, each wrong row named by its line.
 pub fn plan_households(file: &str, bytes: &[u8], secret: &[u8], db: &mut dyn ImportLookup) -> Result<HouseholdPlan> {
-    let (rows, mut errors) = read_csv(bytes, &HOUSEHOLD_HEADER, parse_household_line);
+    let (rows, mut errors) = read_csv(bytes, &HOUSEHOLD_HEADER, &[], parse_household_line);
     let rows: Vec<HouseholdLine> = rows.into_iter().map(|(line, r)| HouseholdLine { line, ..r }).collect();
     let mut plan = HouseholdPlan {
         file_digest: digest(bytes),
@@ -245,7 +253,7 @@ pub fn plan_points(
     db: &mut dyn ImportLookup,
     within_rule_points: bool,
 ) -> Result<PointsPlan> {
-    let (rows, mut errors) = read_csv(bytes, &POINTS_HEADER, parse_points_line);
+    let (rows, mut errors) = read_csv(bytes, &POINTS_HEADER, &POINTS_OPTIONAL, parse_points_line);
     let rows: Vec<PointsLine> = rows.into_iter().map(|(line, r)| PointsLine { line, ..r }).collect();
     let this_month = clock.this_month();
     let file_digest = digest(bytes);
@@ -333,6 +341,9 @@ pub fn plan_points(
         e.source = format!("sheet:{}", &file_digest[..12]);
         e.recorded_by = r.recorded_by.clone();
         plan.report.points_total += delta;
+        if !r.photos.is_empty() {
+            plan.photos.push((e.id, r.line, r.photos.clone()));
+        }
         plan.entries.push((e, key));
     }
     plan.report.applied = plan.entries.len();
@@ -350,6 +361,11 @@ fn sheet_entry_id(village: &str, key: &str) -> uuid::Uuid {
     uuid::Uuid::new_v8(bytes)
 }
 
+/// The entry id of the sheet row for (month, household, rule) in `village`.
+pub(super) fn sheet_row_entry_id(village: &str, month: Month, household: &str, rule: &str) -> uuid::Uuid {
+    sheet_entry_id(village, &sheet_key(month, household, rule))
+}
+
 /// The key that makes a scoring-sheet row count once: month, household and rule.
 fn sheet_key(month: Month, household: &str, rule: &str) -> String {
     format!("sheet:{month}:{household}:{rule}")
@@ -358,7 +374,7 @@ fn sheet_key(month: Month, household: &str, rule: &str) -> String {
 /// The scoring-sheet keys a sheet's readable rows would have, so a store that answers
 /// [`ImportLookup`] from memory can load just those.
 pub fn sheet_keys(bytes: &[u8]) -> Vec<String> {
-    let (rows, _) = read_csv(bytes, &POINTS_HEADER, parse_points_line);
+    let (rows, _) = read_csv(bytes, &POINTS_HEADER, &POINTS_OPTIONAL, parse_points_line);
     rows.iter()
         .map(|(_, r)| sheet_key(r.month, &r.household, &r.rule))
         .collect()
@@ -399,13 +415,20 @@ impl App {
         let now = clock.now();
         let within = self.role == super::Role::Kiosk;
         let village = self.village.code.clone();
+        let role = self.role;
         let report = self.store.write(|tx| {
             let plan = plan_points(file, bytes, &village, clock.as_ref(), &mut TxLookup(tx), within)?;
+            // Every photo read and checked before anything is written: all or nothing.
+            let photos = super::sheet_photos::load(file, &plan)?;
             let mut report = plan.report;
             report.dry_run = dry_run;
             for (e, key) in &plan.entries {
                 tx.append_entry(e, Some(key))?;
                 tx.append_event("ledger_entry", &e.id.to_string(), now)?;
+            }
+            for (entry, recorded_by, kept) in &photos {
+                super::evidence::attach(tx, role, *entry, kept, recorded_by, now)?;
+                report.photos += kept.len();
             }
             if dry_run {
                 return Err(AppError::DryRun(Box::new(report)));
@@ -455,7 +478,7 @@ pub fn standard_rules() -> Result<Vec<RuleItem>> {
 
 /// Parses a rules CSV (the embedded standard set uses this too).
 pub(super) fn parse_rules_csv(bytes: &[u8]) -> std::result::Result<Vec<RuleItem>, Vec<LineError>> {
-    let (rows, mut errors) = read_csv(bytes, &RULES_HEADER, |rec| {
+    let (rows, mut errors) = read_csv(bytes, &RULES_HEADER, &[], |rec| {
         let kind: RuleKind = rec[2]
             .parse()
             .map_err(|e: crate::domain::rules::RuleError| e.to_string())?;
@@ -545,6 +568,7 @@ fn parse_points_line(rec: &csv::StringRecord) -> std::result::Result<PointsLine,
         points,
         note: rec[4].to_string(),
         recorded_by: rec[5].to_string(),
+        photos: super::sheet_photos::parse_photo_names(rec.get(6).unwrap_or(""))?,
     })
 }
 
@@ -553,16 +577,21 @@ fn parse_points_line(rec: &csv::StringRecord) -> std::result::Result<PointsLine,
 fn read_csv<T>(
     bytes: &[u8],
     header: &[&str],
+    optional: &[&str],
     mut parse: impl FnMut(&csv::StringRecord) -> std::result::Result<T, String>,
 ) -> (Vec<(u64, T)>, Vec<LineError>) {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
     let mut good = Vec::new();
     let mut errors = Vec::new();
     match reader.headers() {
+        // The header, or the header followed by its optional columns in order.
         Ok(h)
-            if h.iter()
-                .map(|s| s.trim_start_matches('\u{feff}'))
-                .eq(header.iter().copied()) => {}
+            if (header.len()..=header.len() + optional.len()).contains(&h.len())
+                && h.iter().map(|s| s.trim_start_matches('\u{feff}')).eq(header
+                    .iter()
+                    .chain(optional)
+                    .copied()
+                    .take(h.len())) => {}
         Ok(h) => {
             errors.push(LineError {
                 line: 1,

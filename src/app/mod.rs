@@ -13,6 +13,7 @@ mod cards;
 mod catalogue;
 mod clerks;
 pub mod demo;
+pub mod demo_evidence;
 mod disputes;
 mod error;
 mod evidence;
@@ -25,6 +26,7 @@ mod printing;
 mod printouts;
 mod ranking;
 mod redeem;
+mod sheet_photos;
 mod sync;
 mod verify;
 mod voice_preference;
@@ -54,7 +56,8 @@ pub use disputes::{
 };
 pub use error::{AppError, LineError};
 pub use evidence::{
-    evidence_records, prepare_photos, EvidencePhoto, EvidenceView, KeptPhoto, Photo, DEFAULT_PHOTO_CACHE_BYTES,
+    evidence_records, prepare_photos, EvidencePhoto, EvidenceView, KeptPhoto, Photo, PhotoFetcher,
+    DEFAULT_PHOTO_CACHE_BYTES,
 };
 pub use fleet::{HelloOutcome, KioskHello, TownshipHello};
 pub use imports::{
@@ -68,6 +71,7 @@ pub use printing::{
 };
 pub use ranking::{ranking_rows, RankingRow, RankingView};
 pub use redeem::RedemptionReceipt;
+pub use sheet_photos::load as load_sheet_photos;
 pub use sync::{
     retries_by_origin, ChangePage, IncomingEvent, PullOutcome, PulledPage, ReceiveOutcome, Refusal, SyncStatus,
     RETRIES_PER_ROUND,

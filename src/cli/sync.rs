@@ -19,6 +19,9 @@ pub(super) fn run(dir: &DataDir, config: &Config, cmd: SyncCommand) -> anyhow::R
         } => {
             let outcome = (|| {
                 let url = url.or_else(|| config.sync.url.clone()).ok_or(SyncError::NoUrl)?;
+                if let Some(bytes) = config.sync.photo_cache_bytes() {
+                    app.set_photo_cache_bytes(bytes);
+                }
                 let options = client_options(&mut app, &config.sync, township_key.as_deref())?;
                 let client = SyncClient::new(&url, app.device_signing_key(), &app.village().code, &options)?;
                 sync_once(&mut app, &client)

@@ -126,6 +126,9 @@ pub fn import_report(r: &ImportReport) -> String {
     if r.points_total != 0 {
         let _ = writeln!(s, "积分合计 {:+} 分", r.points_total);
     }
+    if r.photos > 0 {
+        let _ = writeln!(s, "督导单照片 {} 张", r.photos);
+    }
     s
 }
 
@@ -241,7 +244,8 @@ pub fn verify(r: &VerifyReport) -> String {
 
 pub fn demo_summary(d: &DemoSummary) -> String {
     format!(
-        "演示村 {}（{}）：{} 户，{} 位村民，{} 条积分记录，{} 种兑换物品，{} 张兑换券\n\
+        "演示村 {}（{}）：{} 户，{} 位村民，{} 条积分记录，{} 种兑换物品，{} 张兑换券，\
+         {} 张督导单照片，{} 条待答复的疑问\n\
          管理员 {} 密码 {}；试试：jifen admin household show {} 或 --qr {}\n",
         d.village_name,
         d.village_code,
@@ -250,6 +254,8 @@ pub fn demo_summary(d: &DemoSummary) -> String {
         d.ledger_entries,
         d.catalogue_items,
         d.redemptions,
+        d.evidence_photos,
+        d.open_disputes,
         d.clerk,
         d.clerk_pin,
         d.sample_household,

@@ -72,7 +72,19 @@ pub(super) fn run(
         lang,
         reader_on_left: devices.reader_side != Some(crate::installation::ReaderSide::Right),
     };
-    crate::ui::run(app, printer, events, setup, speaker)
+    // Photos older than the cache are fetched when a villager opens their entry.
+    if let Some(bytes) = sync.photo_cache_bytes() {
+        app.set_photo_cache_bytes(bytes);
+    }
+    let photos: Option<Box<dyn crate::app::PhotoFetcher>> = match &sync.url {
+        Some(url) => {
+            let options = crate::sync::client_options(&mut app, &sync, None)?;
+            let client = crate::sync::SyncClient::new(url, app.device_signing_key(), &app.village().code, &options)?;
+            Some(Box::new(crate::sync::photos::OnDemand(client)))
+        }
+        None => None,
+    };
+    crate::ui::run(app, printer, events, setup, speaker, photos)
         .context("the touch screen cannot start (is there a display?)")?;
     Ok(ExitCode::SUCCESS)
 }
@@ -135,6 +147,20 @@ fn screenshots(
             .account_view(&crate::app::Identity::HouseholdCode(poor.household_code.clone()))?
             .balance)
     };
+    // A photographed deduction, so the entry detail shows its supervision sheet.
+    let sheet = crate::app::Photo {
+        name: "督导单.png".into(),
+        bytes: crate::app::demo_evidence::sheet_picture(1),
+    };
+    app.award_with_photos(
+        &poor.household_code,
+        "D16",
+        None,
+        Some("督导单已拍照"),
+        None,
+        "网格员沈",
+        &[sheet],
+    )?;
     while balance(&mut app)? >= 0 {
         app.award(&poor.household_code, "D21", None, None, None, "screenshots")?;
     }

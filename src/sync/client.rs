@@ -531,6 +531,9 @@ fn run_loop(
         let outcome = App::open(dir, clock.clone())
             .map_err(SyncError::from)
             .and_then(|mut app| {
+                if let Some(bytes) = config.photo_cache_bytes() {
+                    app.set_photo_cache_bytes(bytes);
+                }
                 let url = config.url.clone().ok_or(SyncError::NoUrl)?;
                 let options = client_options(&mut app, config, None);
                 let client = options.and_then(|o| {

@@ -96,6 +96,18 @@ fn fetch_photo(app: &mut App, client: &SyncClient, sha256: &str, report: &mut Ph
     Ok(app.keep_photo(sha256, &bytes)?)
 }
 
+/// Fetches photos on demand for the kiosk's screen, with a client of its own.
+pub struct OnDemand(pub SyncClient);
+
+impl crate::app::PhotoFetcher for OnDemand {
+    fn fetch(&mut self, app: &mut App, sha256: &str) -> Option<Vec<u8>> {
+        fetch_photo_now(app, &self.0, sha256)
+            .map_err(|e| tracing::info!(photo = %sha256, error = %e, "photo not fetched on demand"))
+            .ok()
+            .flatten()
+    }
+}
+
 impl SyncClient {
     /// Sends a photo recorded here.
     pub fn put_photo(&self, sha256: &str, bytes: &[u8]) -> Result<(), SyncError> {

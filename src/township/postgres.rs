@@ -354,6 +354,8 @@ impl TownshipStorage for PgTownship {
             tx.plan_each_statement().await?;
             let mut lookup = Lookup::load(tx, village, Some(&keys)).await?;
             let plan = plan_points(file, bytes, village, clock.as_ref(), &mut lookup, false)?;
+            // Every photo read and checked before anything is written: all or nothing.
+            let photos = crate::app::load_sheet_photos(file, &plan)?;
             for chunk in plan.entries.chunks(INSERT_CHUNK) {
                 let rows: Vec<_> = chunk.iter().map(|(e, k)| (e, Some(k.as_str()))).collect();
                 let added = tx.insert_entries(village, &rows).await?;
@@ -363,9 +365,20 @@ impl TownshipStorage for PgTownship {
                 let changes: Vec<(&str, String)> = added.iter().map(|id| ("ledger_entry", id.to_string())).collect();
                 tx.append_feed(village, &changes, None, now).await?;
             }
-            tx.record_import(village, &plan.file_digest, "points", file, plan.report.rows, now)
+            let mut report = plan.report;
+            for (entry, recorded_by, kept) in &photos {
+                let records = crate::app::evidence_records(*entry, kept, recorded_by, now);
+                tx.insert_evidence(village, &records).await?;
+                for p in kept {
+                    tx.put_photo(village, &p.sha256, &p.jpeg).await?;
+                }
+                tx.append_feed(village, &[("evidence_added", entry.to_string())], None, now)
+                    .await?;
+                report.photos += kept.len();
+            }
+            tx.record_import(village, &plan.file_digest, "points", file, report.rows, now)
                 .await?;
-            Ok(plan.report)
+            Ok(report)
         })
     }
 

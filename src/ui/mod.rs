@@ -155,8 +155,12 @@ pub fn run(
     devices: Receiver<InputEvent>,
     setup: ScreenSetup,
     speaker: Speaker,
+    photos: Option<Box<dyn crate::app::PhotoFetcher>>,
 ) -> Result<(), slint::PlatformError> {
     let ui = KioskUi::with_voice(app, printer, devices, speaker)?;
+    if let Some(source) = photos {
+        ui.adapter.give_photo_source(source);
+    }
     apply_language(setup.lang)?;
     ui.window.global::<Kiosk>().set_reader_on_left(setup.reader_on_left);
     ui.start_pumping();

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, WindowAdapter};
+use slint::Model as _;
 use slint::{ComponentHandle, PhysicalSize, Rgb8Pixel};
 
 use super::{Kiosk, KioskUi, Problem, Screen};
@@ -157,6 +158,30 @@ pub fn capture(
     });
     shot.wait(|ui| !ui.window.global::<Kiosk>().get_can_redeem(), "account below zero")?;
     shot.save("account-below-zero")?;
+    // An entry with its supervision sheet's photo, the question of 我有疑问, and its answer.
+    let entries = k().get_entries();
+    let photographed = (0..slint::Model::row_count(&entries))
+        .filter_map(|i| slint::Model::row_data(&entries, i))
+        .find(|e| e.photos > 0);
+    if let Some(entry) = photographed {
+        k().invoke_open_entry(entry);
+        shot.wait(
+            |ui| ui.window.global::<Kiosk>().get_entry_photos().row_count() > 0,
+            "entry photos",
+        )?;
+        shot.save("entry-photo")?;
+        k().set_dispute_asking(true);
+        k().invoke_dispute_question();
+        shot.save("entry-asking")?;
+        k().set_dispute_asking(false);
+        k().invoke_dispute_confirmed();
+        shot.wait(
+            |ui| ui.window.global::<Kiosk>().get_opened_entry().asked,
+            "dispute recorded",
+        )?;
+        shot.save("entry-disputed")?;
+        k().invoke_back_to_account();
+    }
     for (name, problem, detail) in [
         ("problem-unknown-card", Problem::UnknownCard, ""),
         ("problem-printer", Problem::Printer, "缺纸，请联系管理员"),

@@ -6,6 +6,10 @@ use slint::Model;
 use super::{Kiosk, Problem, Screen};
 use crate::voice::{Outcome, ProblemKind, Scene};
 
+/// 我有疑问 was tapped: the question on screen, said with the buttons' words.
+pub const DISPUTE_QUESTION_SAID: &str =
+    "对这条积分有疑问吗？村里会核实，七天内答复。有疑问请点：是，我有疑问。不用就点：不用了。";
+
 pub fn scene(k: &Kiosk<'_>) -> Scene {
     if k.get_still_there() {
         return Scene::StillThere;
@@ -26,10 +30,14 @@ pub fn scene(k: &Kiosk<'_>) -> Scene {
         }
         Screen::Entry => {
             let entry = k.get_opened_entry();
+            if k.get_dispute_asking() {
+                return Scene::Notice(DISPUTE_QUESTION_SAID.to_string());
+            }
             Scene::Entry {
                 delta: i64::from(entry.delta),
                 reason: entry.reason.to_string(),
                 month: entry.month.to_string(),
+                dispute: entry.dispute_said.to_string(),
             }
         }
         Screen::Catalogue => {

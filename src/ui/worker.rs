@@ -9,9 +9,10 @@ use super::watchdog::{Liveness, BEAT_INTERVAL};
 use super::words::{stock_words, sync_note, words};
 
 use crate::app::{
-    AccountView, App, AppError, CatalogueItemView, Identity, ItemChanges, PrintReport, Printer, RankingRow,
-    RedemptionReceipt, SettlementReceipt, VoicePreference, VoucherView,
+    AccountView, App, AppError, CatalogueItemView, DisputeView, Identity, ItemChanges, PhotoFetcher, PrintReport,
+    Printer, RankingRow, RedemptionReceipt, SettlementReceipt, VoicePreference, VoucherView,
 };
+use crate::domain::evidence::OPENED_BY_HOUSEHOLD;
 use crate::domain::id_number::form_of_address;
 
 /// What the UI asks for.
@@ -62,6 +63,24 @@ pub enum Command {
     SaveVoice(VoicePreference),
     /// A villager pressed 请工作人员帮忙 on this screen (in words).
     CallHelp(String),
+    /// The photos of an entry the villager opened.
+    EntryPhotos(String),
+    /// 我有疑问, confirmed, on an entry of the household at the screen.
+    OpenDispute {
+        household: String,
+        entry: String,
+    },
+    /// How photos older than the cache are fetched (given when a township is configured).
+    PhotoSource(PhotoSource),
+}
+
+/// A [`PhotoFetcher`] for the worker, sent once at start.
+pub struct PhotoSource(pub Box<dyn PhotoFetcher>);
+
+impl std::fmt::Debug for PhotoSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PhotoSource")
+    }
 }
 
 /// A clerk command and the session it needs: the worker, not the screen, decides
@@ -101,9 +120,26 @@ pub enum Reply {
         grid_leaders: Vec<RankingRow>,
         rules: Vec<String>,
     },
-    /// The account, the catalogue, how to greet whoever swiped their card (张大爷), and how
-    /// many of its vouchers wait for paper.
-    Account(Box<AccountView>, Vec<CatalogueItemView>, Option<String>, usize),
+    /// The account, the catalogue, how to greet whoever swiped their card (张大爷), how
+    /// many of its vouchers wait for paper, and answers to its disputes not yet told here.
+    Account(
+        Box<AccountView>,
+        Vec<CatalogueItemView>,
+        Option<String>,
+        usize,
+        Vec<DisputeView>,
+    ),
+    /// An entry's photos (the bytes of those here), and how many are at the township only.
+    EntryPhotos {
+        entry: String,
+        photos: Vec<Vec<u8>>,
+        away: usize,
+    },
+    /// The dispute of an entry, opened now or already open.
+    DisputeOpened {
+        entry: String,
+        dispute: DisputeView,
+    },
     /// The household's vouchers printed again now that it is at the kiosk.
     Reprinted(Vec<PrintReport>),
     /// The printer reports itself ready again while this voucher, which did not print,
@@ -143,24 +179,30 @@ struct Villager {
     kept: Option<String>,
 }
 
-/// The villagers' calls for help, newest last, for clerk mode (the last few only).
+/// The villagers' calls for help, newest last, for clerk mode (the last few only): the time
+/// and the screen's name, put in words when clerk mode shows them (in its language then).
 #[derive(Default)]
-struct HelpCalls(Vec<String>);
+struct HelpCalls(Vec<(String, String)>);
 
 impl HelpCalls {
     const KEPT: usize = 5;
 
     fn note(&mut self, at: chrono::DateTime<chrono::Utc>, screen: &str) {
         let time = crate::domain::clock::china_time_text(at);
-        let hm = time.get(11..16).unwrap_or(&time);
+        let hm = time.get(11..16).unwrap_or(&time).to_string();
         if self.0.len() == Self::KEPT {
             self.0.remove(0);
         }
-        self.0.push(trf("{} 在{}", &[&hm, &tr(screen)]));
+        self.0.push((hm, screen.to_string()));
     }
 
     fn words(&self) -> Option<String> {
-        (!self.0.is_empty()).then(|| trf("村民叫过工作人员帮忙：{}", &[&self.0.join(&tr("、"))]))
+        let calls: Vec<String> = self
+            .0
+            .iter()
+            .map(|(hm, screen)| trf("{} 在{}", &[hm, &tr(screen)]))
+            .collect();
+        (!calls.is_empty()).then(|| trf("村民叫过工作人员帮忙：{}", &[&calls.join(&tr("、"))]))
     }
 }
 
@@ -181,6 +223,7 @@ pub fn spawn<P: Printer + Send + 'static>(
             let mut session: Option<ClerkSession> = None;
             let mut villager = Villager::default();
             let mut help = HelpCalls::default();
+            let mut photos: Option<Box<dyn PhotoFetcher>> = None;
             loop {
                 liveness.beat();
                 let command = match commands.recv_timeout(BEAT_INTERVAL) {
@@ -206,6 +249,13 @@ pub fn spawn<P: Printer + Send + 'static>(
                         session = None;
                         continue;
                     }
+                    (Command::PhotoSource(_), _) => {
+                        if let Command::PhotoSource(source) = command {
+                            photos = Some(source.0);
+                        }
+                        continue;
+                    }
+                    (Command::EntryPhotos(entry), _) => entry_photos(&mut app, photos.as_deref_mut(), entry),
                     (Command::CallHelp(screen), _) => {
                         help.note(app.now(), screen);
                         tracing::warn!(%screen, "a villager asked for help");
@@ -261,6 +311,16 @@ fn villager_command(
                 return Ok(Reply::Failed(Said::new("请先刷卡", &[])));
             }
             Ok(Reply::Reprinted(app.reprint_for_household(&household, printer)?))
+        }
+        Command::OpenDispute { household, entry } => {
+            if villager.household.as_deref() != Some(household.as_str()) {
+                return Ok(Reply::Failed(Said::new("请先刷卡", &[])));
+            }
+            let opened = app.open_dispute_of(&household, &entry, OPENED_BY_HOUSEHOLD, None)?;
+            Ok(Reply::DisputeOpened {
+                entry,
+                dispute: opened.dispute,
+            })
         }
         Command::CameOut { serial, came_out } => {
             if villager.unverified.take().as_deref() != Some(serial.as_str()) {
@@ -330,7 +390,8 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
                     _ => None,
                 };
                 let waiting = app.unconfirmed_for_household(&view.household_code)?;
-                Reply::Account(Box::new(view), app.catalogue()?, greeting, waiting)
+                let answers = app.announce_outcomes(&view.household_code)?;
+                Reply::Account(Box::new(view), app.catalogue()?, greeting, waiting, answers)
             }
             Err(AppError::UnknownIdNumber | AppError::UnknownQrToken | AppError::UnknownHousehold(_)) => {
                 Reply::UnknownCard
@@ -422,7 +483,9 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
                 Err(f) => Reply::Failed(Said::new("测试页没有打印出来：{}", &[&f.words])),
             }
         }
-        Command::CallHelp(_) => Reply::Noted,
+        Command::CallHelp(_) | Command::EntryPhotos(_) | Command::PhotoSource(_) | Command::OpenDispute { .. } => {
+            Reply::Noted
+        }
         Command::SaveVoice(preference) => {
             app.set_voice_preference(preference)?;
             Reply::Noted
@@ -441,5 +504,31 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
                 Err(f) => Reply::Failed(Said::new("积分证明没有打印出来：{}", &[&f.words])),
             }
         }
+    })
+}
+
+/// The photos of an entry: those here at once, the others fetched now when a township is
+/// reachable (the screen says they are at the township when not).
+fn entry_photos(
+    app: &mut App,
+    mut fetcher: Option<&mut (dyn PhotoFetcher + '_)>,
+    entry: &str,
+) -> Result<Reply, AppError> {
+    let mut photos = Vec::new();
+    let mut away = 0;
+    for p in app.evidence_of_entry(entry)? {
+        let bytes = match p.jpeg {
+            Some(b) => Some(b),
+            None => fetcher.as_deref_mut().and_then(|f| f.fetch(app, &p.record.sha256)),
+        };
+        match bytes {
+            Some(b) => photos.push(b),
+            None => away += 1,
+        }
+    }
+    Ok(Reply::EntryPhotos {
+        entry: entry.to_string(),
+        photos,
+        away,
     })
 }

@@ -24,6 +24,8 @@ pub enum Scene {
         reason: String,
         /// In words, 2026年11月.
         month: String,
+        /// The household's dispute of it and its answer, as said; empty when none.
+        dispute: String,
     },
     Catalogue {
         balance: i64,
@@ -107,13 +109,19 @@ pub fn script(scene: &Scene) -> Utterance {
             };
             u.phrase(notice)
         }
-        Scene::Entry { delta, reason, month } => u
+        Scene::Entry {
+            delta,
+            reason,
+            month,
+            dispute,
+        } => u
             .then(super::utterance::from_text(month))
             .phrase(if *delta >= 0 { "，加了" } else { "，减了" })
             .count(delta.abs())
             .phrase("分。原因是")
             .name(reason)
-            .phrase("。"),
+            .phrase("。")
+            .then(super::utterance::from_text(dispute)),
         Scene::Catalogue { balance, affordable } => {
             let u = u.phrase("您有").count(*balance).phrase("分。");
             if *affordable == 0 {
@@ -219,11 +227,13 @@ pub fn every_scene() -> Vec<Scene> {
             delta: 1,
             reason: String::new(),
             month: String::new(),
+            dispute: String::new(),
         },
         Scene::Entry {
             delta: -1,
             reason: String::new(),
             month: String::new(),
+            dispute: String::new(),
         },
         Scene::Catalogue {
             balance: 0,

@@ -75,10 +75,11 @@ impl Adapter {
         let a = adapter.clone();
         k.on_reprint_mine(move || a.reprint_mine());
         let a = adapter.clone();
-        k.on_open_entry(move |entry| {
-            a.with_kiosk(|k| k.set_opened_entry(entry));
-            a.show(Screen::Entry);
-        });
+        k.on_open_entry(move |entry| a.open_entry(entry));
+        let a = adapter.clone();
+        k.on_dispute_question(move || a.speak());
+        let a = adapter.clone();
+        k.on_dispute_confirmed(move || a.dispute_confirmed());
         let a = adapter.clone();
         k.on_voice_toggle(move || {
             a.speaker.set_enabled(!a.speaker.enabled());
@@ -226,11 +227,11 @@ impl Adapter {
                     k.set_rules_plain(model(rules.into_iter().map(SharedString::from)));
                 });
             }
-            Reply::Account(view, items, greeting, waiting) => {
-                let notice = if waiting > 0 {
-                    Said::new(REPRINT_NOTICE, &[])
-                } else {
-                    Said::default()
+            Reply::Account(view, items, greeting, waiting, answers) => {
+                let notice = match answers.first() {
+                    Some(answer) => answer_notice(&view, answer),
+                    None if waiting > 0 => Said::new(REPRINT_NOTICE, &[]),
+                    None => Said::default(),
                 };
                 self.show_account(&view, items, greeting, &notice);
                 if waiting > 0 {
@@ -238,6 +239,8 @@ impl Adapter {
                 }
             }
             Reply::PrinterReady(serial) => self.offer_reprint(&serial),
+            Reply::EntryPhotos { entry, photos, away } => self.entry_photos(&entry, &photos, away),
+            Reply::DisputeOpened { entry, dispute } => self.dispute_opened(&entry, &dispute),
             Reply::Reprinted(reports) if self.with_kiosk(|k| k.get_screen()) == Some(Screen::Done) => {
                 self.reprinted_on_done(&reports)
             }
@@ -385,6 +388,11 @@ impl Adapter {
         self.speak();
     }
 
+    /// How the worker fetches photos older than the kiosk's cache.
+    pub fn give_photo_source(&self, source: Box<dyn crate::app::PhotoFetcher>) {
+        self.send(Command::PhotoSource(super::worker::PhotoSource(source)));
+    }
+
     fn send(&self, command: Command) {
         if self.commands.send(command).is_err() {
             tracing::error!("the kiosk worker has stopped");
@@ -431,6 +439,20 @@ pub fn pump(adapter: &Adapter, replies: &Receiver<Reply>, devices: &Receiver<Inp
 pub(super) fn set_print_note(k: &Kiosk<'_>, words: &Said) {
     k.set_print_note(words.shown.as_str().into());
     k.set_print_note_said(words.said.as_str().into());
+}
+
+/// The township's answer to the household's question, said when its card is next read.
+fn answer_notice(view: &crate::app::AccountView, answer: &crate::app::DisputeView) -> Said {
+    let reason = view
+        .entries
+        .iter()
+        .find(|e| e.id == answer.entry_id)
+        .map_or(String::new(), |e| e.reason.clone());
+    let words = rows::dispute_words(answer);
+    Said {
+        shown: trf("您对「{}」的疑问，{}", &[&reason, &words.shown]),
+        said: format!("您对「{reason}」的疑问，{}", words.said),
+    }
 }
 
 pub(super) fn set_account_notice(k: &Kiosk<'_>, words: &Said) {

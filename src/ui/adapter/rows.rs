@@ -2,9 +2,41 @@
 
 use slint::{ModelRc, VecModel};
 
-use crate::app::{CatalogueItemView, RankingRow, VoucherView};
-use crate::ui::lang::later;
-use crate::ui::{HonourRow, Item, Screen, VoucherRow};
+use crate::app::{CatalogueItemView, DisputeView, EntryView, RankingRow, VoucherView};
+use crate::ui::lang::{later, Said};
+use crate::ui::words::{day_words, month_words};
+use crate::ui::{Entry, HonourRow, Item, Screen, VoucherRow};
+
+/// Said and shown once a villager's 我有疑问 is recorded (DESIGN.md §11).
+pub(super) const DISPUTE_RECORDED_WORDS: &str = "已记录，村里会在七天内答复。";
+
+pub(super) fn entry_row(e: &EntryView) -> Entry {
+    let words = e.dispute.as_ref().map(dispute_words).unwrap_or_default();
+    let by_staff = !matches!(e.recorded_by.as_str(), "" | "system" | "kiosk");
+    Entry {
+        id: e.id.clone().into(),
+        month: month_words(&e.month).into(),
+        delta: e.delta as i32,
+        reason: e.reason.clone().into(),
+        recorded: day_words(&e.recorded_at).into(),
+        recorder: if by_staff { e.recorded_by.clone() } else { String::new() }.into(),
+        photos: e.evidence.len() as i32,
+        can_dispute: matches!(e.kind, "award" | "deduction" | "correction"),
+        asked: e.dispute.as_ref().is_some_and(|d| d.state == "open"),
+        dispute: words.shown.into(),
+        dispute_said: words.said.into(),
+    }
+}
+
+/// A dispute in words: recorded and waiting, or the township's answer.
+pub(super) fn dispute_words(d: &DisputeView) -> Said {
+    let answer = d.answer.clone().unwrap_or_default();
+    match d.state {
+        "open" => Said::new(DISPUTE_RECORDED_WORDS, &[]),
+        "upheld" => Said::new("村里已核实，维持原记录：{}", &[&answer]),
+        _ => Said::new("村里已核实并更正：{}", &[&answer]),
+    }
+}
 
 pub(super) fn is_clerk(screen: Screen) -> bool {
     matches!(
@@ -76,12 +108,9 @@ fn picture(i: &CatalogueItemView) -> Option<slint::Image> {
         if let Some(image) = cache.borrow().get(&digest) {
             return Some(image.clone());
         }
-        let pixels = crate::picture::pixels(bytes)
+        let image = image_of(bytes)
             .map_err(|e| tracing::warn!(item = %i.code, error = %e, "item picture not shown"))
             .ok()?;
-        let buffer =
-            slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(&pixels.rgba, pixels.width, pixels.height);
-        let image = slint::Image::from_rgba8(buffer);
         let mut cache = cache.borrow_mut();
         if cache.len() > 64 {
             cache.clear();
@@ -89,6 +118,14 @@ fn picture(i: &CatalogueItemView) -> Option<slint::Image> {
         cache.insert(digest, image.clone());
         Some(image)
     })
+}
+
+/// A JPEG or PNG as the screen draws it.
+pub(super) fn image_of(bytes: &[u8]) -> Result<slint::Image, crate::picture::PictureError> {
+    let pixels = crate::picture::pixels(bytes)?;
+    let buffer =
+        slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(&pixels.rgba, pixels.width, pixels.height);
+    Ok(slint::Image::from_rgba8(buffer))
 }
 
 pub(super) fn voucher_row(v: &VoucherView) -> VoucherRow {

@@ -4,13 +4,15 @@
 
 use slint::{ComponentHandle, SharedString};
 
-use super::rows::{item, model};
+use super::rows::{dispute_words, entry_row, image_of, item, model};
 use super::{
     set_account_notice, set_print_note, set_problem_detail, Adapter, PRINTER_SILENT_WORDS, PRINTING_SCREEN_BOUND,
 };
-use crate::app::{AccountView, CatalogueItemView};
-use crate::ui::lang::{trf, Said};
-use crate::ui::words::{day_words, month_words};
+use slint::Model;
+
+use crate::app::{AccountView, CatalogueItemView, DisputeView};
+use crate::ui::lang::{tr, trf, Said};
+use crate::ui::words::month_words;
 use crate::ui::worker::Command;
 use crate::ui::{Entry, Item, Kiosk, Problem, Screen, VoucherRow};
 use crate::voice::script;
@@ -20,7 +22,85 @@ const PRINTER_BACK_WORDS: &str = "打印机好了，请点重新打印。";
 /// Shown while the voucher is printed again.
 const REPRINTING_WORDS: &str = "正在重新打印……";
 
+/// Shown while an entry's photos are read (or fetched from the township).
+const PHOTOS_COMING_WORDS: &str = "正在取照片……";
+/// Shown when an entry's photos are at the township and the link is down.
+const PHOTOS_AWAY_WORDS: &str = "照片在乡镇，联网后可以看";
+
 impl Adapter {
+    /// An entry opened from the account: shown at once, its photos as they come.
+    pub(super) fn open_entry(&self, entry: Entry) {
+        let id = entry.id.to_string();
+        let has_photos = entry.photos > 0;
+        self.with_kiosk(|k| {
+            k.set_opened_entry(entry);
+            k.set_entry_photos(model(std::iter::empty()));
+            k.set_entry_photo_note(tr(PHOTOS_COMING_WORDS).into());
+            k.set_dispute_asking(false);
+        });
+        self.show(Screen::Entry);
+        if has_photos {
+            self.send(Command::EntryPhotos(id));
+        }
+    }
+
+    pub(super) fn entry_photos(&self, entry: &str, photos: &[Vec<u8>], away: usize) {
+        let images: Vec<slint::Image> = photos
+            .iter()
+            .filter_map(|p| {
+                image_of(p)
+                    .map_err(|e| tracing::warn!(error = %e, "evidence photo not shown"))
+                    .ok()
+            })
+            .collect();
+        self.with_kiosk(|k| {
+            if k.get_opened_entry().id != entry {
+                return;
+            }
+            let note = if images.is_empty() && away > 0 {
+                tr(PHOTOS_AWAY_WORDS)
+            } else {
+                String::new()
+            };
+            k.set_entry_photo_note(note.into());
+            k.set_entry_photos(model(images.into_iter()));
+        });
+    }
+
+    /// 我有疑问 confirmed: sent for the household at the screen.
+    pub(super) fn dispute_confirmed(&self) {
+        let household = self.session.borrow().household.clone();
+        let entry = self.with_kiosk(|k| k.get_opened_entry().id.to_string());
+        if let (Some(household), Some(entry)) = (household, entry) {
+            self.send(Command::OpenDispute { household, entry });
+        }
+    }
+
+    /// The dispute is recorded: the entry says so on screen, and aloud.
+    pub(super) fn dispute_opened(&self, entry: &str, dispute: &DisputeView) {
+        let words = dispute_words(dispute);
+        let update = |e: &mut Entry| {
+            e.asked = dispute.state == "open";
+            e.dispute = words.shown.as_str().into();
+            e.dispute_said = words.said.as_str().into();
+        };
+        self.with_kiosk(|k| {
+            let mut opened = k.get_opened_entry();
+            if opened.id == entry {
+                update(&mut opened);
+                k.set_opened_entry(opened);
+            }
+            let rows = k.get_entries();
+            for i in 0..rows.row_count() {
+                if let Some(mut row) = rows.row_data(i).filter(|r| r.id == entry) {
+                    update(&mut row);
+                    rows.set_row_data(i, row);
+                }
+            }
+        });
+        self.say(&crate::voice::Scene::Notice(words.said));
+    }
+
     pub(super) fn confirm(&self) {
         let (household, chosen) = {
             let s = self.session.borrow();
@@ -90,12 +170,7 @@ impl Adapter {
             k.set_cause_month(cause.map(|e| month_words(&e.month)).unwrap_or_default().into());
             k.set_cause_reason(cause.map(|e| e.reason.clone()).unwrap_or_default().into());
             k.set_cause_delta(cause.map_or(0, |e| e.delta as i32));
-            k.set_entries(model(view.entries.iter().map(|e| Entry {
-                month: month_words(&e.month).into(),
-                delta: e.delta as i32,
-                reason: e.reason.clone().into(),
-                recorded: day_words(&e.recorded_at).into(),
-            })));
+            k.set_entries(model(view.entries.iter().map(entry_row)));
             k.set_items(model(active.iter().map(|i| item(i, view.balance))));
         });
         {
@@ -185,6 +260,8 @@ impl Adapter {
         self.with_kiosk(|k| {
             k.set_entries(model(std::iter::empty()));
             k.set_opened_entry(Entry::default());
+            k.set_entry_photos(model(std::iter::empty()));
+            k.set_dispute_asking(false);
             k.set_head_name(SharedString::new());
             k.set_cause_reason(SharedString::new());
             k.set_household(SharedString::new());
