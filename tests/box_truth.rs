@@ -76,7 +76,7 @@ fn a_restarted_kiosk_prints_a_households_vouchers_only_when_its_card_is_read() {
 
     // Another household's screen cannot print H2's voucher.
     assert!(matches!(ask(Command::ReprintMine("H2".into())), Reply::Failed(_)));
-    let Reply::Account(view, _, _, waiting) = ask(Command::Identify {
+    let Reply::Account(view, _, _, waiting, _) = ask(Command::Identify {
         who: Identity::QrToken(qr_token(2)),
         card_name: None,
     }) else {

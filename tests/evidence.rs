@@ -183,6 +183,25 @@ fn a_photo_reaches_the_kiosk_after_its_entry_survives_a_cut_link_and_is_verified
 }
 
 #[test]
+fn a_township_that_asks_to_slow_down_leaves_photos_waiting_not_the_round_failed() {
+    let township = TestTownship::start();
+    let mut k = kiosk_of(&township, 2);
+    let client = township.client(&k);
+    let receipt = township_award(&township, "H1", vec![photo("sheet.jpg", detailed_photo(2))]);
+    township.faults.next(Route::PhotoContinued, Fault::SlowDown);
+    let report = sync(&mut k, &client).expect("a rate-limited photo is no failed round");
+    assert_eq!(report.photos_waiting, 1, "the photo is still to come");
+    assert_eq!(
+        entry_of(&mut k, "H1", &receipt.entry.id).delta,
+        -5,
+        "the points crossed"
+    );
+    let report = sync(&mut k, &client).unwrap();
+    assert_eq!((report.photos_fetched, report.photos_waiting), (1, 0));
+    assert!(entry_of(&mut k, "H1", &receipt.entry.id).evidence[0].held);
+}
+
+#[test]
 fn the_kiosk_keeps_photos_within_its_cache_bound_and_fetches_older_ones_on_demand() {
     let township = TestTownship::start();
     let mut k = kiosk_of(&township, 5);

@@ -54,7 +54,7 @@ pub fn demo_id_number(h: usize, m: usize) -> String {
     let month = rng.gen_range(1..=12);
     let day = rng.gen_range(1..=28);
     // Sequence code: odd for men, even for women, as in real numbers.
-    let male = m % 2 == 0;
+    let male = m.is_multiple_of(2);
     let seq = rng.gen_range(0..500) * 2 + if male { 1 } else { 0 };
     let body = format!("330483{year:04}{month:02}{day:02}{seq:03}");
     let check = check_character(&body).unwrap_or('0');

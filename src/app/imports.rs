@@ -580,18 +580,23 @@ fn read_csv<T>(
     optional: &[&str],
     mut parse: impl FnMut(&csv::StringRecord) -> std::result::Result<T, String>,
 ) -> (Vec<(u64, T)>, Vec<LineError>) {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
     let mut good = Vec::new();
     let mut errors = Vec::new();
+    let text = match super::sheet_text::sheet_text(bytes) {
+        Ok(text) => text,
+        Err(message) => {
+            errors.push(LineError { line: 1, message });
+            return (good, errors);
+        }
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     match reader.headers() {
         // The header, or the header followed by its optional columns in order.
         Ok(h)
             if (header.len()..=header.len() + optional.len()).contains(&h.len())
-                && h.iter().map(|s| s.trim_start_matches('\u{feff}')).eq(header
-                    .iter()
-                    .chain(optional)
-                    .copied()
-                    .take(h.len())) => {}
+                && h.iter().eq(header.iter().chain(optional).copied().take(h.len())) => {}
         Ok(h) => {
             errors.push(LineError {
                 line: 1,
@@ -629,7 +634,6 @@ fn read_csv<T>(
                     csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                         format!("{len} fields where the header has {expected_len}")
                     }
-                    csv::ErrorKind::Utf8 { .. } => "not valid UTF-8 text (save the sheet as CSV UTF-8)".to_string(),
                     _ => e.to_string(),
                 };
                 errors.push(LineError { line, message });

@@ -27,6 +27,7 @@ mod printouts;
 mod ranking;
 mod redeem;
 mod sheet_photos;
+mod sheet_text;
 mod sync;
 mod verify;
 mod voice_preference;

@@ -406,6 +406,13 @@ pub struct BenchArgs {
     /// Mean pause between a kiosk's sync rounds in the load test; 0 runs them back to back.
     #[arg(long, default_value_t = 1000)]
     pub load_pause_ms: u64,
+    /// Time evidence photos instead: a village's photos fetched and verified by a kiosk, and
+    /// a link cut halfway through them.
+    #[arg(long)]
+    pub photos: bool,
+    /// Photos (one per household) in the photo benchmark.
+    #[arg(long, default_value_t = 200)]
+    pub photo_count: usize,
     /// Time the township's ingest of a county-month of scoring instead (villages ×
     /// households × 3 entries, imported as each village's sheet).
     #[arg(long)]

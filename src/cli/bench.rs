@@ -37,6 +37,9 @@ struct Figures {
 }
 
 pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    if args.photos {
+        return super::bench_photos::run(&args);
+    }
     if args.county_ingest {
         return super::bench_load::county_ingest(&args);
     }

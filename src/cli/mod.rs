@@ -7,6 +7,7 @@ mod args_evidence;
 mod bench;
 mod bench_engines;
 mod bench_load;
+mod bench_photos;
 mod bench_print;
 mod bench_sync;
 mod console_kiosk;

@@ -39,6 +39,8 @@ pub enum Fault {
     Lost,
     /// The request reaches the server twice; the client gets the second answer.
     Twice,
+    /// 429 before the server sees the request, as its per-kiosk rate limit answers.
+    SlowDown,
 }
 
 #[derive(Default)]
@@ -286,6 +288,7 @@ async fn with_faults(inner: axum::Router, faults: Arc<Faults>, req: Request<Body
     let response = match fault {
         None => inner.oneshot(req).await.into_response(),
         Some(Fault::Fail500) => (StatusCode::INTERNAL_SERVER_ERROR, "injected failure").into_response(),
+        Some(Fault::SlowDown) => (StatusCode::TOO_MANY_REQUESTS, "too many requests from this kiosk").into_response(),
         Some(Fault::Lost) => {
             let r = inner.oneshot(req).await.into_response();
             tokio::time::sleep(CLIENT_TIMEOUT + Duration::from_secs(1)).await;
