@@ -4,7 +4,8 @@
 //!
 //! Arrows point inward: `domain` depends on nothing else in the crate; `store` and
 //! `app` depend on `domain`; `print` implements the app's printer port; the front ends
-//! (`cli`, `ui`, `sync`) depend on `app`; `township` holds the server's use cases.
+//! (`cli`, `ui`, `sync`) depend on `app`; `township` holds the server's use cases, and
+//! `sync`'s HTTP server serves them (never the other way round; `tests/layers.rs`).
 //!
 //! - [`domain`]: households, ID numbers, rules, ledger, catalogue, vouchers, rankings.
 //!   Pure functions; time from a `Clock`.
@@ -23,8 +24,12 @@
 //!   metadata, and decoded for the screen.
 //! - [`installation`]: the data directory, its key files and the config file.
 //! - [`cli`]: the `jifen` command line (clap), the binary's edge.
+//! - `bench` (feature `bench`, on by default): `jifen bench`, an edge beside the front
+//!   ends that none of them imports; the appliance is built without it.
 
 pub mod app;
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod cli;
 pub mod devices;
 pub mod domain;

@@ -125,11 +125,7 @@ impl App {
 /// A store error that says the disk is full, as the refusal a villager understands.
 pub(crate) fn full_disk_said(e: AppError) -> AppError {
     match &e {
-        AppError::Store(crate::store::StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)))
-            if f.code == rusqlite::ErrorCode::DiskFull =>
-        {
-            AppError::DiskFull
-        }
+        AppError::Store(s) if s.is_disk_full() => AppError::DiskFull,
         _ => e,
     }
 }

@@ -165,7 +165,7 @@ impl App {
             if let Some(g) = tx.setting(GENERATION)? {
                 return Ok::<_, AppError>(g);
             }
-            let g = crate::township::new_generation();
+            let g = new_generation();
             tx.set_setting(GENERATION, &g)?;
             Ok(g)
         })
@@ -173,7 +173,7 @@ impl App {
 
     /// Township: a new feed generation, after this database was restored from a backup.
     pub fn renew_feed_generation(&mut self) -> Result<String> {
-        let g = crate::township::new_generation();
+        let g = new_generation();
         self.store
             .write(|tx| Ok::<_, AppError>(tx.set_setting(GENERATION, &g)?))?;
         Ok(g)
@@ -375,4 +375,9 @@ pub(super) fn expand(tx: &Tx, row: OutboxRow) -> Result<SyncEvent> {
         created_at: row.created_at,
         records,
     })
+}
+
+/// A new feed generation (after a restore, or for a new village).
+fn new_generation() -> String {
+    uuid::Uuid::now_v7().to_string()
 }

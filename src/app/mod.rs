@@ -27,7 +27,6 @@ mod printouts;
 mod ranking;
 mod redeem;
 mod sheet_photos;
-mod sheet_text;
 mod sync;
 mod verify;
 mod voice_preference;

@@ -2,14 +2,12 @@
 //! service, print the answer as text or JSON. Errors become one line on stderr.
 
 mod admin;
+mod admin_catalogue;
+mod admin_vouchers;
 pub mod args;
+mod args_admin;
 mod args_evidence;
-mod bench;
-mod bench_engines;
-mod bench_load;
-mod bench_photos;
-mod bench_print;
-mod bench_sync;
+mod args_township;
 mod console_kiosk;
 mod devices;
 mod evidence;
@@ -78,7 +76,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Admin(a) => admin::run(&DataDir::resolve(cli.data_dir), &printer, &config, a),
         Command::Print(p) => printing::run(&DataDir::resolve(cli.data_dir), &printer, p),
         Command::Devices(d) => devices::run(d),
-        Command::Bench(b) => bench::run(b),
+        #[cfg(feature = "bench")]
+        Command::Bench(b) => crate::bench::run(b),
         Command::Sync(s) => sync::run(&DataDir::resolve(cli.data_dir), &config, s),
         Command::Township(t) => township::run(t),
         Command::Voice(v) => voice::run(&DataDir::resolve(cli.data_dir), &config.voice, v),

@@ -65,6 +65,14 @@ pub enum StoreError {
     TooNew { found: i64, known: i64 },
 }
 
+impl StoreError {
+    /// SQLite's "database or disk is full": the one store failure a villager is told of
+    /// in words of its own (the box's disk, not the data, is the problem).
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::DiskFull)
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// An open database: one SQLite connection.

@@ -8,6 +8,5 @@ pub mod client;
 pub mod photos;
 pub mod server;
 pub mod wire;
-mod wire_evidence;
 
 pub use client::{client_options, sync_once, ClientOptions, SyncClient, SyncError, SyncLoop, SyncReport};

@@ -11,6 +11,7 @@
 mod backup;
 mod pg_apply;
 mod pg_evidence;
+mod pg_imports;
 mod postgres;
 mod sqlite;
 
@@ -204,11 +205,6 @@ fn check_number(n: u32) -> Result<()> {
             crate::domain::voucher::MAX_KIOSK_NUMBER
         )))
     }
-}
-
-/// A new feed generation (after a restore, or for a new village).
-pub fn new_generation() -> String {
-    uuid::Uuid::now_v7().to_string()
 }
 
 /// The township's rules before any village exists: the standard set with the township's

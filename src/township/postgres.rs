@@ -6,18 +6,17 @@
 //! checked by the same planning code as a kiosk's (`app::plan_households`,
 //! `app::plan_points`) and written in a few set-based statements.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
 use uuid::Uuid;
 
+use super::pg_imports::apply_rules;
 use super::{AreaPoints, DeviceHello, Result, TownshipError, TownshipStorage, VillageFacts};
 use crate::app::{
-    account_view_from, plan_households, plan_points, ranking_rows, sheet_keys, AccountParts, AccountView, AppError,
-    CatalogueItemView, ChangePage, ImportLookup, ImportReport, IncomingEvent, RankingView, ReceiveOutcome,
-    ENTRIES_SHOWN,
+    account_view_from, ranking_rows, AccountParts, AccountView, AppError, CatalogueItemView, ChangePage, ImportReport,
+    IncomingEvent, RankingView, ReceiveOutcome, ENTRIES_SHOWN,
 };
 use crate::domain::catalogue::{Stock, StockMove, StockMoveReason};
 use crate::domain::clock::Clock;
@@ -25,7 +24,7 @@ use crate::domain::household::Household;
 use crate::domain::kiosk::public_key_text;
 use crate::domain::period::Quarter;
 use crate::domain::rules::RuleItem;
-use crate::store::pg::{PgError, PgStore, PgTx};
+use crate::store::pg::{PgError, PgStore};
 use crate::store::{DeviceRow, DoubleSettlementRow, OverdraftRow, SetAsideRow, VillageRow, VillageSummary};
 
 /// Nonces are kept this long (twice the allowed clock skew) and then forgotten.
@@ -116,7 +115,7 @@ impl TownshipStorage for PgTownship {
     }
 
     fn add_device(&self, village: &str, name: &str, public_key: &str, number: Option<u32>) -> Result<DeviceRow> {
-        let key = crate::sync::auth::parse_public_key(public_key).map_err(TownshipError::Invalid)?;
+        let key = crate::domain::kiosk::parse_public_key(public_key).map_err(TownshipError::Invalid)?;
         if name.trim().is_empty() {
             return Err(TownshipError::Invalid("the device name is empty".into()));
         }
@@ -124,7 +123,7 @@ impl TownshipStorage for PgTownship {
             super::check_number(n)?;
         }
         let now = self.clock.now();
-        let id = crate::sync::auth::device_id(&key);
+        let id = crate::domain::kiosk::device_id(&key);
         self.store.write(Some(village), async |tx| {
             if tx.device(&id).await?.is_some() {
                 return Err(TownshipError::DeviceExists(id.clone()));
@@ -330,77 +329,15 @@ impl TownshipStorage for PgTownship {
     }
 
     fn import_households(&self, village: &str, file: &str, bytes: &[u8]) -> Result<ImportReport> {
-        let secret = self.id_number_key(village)?;
-        let now = self.clock.now();
-        self.store.write(Some(village), async |tx| {
-            tx.plan_each_statement().await?;
-            let mut lookup = Lookup::load(tx, village, None).await?;
-            let plan = plan_households(file, bytes, &secret, &mut lookup)?;
-            tx.register_households(village, &plan.new_households, &plan.residents, &plan.tokens, now)
-                .await?;
-            let changes: Vec<(&str, String)> = plan.touched.iter().map(|c| ("household_changed", c.clone())).collect();
-            tx.append_feed(village, &changes, None, now).await?;
-            tx.record_import(village, &plan.file_digest, "households", file, plan.report.rows, now)
-                .await?;
-            Ok(plan.report)
-        })
+        self.households_file(village, file, bytes)
     }
 
     fn import_points(&self, village: &str, file: &str, bytes: &[u8]) -> Result<ImportReport> {
-        let clock = self.clock.clone();
-        let now = clock.now();
-        let keys = sheet_keys(bytes);
-        self.store.write(Some(village), async |tx| {
-            tx.plan_each_statement().await?;
-            let mut lookup = Lookup::load(tx, village, Some(&keys)).await?;
-            let plan = plan_points(file, bytes, village, clock.as_ref(), &mut lookup, false)?;
-            // Every photo read and checked before anything is written: all or nothing.
-            let photos = crate::app::load_sheet_photos(file, &plan)?;
-            for chunk in plan.entries.chunks(INSERT_CHUNK) {
-                let rows: Vec<_> = chunk.iter().map(|(e, k)| (e, Some(k.as_str()))).collect();
-                let added = tx.insert_entries(village, &rows).await?;
-                if added.len() != rows.len() {
-                    return Err(PgError::Corrupt("a planned sheet row was already in the ledger".into()).into());
-                }
-                let changes: Vec<(&str, String)> = added.iter().map(|id| ("ledger_entry", id.to_string())).collect();
-                tx.append_feed(village, &changes, None, now).await?;
-            }
-            let mut report = plan.report;
-            for (entry, recorded_by, kept) in &photos {
-                let records = crate::app::evidence_records(*entry, kept, recorded_by, now);
-                tx.insert_evidence(village, &records).await?;
-                for p in kept {
-                    tx.put_photo(village, &p.sha256, &p.jpeg).await?;
-                }
-                tx.append_feed(village, &[("evidence_added", entry.to_string())], None, now)
-                    .await?;
-                report.photos += kept.len();
-            }
-            tx.record_import(village, &plan.file_digest, "points", file, report.rows, now)
-                .await?;
-            Ok(report)
-        })
+        self.scoring_sheet(village, file, bytes)
     }
 
     fn import_rules(&self, file: &str, bytes: &[u8]) -> Result<ImportReport> {
-        // Checked once on its own first, so a bad file changes no village.
-        let rules = crate::app::check_rules_csv(file, bytes)?;
-        let now = self.clock.now();
-        let mut total = ImportReport {
-            file: file.to_string(),
-            rows: rules.len(),
-            ..ImportReport::default()
-        };
-        for v in self.villages()? {
-            let applied = self
-                .store
-                .write(Some(&v.code), async |tx| apply_rules(tx, &v.code, &rules, now).await)?;
-            total.applied += applied;
-            total.unchanged += rules.len() - applied;
-        }
-        self.store
-            .write(None, async |tx| tx.add_rule_import(file, bytes, now).await)?;
-        Ok(total)
+        self.rules_file(file, bytes)
     }
 
     fn rules(&self) -> Result<Vec<RuleItem>> {
@@ -536,79 +473,5 @@ fn unknown_device(village: &str, device: &str) -> TownshipError {
     TownshipError::UnknownDevice {
         village: village.to_string(),
         device: device.to_string(),
-    }
-}
-
-/// Upserts the rules that differ, each with a `rule_changed` in the feed; how many.
-async fn apply_rules(tx: &PgTx<'_>, village: &str, rules: &[RuleItem], now: DateTime<Utc>) -> Result<usize, PgError> {
-    let mut changed = Vec::new();
-    for rule in rules {
-        if tx.rule(village, &rule.code).await?.as_ref() != Some(rule) {
-            tx.upsert_rule(village, rule, now).await?;
-            changed.push(("rule_changed", rule.code.clone()));
-        }
-    }
-    tx.append_feed(village, &changed, None, now).await?;
-    Ok(changed.len())
-}
-
-/// The village's data an import is checked against, loaded in a few queries.
-#[derive(Default)]
-struct Lookup {
-    households: HashMap<String, (String, Option<String>)>,
-    tokens: HashMap<String, String>,
-    heads: HashSet<String>,
-    residents: HashMap<String, String>,
-    rules: HashMap<String, RuleItem>,
-    sheet: HashMap<String, i64>,
-}
-
-impl Lookup {
-    async fn load(tx: &PgTx<'_>, village: &str, sheet_keys: Option<&[String]>) -> Result<Lookup, PgError> {
-        let mut l = Lookup::default();
-        for (code, grid, token, has_head) in tx.household_index(village).await? {
-            if let Some(t) = &token {
-                l.tokens.insert(t.clone(), code.clone());
-            }
-            if has_head {
-                l.heads.insert(code.clone());
-            }
-            l.households.insert(code, (grid, token));
-        }
-        match sheet_keys {
-            // A scoring sheet needs rules and keys; a households file needs residents.
-            Some(keys) => {
-                l.rules = tx
-                    .rules(village)
-                    .await?
-                    .into_iter()
-                    .map(|r| (r.code.clone(), r))
-                    .collect();
-                l.sheet = tx.sheet_deltas(village, keys).await?.into_iter().collect();
-            }
-            None => l.residents = tx.resident_index(village).await?.into_iter().collect(),
-        }
-        Ok(l)
-    }
-}
-
-impl ImportLookup for Lookup {
-    fn household(&mut self, code: &str) -> crate::app::Result<Option<(String, Option<String>)>> {
-        Ok(self.households.get(code).cloned())
-    }
-    fn household_of_qr_token(&mut self, token: &str) -> crate::app::Result<Option<String>> {
-        Ok(self.tokens.get(token).cloned())
-    }
-    fn household_of_resident(&mut self, id_hash: &str) -> crate::app::Result<Option<String>> {
-        Ok(self.residents.get(id_hash).cloned())
-    }
-    fn has_head(&mut self, code: &str) -> crate::app::Result<bool> {
-        Ok(self.heads.contains(code))
-    }
-    fn rule(&mut self, code: &str) -> crate::app::Result<Option<RuleItem>> {
-        Ok(self.rules.get(code).cloned())
-    }
-    fn sheet_delta(&mut self, key: &str) -> crate::app::Result<Option<i64>> {
-        Ok(self.sheet.get(key).copied())
     }
 }

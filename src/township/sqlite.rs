@@ -185,7 +185,7 @@ impl TownshipStorage for SqliteTownship {
     }
 
     fn add_device(&self, village: &str, name: &str, public_key: &str, number: Option<u32>) -> Result<DeviceRow> {
-        let key = crate::sync::auth::parse_public_key(public_key).map_err(TownshipError::Invalid)?;
+        let key = crate::domain::kiosk::parse_public_key(public_key).map_err(TownshipError::Invalid)?;
         if name.trim().is_empty() {
             return Err(TownshipError::Invalid("the device name is empty".into()));
         }
@@ -194,7 +194,7 @@ impl TownshipStorage for SqliteTownship {
             if registry.village(village)?.is_none() {
                 return Err(TownshipError::UnknownVillage(village.to_string()));
             }
-            let id = crate::sync::auth::device_id(&key);
+            let id = crate::domain::kiosk::device_id(&key);
             if registry.device(&id)?.is_some() {
                 return Err(TownshipError::DeviceExists(id));
             }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::wire::{time, time_text, uuid, WireError};
+use super::{time, time_text, uuid, WireError};
 use crate::domain::evidence::{is_sha256_hex, DisputeOutcome, DisputeRecord, EvidenceRecord, Verdict};
 use crate::picture::EVIDENCE_PHOTO;
 

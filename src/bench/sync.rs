@@ -5,20 +5,16 @@
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use anyhow::Context;
 use serde::Serialize;
 
-use super::args::BenchArgs;
-use super::bench::bench_id_number;
-use super::bench_engines::{on_each_engine, Engine, Figures};
-use crate::app::{App, Village};
+use super::engines::{on_each_engine, Engine, Figures};
+use super::village::{households_csv, kiosk_client, new_kiosk, points_csv, register, village_kiosk};
+use super::BenchArgs;
 use crate::domain::clock::Clock;
-use crate::installation::DataDir;
 use crate::sync::server::{start_in_background, ServerState};
-use crate::sync::{auth, sync_once, ClientOptions, SyncClient};
-use crate::township::TownshipStorage;
+use crate::sync::{auth, sync_once};
 
 #[derive(Serialize)]
 struct SyncFigures {
@@ -34,9 +30,6 @@ struct SyncFigures {
     concurrent_events_per_second: f64,
     setup_seconds: f64,
 }
-
-/// Rule codes the generated sheets use (all in the standard set).
-const RULES: [&str; 5] = ["B01", "B03", "B16", "D16", "B20"];
 
 pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     on_each_engine(args, |engine, folder, clock| measure(args, engine, folder, clock))
@@ -143,97 +136,4 @@ impl Figures for SyncFigures {
             ("ingest", self.concurrent_seconds),
         ]
     }
-}
-
-/// A kiosk of its own village with `households` households and `entries` scores waiting.
-pub(super) fn village_kiosk(
-    root: &std::path::Path,
-    code: &str,
-    households: usize,
-    entries: usize,
-    clock: &Arc<dyn Clock>,
-) -> anyhow::Result<(App, DataDir)> {
-    let (mut app, dir) = new_kiosk(root, code, clock)?;
-    app.import_households("households.csv", households_csv(code, households).as_bytes(), false)?;
-    app.import_points("sheet.csv", points_csv(code, households, entries).as_bytes(), false)?;
-    Ok((app, dir))
-}
-
-fn new_kiosk(root: &std::path::Path, code: &str, clock: &Arc<dyn Clock>) -> anyhow::Result<(App, DataDir)> {
-    let dir = DataDir {
-        root: root.join("kiosks").join(code),
-    };
-    let app = App::init(
-        &dir,
-        Village {
-            code: code.into(),
-            name: format!("{code}村"),
-        },
-        clock.clone(),
-    )
-    .with_context(|| format!("cannot create kiosk {code}"))?;
-    Ok((app, dir))
-}
-
-/// Registers a kiosk's village at the township the way a village that began with a kiosk
-/// joins: with the kiosk's ID-number key, and its households imported at the township
-/// from the same file (a kiosk may not register households itself).
-pub(super) fn register(
-    township: &dyn TownshipStorage,
-    code: &str,
-    app: &mut App,
-    households: usize,
-) -> anyhow::Result<()> {
-    township.add_village(code, &format!("{code}村"), Some(app.id_number_secret()?))?;
-    township.import_households(code, "households.csv", households_csv(code, households).as_bytes())?;
-    let key = auth::public_key_text(&app.device_signing_key().verifying_key());
-    township.add_device(code, "大厅", &key, None)?;
-    Ok(())
-}
-
-pub(super) fn kiosk_client(url: &str, app: &App, township: ed25519_dalek::VerifyingKey) -> anyhow::Result<SyncClient> {
-    let options = ClientOptions {
-        timeout: Duration::from_secs(120),
-        township_key: township,
-        allow_plain_http: false,
-    };
-    Ok(SyncClient::new(
-        url,
-        app.device_signing_key(),
-        &app.village().code,
-        &options,
-    )?)
-}
-
-pub(super) fn households_csv(code: &str, n: usize) -> String {
-    let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
-    for h in 0..n {
-        csv.push_str(&format!(
-            "{code}-{h:05},{},户主{h},{},head,\n",
-            h % 5 + 1,
-            bench_id_number(h)
-        ));
-    }
-    csv
-}
-
-/// `entries` scoring rows over the households: every (month, rule) pair once per household.
-pub(super) fn points_csv(code: &str, households: usize, entries: usize) -> String {
-    let mut csv = String::from("month,household_code,rule_code,points,note,recorded_by\n");
-    let months: Vec<String> = (0..48)
-        .map(|i| format!("{}-{:02}", 2022 + i / 12, i % 12 + 1))
-        .collect();
-    let mut written = 0;
-    'outer: for month in &months {
-        for rule in RULES {
-            for h in 0..households {
-                if written == entries {
-                    break 'outer;
-                }
-                csv.push_str(&format!("{month},{code}-{h:05},{rule},,,网格员\n"));
-                written += 1;
-            }
-        }
-    }
-    csv
 }

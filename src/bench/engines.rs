@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::args::BenchArgs;
+use super::BenchArgs;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::store::pg::{server_settings, ScratchDatabase};
 use crate::township::{PgTownship, SqliteTownship, TownshipStorage};
@@ -41,7 +41,7 @@ pub(super) fn on_each_engine<F: Figures>(
     args: &BenchArgs,
     measure: impl Fn(&Engine, &Path, &Arc<dyn Clock>) -> anyhow::Result<F>,
 ) -> anyhow::Result<ExitCode> {
-    let tmp = super::bench::TempDir::new()?;
+    let tmp = super::scratch::TempDir::new()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut runs = Vec::new();
     let mut engines = vec![EngineChoice::Sqlite];

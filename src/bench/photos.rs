@@ -13,9 +13,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::args::BenchArgs;
-use super::bench_engines::{on_each_engine, Engine, Figures};
-use super::bench_sync::{kiosk_client, register, village_kiosk};
+use super::engines::{on_each_engine, Engine, Figures};
+use super::village::{kiosk_client, register, village_kiosk};
+use super::BenchArgs;
 use crate::app::{Photo, DEFAULT_PHOTO_CACHE_BYTES};
 use crate::domain::clock::Clock;
 use crate::sync::server::{start_in_background, Limits, ServerState};

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use serde::Serialize;
 
-use super::args::BenchArgs;
-use super::bench_engines::{on_each_engine, Engine, Figures};
-use super::bench_sync::{households_csv, kiosk_client, points_csv, register, village_kiosk};
+use super::engines::{on_each_engine, Engine, Figures};
+use super::village::{households_csv, kiosk_client, points_csv, register, village_kiosk};
+use super::BenchArgs;
 use crate::domain::clock::Clock;
 use crate::sync::server::{start_in_background, ServerState};
 use crate::sync::sync_once;
@@ -44,7 +44,7 @@ pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
 
 fn load(args: &BenchArgs, engine: &Engine, clock: &Arc<dyn Clock>) -> anyhow::Result<LoadFigures> {
     let setup = Instant::now();
-    let kiosks_dir = super::bench::TempDir::in_memory()?;
+    let kiosks_dir = super::scratch::TempDir::in_memory()?;
     let clock = clock.clone();
     let township = engine.storage.clone();
     let (url, runtime) = start_in_background(ServerState::new(township.clone(), clock.clone())?)?;

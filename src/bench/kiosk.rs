@@ -1,7 +1,7 @@
 //! `jifen bench`: builds a village of realistic size and times what villagers wait for.
 //! Figures: account view by ID number (median, p99) and redemption commit with
 //! `synchronous=FULL` (median, p99), on a real SQLite file; card reply to account view;
-//! and the printing figures of `bench_print`.
+//! and the printing figures of `print`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,14 +12,15 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use super::args::BenchArgs;
+use super::scratch::{bench_id_number, median_p99, TempDir};
+use super::BenchArgs;
 use crate::app::{App, Identity, NewItem, Village};
 use crate::devices::idcard::simulator::SimulatedReader;
 use crate::devices::idcard::{CardPoller, CardText, FrameDecoder, PollStep};
 use crate::devices::InputEvent;
 use crate::domain::catalogue::Stock;
 use crate::domain::clock::SystemClock;
-use crate::domain::id_number::{check_character, IdNumber};
+use crate::domain::id_number::IdNumber;
 use crate::installation::DataDir;
 
 #[derive(Serialize)]
@@ -33,22 +34,10 @@ struct Figures {
     redemption_commit_p99_us: u128,
     card_to_account_median_us: u128,
     card_to_account_p99_us: u128,
-    print: Vec<super::bench_print::PrintFigure>,
+    print: Vec<super::print::PrintFigure>,
 }
 
-pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
-    if args.photos {
-        return super::bench_photos::run(&args);
-    }
-    if args.county_ingest {
-        return super::bench_load::county_ingest(&args);
-    }
-    if args.sync_load {
-        return super::bench_load::run(&args);
-    }
-    if args.sync {
-        return super::bench_sync::run(&args);
-    }
+pub(super) fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let tmp;
     let root = match &args.keep {
         Some(p) => p.clone(),
@@ -129,7 +118,7 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         card_latency.push(card_to_account(&mut app, id)?);
     }
     let print = match serial {
-        Some(s) => super::bench_print::measure(&mut app, &s, args.prints)?,
+        Some(s) => super::print::measure(&mut app, &s, args.prints)?,
         None => Vec::new(),
     };
     let (lm, lp) = median_p99(&mut card_latency);
@@ -164,7 +153,7 @@ pub(super) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             cm, cp, args.redemptions
         );
         for f in &figures.print {
-            print!("{}", super::bench_print::describe(f));
+            print!("{}", super::print::describe(f));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -204,60 +193,5 @@ fn card_to_account(app: &mut App, id: IdNumber) -> anyhow::Result<Duration> {
             }
             other => anyhow::bail!("unexpected reader step {other:?}"),
         }
-    }
-}
-
-pub(super) fn median_p99(samples: &mut [Duration]) -> (u128, u128) {
-    if samples.is_empty() {
-        return (0, 0);
-    }
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize].as_micros();
-    (at(0.5), at(0.99))
-}
-
-/// Synthetic ID numbers with valid check characters, one per benchmark household.
-pub(super) fn bench_id_number(h: usize) -> String {
-    let body = format!(
-        "330483{:04}{:02}{:02}{:03}",
-        1940 + h % 60,
-        h % 12 + 1,
-        h % 28 + 1,
-        h % 1000
-    );
-    format!("{body}{}", check_character(&body).unwrap_or('0'))
-}
-
-/// A temporary directory removed on drop (the benchmark leaves nothing behind).
-pub(super) struct TempDir(pub(super) std::path::PathBuf);
-
-impl TempDir {
-    pub(super) fn new() -> anyhow::Result<TempDir> {
-        TempDir::under(&std::env::temp_dir())
-    }
-
-    /// In memory (`/dev/shm`) where the machine has it: for the simulated kiosks of a load
-    /// test, which in the field are boxes with disks of their own. On the township's disk,
-    /// their commits' syncs would be part of what is measured.
-    pub(super) fn in_memory() -> anyhow::Result<TempDir> {
-        let shm = std::path::Path::new("/dev/shm");
-        if shm.is_dir() {
-            if let Ok(dir) = TempDir::under(shm) {
-                return Ok(dir);
-            }
-        }
-        TempDir::new()
-    }
-
-    fn under(parent: &std::path::Path) -> anyhow::Result<TempDir> {
-        let p = parent.join(format!("jifen-bench-{}", uuid::Uuid::now_v7()));
-        std::fs::create_dir_all(&p).with_context(|| format!("cannot create {}", p.display()))?;
-        Ok(TempDir(p))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }

@@ -1,6 +1,9 @@
 //! The thread that owns the app and the printer. The UI thread only sends it commands and
 //! shows its replies, so a slow printer or a busy database never freezes the screen.
 
+mod protocol;
+mod session;
+
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 
@@ -8,203 +11,12 @@ use super::lang::{tr, trf, Said};
 use super::watchdog::{Liveness, BEAT_INTERVAL};
 use super::words::{stock_words, sync_note, words};
 
-use crate::app::{
-    AccountView, App, AppError, CatalogueItemView, DisputeView, Identity, ItemChanges, PhotoFetcher, PrintReport,
-    Printer, RankingRow, RedemptionReceipt, SettlementReceipt, VoicePreference, VoucherView,
-};
+use crate::app::{App, AppError, Identity, ItemChanges, PhotoFetcher, Printer, RankingRow};
 use crate::domain::evidence::OPENED_BY_HOUSEHOLD;
 use crate::domain::id_number::form_of_address;
 
-/// What the UI asks for.
-#[derive(Debug)]
-pub enum Command {
-    /// The idle screen's honour roll and rules.
-    Home,
-    /// A card or scan; `card_name` is the name read from an ID card, for the greeting.
-    Identify {
-        who: Identity,
-        card_name: Option<String>,
-    },
-    Redeem {
-        household: String,
-        item: String,
-    },
-    /// The household whose account is open prints its own unconfirmed vouchers.
-    ReprintMine(String),
-    /// The villager's answer to 兑换券出来了吗？ for the voucher just issued.
-    CameOut {
-        serial: String,
-        came_out: bool,
-    },
-    UnlockClerk(String),
-    /// Clerk mode is left (the clerk tapped 退出, or it timed out): no clerk command is
-    /// taken until the next PIN.
-    LockClerk,
-    /// Catalogue, unconfirmed vouchers, today's vouchers and the sync backlog for clerk mode.
-    ClerkData,
-    Restock {
-        code: String,
-        add: i64,
-    },
-    SetActive {
-        code: String,
-        active: bool,
-    },
-    Reprint(String),
-    Settle {
-        presented: String,
-    },
-    PrintSlip {
-        settled: Vec<SettlementReceipt>,
-    },
-    TestPage,
-    Statement(Identity),
-    /// The clerk's choice of voice and volume, kept for the next start.
-    SaveVoice(VoicePreference),
-    /// A villager pressed 请工作人员帮忙 on this screen (in words).
-    CallHelp(String),
-    /// The photos of an entry the villager opened.
-    EntryPhotos(String),
-    /// 我有疑问, confirmed, on an entry of the household at the screen.
-    OpenDispute {
-        household: String,
-        entry: String,
-    },
-    /// How photos older than the cache are fetched (given when a township is configured).
-    PhotoSource(PhotoSource),
-}
-
-/// A [`PhotoFetcher`] for the worker, sent once at start.
-pub struct PhotoSource(pub Box<dyn PhotoFetcher>);
-
-impl std::fmt::Debug for PhotoSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PhotoSource")
-    }
-}
-
-/// A clerk command and the session it needs: the worker, not the screen, decides
-/// whether clerk mode is unlocked (a screen bug, or a stray message, cannot restock).
-fn needs_clerk(command: &Command) -> bool {
-    matches!(
-        command,
-        Command::ClerkData
-            | Command::Restock { .. }
-            | Command::SetActive { .. }
-            | Command::Reprint(_)
-            | Command::Settle { .. }
-            | Command::PrintSlip { .. }
-            | Command::TestPage
-            | Command::Statement(_)
-            | Command::SaveVoice(_)
-    )
-}
-
-/// An unlocked clerk mode: who, and until when (two minutes after their last command).
-struct ClerkSession {
-    name: String,
-    until: chrono::DateTime<chrono::Utc>,
-}
-
-/// How long clerk mode stays unlocked without a command (the screen locks itself at the
-/// same time).
-const CLERK_SESSION: chrono::Duration = chrono::Duration::seconds(120);
-
-/// What the worker answers; errors are already in words for the screen.
-#[derive(Debug)]
-pub enum Reply {
-    Home {
-        village: String,
-        quarter: String,
-        top: Vec<RankingRow>,
-        grid_leaders: Vec<RankingRow>,
-        rules: Vec<String>,
-    },
-    /// The account, the catalogue, how to greet whoever swiped their card (张大爷), how
-    /// many of its vouchers wait for paper, and answers to its disputes not yet told here.
-    Account(
-        Box<AccountView>,
-        Vec<CatalogueItemView>,
-        Option<String>,
-        usize,
-        Vec<DisputeView>,
-    ),
-    /// An entry's photos (the bytes of those here), and how many are at the township only.
-    EntryPhotos {
-        entry: String,
-        photos: Vec<Vec<u8>>,
-        away: usize,
-    },
-    /// The dispute of an entry, opened now or already open.
-    DisputeOpened {
-        entry: String,
-        dispute: DisputeView,
-    },
-    /// The household's vouchers printed again now that it is at the kiosk.
-    Reprinted(Vec<PrintReport>),
-    /// The printer reports itself ready again while this voucher, which did not print,
-    /// is on the villager's screen: 重新打印 can be offered.
-    PrinterReady(String),
-    UnknownCard,
-    Redeemed(Box<(RedemptionReceipt, PrintReport)>),
-    ClerkIn(String),
-    ClerkRefused {
-        words: Said,
-        locked: bool,
-    },
-    ClerkData {
-        items: Vec<CatalogueItemView>,
-        pending: Vec<VoucherView>,
-        today: Vec<VoucherView>,
-        events_waiting: i64,
-        /// Last successful sync and the last problem, in words.
-        sync_note: String,
-    },
-    Settled(SettlementReceipt),
-    /// Recorded; the screen already shows what it needs.
-    Noted,
-    /// Done; the words say what happened (printed, restocked…).
-    Done(String),
-    /// Refused or failed; the words say why.
-    Failed(Said),
-}
-
-/// What the worker remembers of the villager at the screen, so that a command can act only
-/// for the household whose card was read, and only on the voucher it was just given.
-#[derive(Default)]
-struct Villager {
-    household: Option<String>,
-    unverified: Option<String>,
-    /// The voucher just issued that did not print: the printer is watched for it.
-    kept: Option<String>,
-}
-
-/// The villagers' calls for help, newest last, for clerk mode (the last few only): the time
-/// and the screen's name, put in words when clerk mode shows them (in its language then).
-#[derive(Default)]
-struct HelpCalls(Vec<(String, String)>);
-
-impl HelpCalls {
-    const KEPT: usize = 5;
-
-    fn note(&mut self, at: chrono::DateTime<chrono::Utc>, screen: &str) {
-        let time = crate::domain::clock::china_time_text(at);
-        let hm = time.get(11..16).unwrap_or(&time).to_string();
-        if self.0.len() == Self::KEPT {
-            self.0.remove(0);
-        }
-        self.0.push((hm, screen.to_string()));
-    }
-
-    fn words(&self) -> Option<String> {
-        let calls: Vec<String> = self
-            .0
-            .iter()
-            .map(|(hm, screen)| trf("{} 在{}", &[hm, &tr(screen)]))
-            .collect();
-        (!calls.is_empty()).then(|| trf("村民叫过工作人员帮忙：{}", &[&calls.join(&tr("、"))]))
-    }
-}
+pub use protocol::{Command, PhotoSource, Reply};
+use session::{needs_clerk, ClerkSession, HelpCalls, Villager, CLERK_SESSION};
 
 /// Starts the worker; it stops when the command channel closes. It beats `liveness` while
 /// idle and at the start of each command. Vouchers left unconfirmed by a crash or a printer

@@ -45,7 +45,7 @@ pub fn measure(app: &mut App, serial: &str, rounds: usize) -> anyhow::Result<Vec
                 times.push(t.elapsed());
                 bytes = prepared.bytes.len();
             }
-            let (median, p99) = super::bench::median_p99(&mut times);
+            let (median, p99) = super::scratch::median_p99(&mut times);
             figures.push(PrintFigure {
                 mode,
                 width: width.dots(),
