@@ -18,6 +18,7 @@ mod text;
 mod touch_kiosk;
 mod township;
 mod township_fleet;
+mod township_reports;
 mod voice;
 
 use std::process::ExitCode;

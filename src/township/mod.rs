@@ -11,6 +11,7 @@
 mod backup;
 mod pg_apply;
 mod pg_evidence;
+mod pg_feed;
 mod pg_imports;
 mod postgres;
 mod sqlite;

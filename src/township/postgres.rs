@@ -270,7 +270,7 @@ impl TownshipStorage for PgTownship {
             if rows.len() > SMALL_BATCH {
                 tx.plan_each_statement().await?;
             }
-            let changes = super::pg_apply::expand(tx, village, rows).await?;
+            let changes = super::pg_feed::expand(tx, village, rows).await?;
             let next = changes.last().map_or(after, |c| c.seq);
             // Skipped echoes still move the cursor, so a kiosk does not ask for them again.
             let next = if more {
