@@ -414,3 +414,35 @@ fn an_item_picture_from_the_cli_is_kept_upright_small_and_without_where_it_was_t
     assert!(json(&o)["picture_sha256"].is_null());
     assert_eq!(stored(&dir), None);
 }
+
+#[test]
+fn jifen_bench_still_answers_with_its_figures_after_the_global_options() {
+    // The binary hands `bench` its arguments; `--data-dir` before it (as scripts give it)
+    // must not turn it into an unknown command.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = jifen(
+        &tmp.path().join("data"),
+        &[
+            "bench",
+            "--households",
+            "10",
+            "--years",
+            "1",
+            "--lookups",
+            "3",
+            "--redemptions",
+            "2",
+            "--prints",
+            "1",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let figures = json(&out);
+    assert_eq!(figures["households"], 10);
+    assert_eq!(figures["ledger_entries"], 10 * 12 * 5);
+    assert!(figures["print"].as_array().is_some_and(|p| !p.is_empty()));
+    let unknown = jifen(&tmp.path().join("data"), &["bench", "--bogus"]);
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("Usage: jifen bench"), "{}", stderr(&unknown));
+}

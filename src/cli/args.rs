@@ -11,7 +11,8 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "jifen",
     version,
-    about = "村级积分兑换一体机 — village points kiosk, township server and admin CLI"
+    about = "村级积分兑换一体机 — village points kiosk, township server and admin CLI",
+    after_help = "Also: jifen bench [--sync | --sync-load | --county-ingest | --photos] … — the measured figures (jifen bench --help), in builds with the `bench` feature."
 )]
 pub struct Cli {
     /// Data directory (database, keys, printer previews).
@@ -40,9 +41,6 @@ pub enum Command {
     /// Card readers and scanners: list ports, read a card, simulate a reader.
     #[command(subcommand)]
     Devices(DevicesCommand),
-    /// Measure the figures the issues ask for (account view, redemption commit, printing, sync).
-    #[cfg(feature = "bench")]
-    Bench(crate::bench::BenchArgs),
     /// Sync with the township server.
     #[command(subcommand)]
     Sync(SyncCommand),

@@ -77,8 +77,6 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Admin(a) => admin::run(&DataDir::resolve(cli.data_dir), &printer, &config, a),
         Command::Print(p) => printing::run(&DataDir::resolve(cli.data_dir), &printer, p),
         Command::Devices(d) => devices::run(d),
-        #[cfg(feature = "bench")]
-        Command::Bench(b) => crate::bench::run(b),
         Command::Sync(s) => sync::run(&DataDir::resolve(cli.data_dir), &config, s),
         Command::Township(t) => township::run(t),
         Command::Voice(v) => voice::run(&DataDir::resolve(cli.data_dir), &config.voice, v),
