@@ -38,8 +38,7 @@ fn bench_arguments() -> Option<Vec<std::ffi::OsString>> {
             break;
         }
     }
-    let is_bench = args.get(i).is_some_and(|a| a == "bench");
-    (cfg!(feature = "bench") && is_bench).then(|| args[i..].to_vec())
+    args.get(i).is_some_and(|a| a == "bench").then(|| args[i..].to_vec())
 }
 
 #[cfg(feature = "bench")]

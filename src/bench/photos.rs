@@ -14,7 +14,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::engines::{on_each_engine, Engine, Figures};
-use super::village::{kiosk_client, register, village_kiosk};
+use super::village::{kiosk_client, new_kiosk, register, village_kiosk};
 use super::BenchArgs;
 use crate::app::{Photo, DEFAULT_PHOTO_CACHE_BYTES};
 use crate::domain::clock::Clock;
@@ -91,16 +91,7 @@ fn measure(args: &BenchArgs, engine: &Engine, folder: &Path, clock: &Arc<dyn Clo
     );
 
     // A second kiosk of the village, through a link that is cut halfway through the photos.
-    let mut second = crate::app::App::init(
-        &crate::installation::DataDir {
-            root: folder.join("kiosks").join("PH-second"),
-        },
-        crate::app::Village {
-            code: "PH".into(),
-            name: "PH村".into(),
-        },
-        clock.clone(),
-    )?;
+    let (mut second, _) = new_kiosk(&folder.join("second"), "PH", clock)?;
     township.add_device(
         "PH",
         "二号机",
@@ -207,9 +198,10 @@ impl CuttableLink {
     }
 }
 
-/// Copies `from` into `to`; on the answering side, counts bytes and cuts past the limit.
+/// The answering side's cut: the link's flag, the bytes relayed so far, and the limit.
 type Cut = (Arc<AtomicBool>, Arc<AtomicUsize>, Arc<AtomicUsize>);
 
+/// Copies `from` into `to`; on the answering side, counts bytes and cuts past the limit.
 fn pipe(mut from: TcpStream, mut to: TcpStream, cut: Option<Cut>) {
     let mut buf = [0u8; 16 * 1024];
     loop {

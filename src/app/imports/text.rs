@@ -55,10 +55,7 @@ fn workbook_as_csv(bytes: &[u8]) -> Result<String, String> {
     };
     let first_row = range.start().map_or(0, |(row, _)| row as usize);
     let mut out = csv::Writer::from_writer(Vec::new());
-    let mut blank_rows = String::new();
-    for _ in 0..first_row {
-        blank_rows.push('\n');
-    }
+    let blank_rows = "\n".repeat(first_row);
     for row in range.rows() {
         let cells: Vec<String> = row.iter().map(cell_text).collect();
         out.write_record(&cells).map_err(|e| unreadable(&e))?;
