@@ -50,6 +50,8 @@ pub struct Config {
     pub devices: DevicesConfig,
     pub sync: SyncConfig,
     pub voice: crate::voice::VoiceConfig,
+    /// `[honours]`: who the year's star households are (一年一评比).
+    pub honours: crate::domain::honours::HonoursRule,
 }
 
 /// `[sync]`: where the township server is and how often to talk to it.

@@ -63,11 +63,38 @@ fn any_typed_text_is_answered_in_words_never_a_crash() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let screen = stdout(&o);
-    assert_eq!(screen.matches("请到窗口登记").count(), 3, "{screen}");
+    assert_eq!(screen.matches("请到窗口登记").count(), 2, "{screen}");
+    assert!(screen.contains("请把身份证放在读卡器上"), "{screen}");
     assert!(
         !screen.contains("堰头村 YT-001 户"),
         "a household code (printed on lists, typed on any keyboard) opens nothing: {screen}"
     );
+}
+
+#[test]
+fn a_neighbours_id_number_typed_on_the_keyboard_opens_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("kiosk");
+    // The ID number of YT-058's head, a real household of the demo village: anyone in an
+    // open hall may know it, so typing it is no card.
+    let id = jifen::app::demo::demo_id_number(57, 0);
+    assert!(jifen_with_stdin(&dir, &["kiosk", "--console", "--demo"], "q\n")
+        .status
+        .success());
+    let vouchers = || {
+        json(&jifen(&dir, &["admin", "voucher", "list", "--json"]))
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let before = vouchers();
+    let o = jifen_with_stdin(&dir, &["kiosk", "--console", "--demo"], &format!("{id}\n1\n1\nq\n"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let screen = stdout(&o);
+    assert!(screen.contains("请把身份证放在读卡器上"), "{screen}");
+    assert!(!screen.contains("您好"), "the account opened: {screen}");
+    assert!(!screen.contains(&id), "the number is echoed: {screen}");
+    assert_eq!(vouchers(), before, "a voucher was issued on a typed number");
 }
 
 #[test]

@@ -210,6 +210,8 @@ fn the_villager_and_the_clerk_journeys() {
         v.item(extra, 30, None);
     }
     v.app.add_clerk("值班干部", "201911").unwrap();
+    // A sponsor, so the home screen carries the 乡贤榜 (and must still fit).
+    v.app.add_sponsor("乡贤沈建国", None, "会计").unwrap();
     let TestVillage { tmp, dir, clock, app } = v;
     let previews = tmp.path().join("previews");
     let fake = FakePrinter::tcp();
@@ -247,6 +249,17 @@ fn the_villager_and_the_clerk_journeys() {
         k().get_honour_village().row_count() >= 3,
         "the honour roll is on the idle screen"
     );
+    // The sponsors beside the honour roll where the screen is tall; on a short one they
+    // are a page of the rules' rotation, so the buttons stay on the screen.
+    let size = ui.window.window().size();
+    ui.window.window().set_size(slint::LogicalSize::new(1920.0, 1080.0));
+    assert!(shows(&ui, "乡贤榜：乡贤沈建国"), "the sponsors are on the idle screen");
+    ui.window.window().set_size(slint::LogicalSize::new(1280.0, 800.0));
+    assert!(
+        !shows(&ui, "乡贤榜：乡贤沈建国"),
+        "a short screen shows the rules first"
+    );
+    ui.window.window().set_size(size);
 
     // An ID card: the account with the right balance and the entries' reasons.
     let card = IdNumber::parse(&id_number(1)).unwrap();
@@ -437,6 +450,16 @@ fn the_villager_and_the_clerk_journeys() {
     devices.send(InputEvent::HouseholdCard { token: "H2".into() }).unwrap();
     until(&ui, "a code scanned", |ui| ui.screen() == Screen::Problem);
     assert_eq!(k().get_problem(), Problem::UnknownCard);
+    press(&ui, "返回首页");
+
+    // So does an ID number typed on the keyboard, even a household's own: only the card
+    // on the reader counts, and the number is not shown back.
+    type_in(&id_number(1));
+    until(&ui, "an ID number typed in", |ui| ui.screen() == Screen::Problem);
+    assert_eq!(k().get_problem(), Problem::Refused);
+    assert!(shows(&ui, "请把身份证放在读卡器上，或扫描户卡二维码。"));
+    assert!(!shows(&ui, &id_number(1)));
+    assert_eq!(k().get_household(), "");
     press(&ui, "返回首页");
 
     // A household QR card's secret token does open it, here from a keyboard-wedge scanner

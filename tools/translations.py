@@ -10,6 +10,12 @@ import re
 import sys
 
 ENGLISH = {
+    "乡贤榜：{}": "Sponsors: {}",
+    "{} 等 {} 位": "{} and others, {} in all",
+    "赞助款已用完": "Sponsor's fund used up",
+    "这个物品的赞助款已用完，暂时不能兑换": "The sponsor's fund for this item is used up; it cannot be redeemed for now",
+    "{} 年度星级文明户": "{} star households",
+    "请把身份证放在读卡器上，或扫描户卡二维码。": "Please put your ID card on the reader, or scan your household card.",
     "记录人：{}": "Recorded by {}",
     "督导单照片 {}": "Supervision sheet photo {}",
     "对这条积分有疑问吗？村里会核实，七天内答复。": "Do you question this entry? The village will check and answer within seven days.",
@@ -90,8 +96,8 @@ ENGLISH = {
     "积分兑换": "Points shop",
     "请刷身份证或扫描二维码": "Swipe your ID card or scan your QR card",
     "怎样得积分": "How to earn points",
-    "{} 光荣榜": "Honour roll {}",
-    "全村前五名（按本季度所得积分）": "Top five in the village (points earned this quarter)",
+    "{} 光荣榜": "Honours {}",
+    "全村前五名（按本季度所得积分）": "Top five (points this quarter)",
     "各网格第一名": "First in each grid",
     "工作人员": "Staff",
     "没有找到您的户口信息": "We could not find your household",
@@ -144,7 +150,7 @@ ENGLISH = {
     "重新打印": "Print again",
     "兑换券从出纸口出来 ↓": "The voucher comes out of the slot ↓",
     "读卡器和扫码口在屏幕下方：把身份证平放在读卡器上，或把户码卡对准扫码口": "The card reader and the QR scanner are below the screen: lay your ID card flat on the reader, or hold your household QR card to the scanner",
-    "读卡器和扫码口在屏幕下方 ↓": "Reader and scanner are below ↓",
+    "读卡器和扫码口在屏幕下方 ↓": "Reader and scanner below ↓",
     "身份证放这里": "ID card here",
     "户码卡对准这里": "QR card here",
     "正在核对……": "Checking…",

@@ -24,21 +24,6 @@ pub enum Identity {
     HouseholdCode(String),
 }
 
-/// What a scanned or typed line at a villager's screen is: an ID number (18 characters,
-/// the first 17 digits, so a wrong check character is reported as such) or else a
-/// household card's token. Never a household code: codes are printed on lists, so a
-/// code opens nothing (clerks look households up by code behind their PIN). Every front
-/// end asks this one function.
-pub fn identity_of_scan(scanned: &str) -> Identity {
-    let scanned = scanned.trim();
-    let looks_like_id = scanned.chars().count() == 18 && scanned.chars().take(17).all(|c| c.is_ascii_digit());
-    if looks_like_id {
-        Identity::IdNumber(scanned.to_string())
-    } else {
-        Identity::QrToken(scanned.to_string())
-    }
-}
-
 /// What the account screen and `household show` display.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountView {

@@ -59,6 +59,11 @@ pub struct CatalogueItemView {
     /// The picture itself (a small JPEG), for the screens; not in the JSON.
     #[serde(skip)]
     pub picture: Option<Vec<u8>>,
+    /// What one unit costs its sponsor's fund, when a fund pays for it.
+    pub unit_cost: Option<crate::domain::money::Fen>,
+    /// False when the sponsor's fund cannot pay for one more unit: the kiosk does not
+    /// offer the item, and says 赞助款已用完.
+    pub funded: bool,
 }
 
 impl App {
@@ -102,6 +107,7 @@ impl App {
     pub fn edit_item(&mut self, code: &str, changes: ItemChanges, clerk: &str) -> Result<CatalogueItemView> {
         let now = self.clock.now();
         let holder = self.device_id();
+        let today = self.clock.today();
         self.store.write(|tx| {
             let mut item = tx.item(code)?.ok_or_else(|| AppError::UnknownItem(code.to_string()))?;
             if let Some(n) = changes.name {
@@ -142,8 +148,42 @@ impl App {
                 }
             );
             super::audit::record(tx, clerk, "edit", &item.code, &detail, &holder, now)?;
-            shelf_view(tx, item, &holder)
+            shelf_view(tx, item, &holder, today)
         })
+    }
+
+    /// What one unit of the item costs its sponsor's fund (`8.00` yuan), paid by the fund
+    /// of the sponsor the item names; `None` takes the cost off (no fund pays for it).
+    pub fn set_item_cost(&mut self, code: &str, cost: Option<&str>, clerk: &str) -> Result<CatalogueItemView> {
+        let now = self.clock.now();
+        let holder = self.device_id();
+        let today = self.clock.today();
+        self.store.write(|tx| {
+            let item = tx.item(code)?.ok_or_else(|| AppError::UnknownItem(code.to_string()))?;
+            let detail = match cost {
+                Some(cost) => {
+                    super::sponsors::set_item_cost(tx, &item.code, item.sponsor.as_deref(), cost, now)?;
+                    format!(
+                        "每份由{}的赞助款支付 {} 元",
+                        item.sponsor.as_deref().unwrap_or(""),
+                        cost.trim()
+                    )
+                }
+                None => {
+                    tx.set_item_cost(&item.code, None, now)?;
+                    "不再由赞助款支付".to_string()
+                }
+            };
+            super::audit::record(tx, clerk, "cost", &item.code, &detail, &holder, now)?;
+            shelf_view(tx, item, &holder, today)
+        })
+    }
+
+    /// Checks a cost before an item is added with it: an amount, and a sponsor this
+    /// village knows.
+    pub fn check_item_cost(&mut self, sponsor: Option<&str>, cost: &str) -> Result<()> {
+        self.store
+            .read(|tx| super::sponsors::check_cost(tx, sponsor, cost).map(|_| ()))
     }
 
     /// Adds `qty` to what this kiosk's shelf holds of a limited item (a negative `qty`
@@ -170,6 +210,7 @@ impl App {
         }
         let now = self.clock.now();
         let device = self.device_id();
+        let today = self.clock.today();
         self.store.write(|tx| {
             let item = tx.item(code)?.ok_or_else(|| AppError::UnknownItem(code.to_string()))?;
             let Stock::Limited(_) = item.stock else {
@@ -190,7 +231,7 @@ impl App {
                 super::audit::record(tx, clerk, "restock", &item.code, &format!("{qty:+}"), &device, now)?;
             }
             let item = tx.item(code)?.ok_or_else(|| AppError::UnknownItem(code.to_string()))?;
-            shelf_view(tx, item, holder)
+            shelf_view(tx, item, holder, today)
         })
     }
 
@@ -198,10 +239,11 @@ impl App {
     /// shelf holds.
     pub fn catalogue(&mut self) -> Result<Vec<CatalogueItemView>> {
         let holder = self.device_id();
+        let today = self.clock.today();
         self.store.read(|tx| {
             tx.items()?
                 .into_iter()
-                .map(|item| shelf_view(tx, item, &holder))
+                .map(|item| shelf_view(tx, item, &holder, today))
                 .collect()
         })
     }
@@ -237,12 +279,18 @@ fn put_on_shelf(
 }
 
 /// An item with the stock of one shelf.
-fn shelf_view(tx: &Tx, item: CatalogueItem, holder: &str) -> Result<CatalogueItemView> {
+fn shelf_view(tx: &Tx, item: CatalogueItem, holder: &str, today: chrono::NaiveDate) -> Result<CatalogueItemView> {
     let stock = match item.stock {
         Stock::Limited(_) => Stock::Limited(tx.shelf(&item.code, holder)?),
         Stock::Unlimited => Stock::Unlimited,
     };
-    Ok(CatalogueItemView::from(&CatalogueItem { stock, ..item }))
+    let cost = tx.item_cost(&item.code)?;
+    let funded = super::sponsors::fund_covers_one(tx, &item.code, today)?;
+    Ok(CatalogueItemView {
+        unit_cost: cost.map(|(_, fen)| crate::domain::money::Fen(fen)),
+        funded,
+        ..CatalogueItemView::from(&CatalogueItem { stock, ..item })
+    })
 }
 
 fn check_item(item: &CatalogueItem) -> Result<()> {
@@ -296,6 +344,8 @@ impl From<&CatalogueItem> for CatalogueItemView {
             active: i.active,
             picture_sha256: i.picture.as_deref().map(crate::picture::digest),
             picture: i.picture.clone(),
+            unit_cost: None,
+            funded: true,
         }
     }
 }

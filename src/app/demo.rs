@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::{App, AppError, NewItem, Result};
 use crate::domain::catalogue::Stock;
 use crate::domain::id_number::check_character;
+use crate::domain::period::Month;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DemoSummary {
@@ -68,6 +69,48 @@ pub fn demo_qr_token(h: usize) -> String {
     crate::domain::household::qr_token_from("YT", rng.gen())
 }
 
+/// One month's scoring sheet of the demo: each household by its diligence, garbage
+/// sorting every month, a photographed deduction when it failed. Returns the CSV and
+/// its number of rows; photographed deductions are added to `photographed`.
+fn month_sheet(
+    rng: &mut StdRng,
+    month: Month,
+    diligence: &[f64],
+    photographed: &mut Vec<(Month, String, &'static str)>,
+) -> (String, usize) {
+    let mut sheet = String::from("month,household_code,rule_code,points,note,recorded_by\n");
+    let mut entries = 0;
+    for (h, d) in diligence.iter().enumerate() {
+        let worker = GRID_WORKERS[h * GRIDS.len() / DEMO_HOUSEHOLDS];
+        let mut rows: Vec<(&str, &str)> = Vec::new();
+        let garbage = rng.gen::<f64>();
+        if garbage < d * 0.8 {
+            rows.push(("B16", ""));
+        } else if garbage < d + 0.15 {
+            rows.push(("B17", ""));
+        } else {
+            rows.push(("D16", "督导单已拍照"));
+            photographed.push((month, format!("YT-{:03}", h + 1), worker));
+        }
+        if rng.gen::<f64>() < *d * 0.6 {
+            rows.push(("B11", ""));
+        }
+        if rng.gen::<f64>() < 0.12 {
+            let extra = ["B06", "B13", "B24", "B03", "B18", "B22", "B25", "B09"];
+            rows.push((extra[rng.gen_range(0..extra.len())], ""));
+        }
+        if rng.gen::<f64>() < (1.0 - d) * 0.15 {
+            let bad = ["D11", "D12", "D09", "D17", "D04"];
+            rows.push((bad[rng.gen_range(0..bad.len())], "巡查发现，已当场反馈"));
+        }
+        for (rule, note) in rows {
+            sheet.push_str(&format!("{month},YT-{:03},{rule},,{note},{worker}\n", h + 1));
+            entries += 1;
+        }
+    }
+    (sheet, entries)
+}
+
 impl App {
     /// Fills an empty village with the demo data.
     pub fn seed_demo(&mut self) -> Result<DemoSummary> {
@@ -107,43 +150,31 @@ impl App {
         }
         self.import_households("demo-households.csv", csv.as_bytes(), false)?;
 
-        // Twelve months of scoring, one sheet a month, through the real import.
+        // Twelve months of scoring, one sheet a month, through the real import; before them
+        // last year's twelve (drawn from a generator of their own, so this year's sheets
+        // are the same with or without them), whose star households the home screen shows.
         let this_month = self.clock.this_month();
         let diligence: Vec<f64> = (0..DEMO_HOUSEHOLDS).map(|_| rng.gen_range(0.3..1.0)).collect();
         let mut entries = 0;
         let mut photographed = Vec::new();
+        let mut last_year_rng = StdRng::seed_from_u64(2025);
+        let this_year = this_month.year;
+        for m in 1..=12 {
+            let Some(month) = Month::new(this_year - 1, m) else {
+                continue;
+            };
+            let (sheet, rows) = month_sheet(&mut last_year_rng, month, &diligence, &mut Vec::new());
+            self.import_points(&format!("demo-sheet-{month}.csv"), sheet.as_bytes(), false)?;
+            entries += rows;
+        }
         for back in (0..12).rev() {
             let month = this_month.minus(back);
-            let mut sheet = String::from("month,household_code,rule_code,points,note,recorded_by\n");
-            for (h, d) in diligence.iter().enumerate() {
-                let worker = GRID_WORKERS[h * GRIDS.len() / DEMO_HOUSEHOLDS];
-                let mut rows: Vec<(&str, &str)> = Vec::new();
-                let garbage = rng.gen::<f64>();
-                if garbage < d * 0.8 {
-                    rows.push(("B16", ""));
-                } else if garbage < d + 0.15 {
-                    rows.push(("B17", ""));
-                } else {
-                    rows.push(("D16", "督导单已拍照"));
-                    photographed.push((month, format!("YT-{:03}", h + 1), worker));
-                }
-                if rng.gen::<f64>() < *d * 0.6 {
-                    rows.push(("B11", ""));
-                }
-                if rng.gen::<f64>() < 0.12 {
-                    let extra = ["B06", "B13", "B24", "B03", "B18", "B22", "B25", "B09"];
-                    rows.push((extra[rng.gen_range(0..extra.len())], ""));
-                }
-                if rng.gen::<f64>() < (1.0 - d) * 0.15 {
-                    let bad = ["D11", "D12", "D09", "D17", "D04"];
-                    rows.push((bad[rng.gen_range(0..bad.len())], "巡查发现，已当场反馈"));
-                }
-                for (rule, note) in rows {
-                    sheet.push_str(&format!("{month},YT-{:03},{rule},,{note},{worker}\n", h + 1));
-                    entries += 1;
-                }
+            if month.year < this_year {
+                continue; // already scored as last year
             }
+            let (sheet, rows) = month_sheet(&mut rng, month, &diligence, &mut photographed);
             self.import_points(&format!("demo-sheet-{month}.csv"), sheet.as_bytes(), false)?;
+            entries += rows;
         }
         let (photos, disputes) = self.seed_demo_evidence(&photographed)?;
 
@@ -207,6 +238,23 @@ impl App {
                 valid_days: days,
                 picture,
             })?;
+        }
+        // Two local notables pay for most goods: their gifts, and what each item costs
+        // their fund (EGGS is 朱志华's gift in kind: named on the voucher, no fund).
+        for (sponsor, note, gift) in [
+            ("乡贤沈建国", "在杭州经营服装厂，老家堰头", "5000.00"),
+            ("乡贤徐国强", "退休教师", "3000.00"),
+        ] {
+            self.add_sponsor(sponsor, Some(note), DEMO_CLERK)?;
+            self.fund_sponsor(sponsor, gift, Some("现金，村会计签收"), DEMO_CLERK)?;
+        }
+        for (code, cost) in [
+            ("NOODLE", "8.00"),
+            ("HAIRCUT", "15.00"),
+            ("RICE5", "12.50"),
+            ("OIL", "45.00"),
+        ] {
+            self.set_item_cost(code, Some(cost), DEMO_CLERK)?;
         }
         self.add_clerk(DEMO_CLERK, DEMO_CLERK_PIN)?;
 

@@ -57,6 +57,14 @@ pub enum AppError {
     ItemInactive { item: String },
     #[error("{item} is out of stock: {left} left, {wanted} wanted")]
     OutOfStock { item: String, left: i64, wanted: i64 },
+    /// The item's sponsor fund cannot pay for what was asked (赞助款已用完).
+    #[error("{sponsor}'s fund cannot pay for {item}: {remaining} yuan left, {needed} yuan needed")]
+    FundExhausted {
+        item: String,
+        sponsor: String,
+        remaining: crate::domain::money::Fen,
+        needed: crate::domain::money::Fen,
+    },
     #[error("not enough points: the balance is {balance}, {item} needs {cost}")]
     InsufficientPoints { item: String, balance: i64, cost: i64 },
     #[error("the balance is {balance}, below zero after a deduction; redeeming resumes when it is positive again")]

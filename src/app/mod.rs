@@ -20,13 +20,16 @@ mod evidence;
 pub mod export;
 mod feed;
 mod fleet;
+mod honours;
 mod imports;
+mod merchants;
 mod points;
 mod printing;
 mod printouts;
 mod ranking;
 mod redeem;
 mod sheet_photos;
+mod sponsors;
 mod sync;
 mod verify;
 mod voice_preference;
@@ -44,8 +47,8 @@ use crate::installation::{DataDir, Keys};
 use crate::store::Store;
 
 pub use account::{
-    account_view_from, entry_view as entry_view_of, identity_of_scan, AccountParts, AccountView, EntryView, Identity,
-    MemberView, ENTRIES_SHOWN,
+    account_view_from, entry_view as entry_view_of, AccountParts, AccountView, EntryView, Identity, MemberView,
+    ENTRIES_SHOWN,
 };
 pub use box_health::{BoxHealth, REFUSE_BELOW_BYTES, WARN_BELOW_BYTES};
 pub use catalogue::{CatalogueItemView, ItemChanges, NewItem, PictureChange};
@@ -60,10 +63,12 @@ pub use evidence::{
     DEFAULT_PHOTO_CACHE_BYTES,
 };
 pub use fleet::{HelloOutcome, KioskHello, TownshipHello};
+pub use honours::{HonoursView, StarHousehold};
 pub use imports::{
     check_rules_csv, plan_households, plan_points, sheet_keys, standard_rules, HouseholdPlan, ImportLookup,
     ImportReport, PointsPlan,
 };
+pub use merchants::{FundOwed, MerchantStatement, SettledVoucher};
 pub use points::{award_entry, correction_entry, AwardAsked, AwardReceipt};
 pub use printing::{
     Delivery, Document, PrintFailure, PrintJob, PrintReport, Printer, Printout, KEPT_WORDS, NOT_OUT_WORDS,
@@ -72,6 +77,7 @@ pub use printing::{
 pub use ranking::{ranking_rows, RankingRow, RankingView};
 pub use redeem::RedemptionReceipt;
 pub use sheet_photos::load as load_sheet_photos;
+pub use sponsors::{FundPurchase, FundReceipt, SponsorStatement, SponsorView};
 pub use sync::{
     retries_by_origin, ChangePage, IncomingEvent, PullOutcome, PulledPage, ReceiveOutcome, Refusal, SyncStatus,
     RETRIES_PER_ROUND,
@@ -114,6 +120,8 @@ pub struct App {
     /// How many bytes of photos a kiosk keeps ([`DEFAULT_PHOTO_CACHE_BYTES`] unless the
     /// config says otherwise); the township keeps them all.
     photo_cache_bytes: i64,
+    /// Who the year's star households are (`[honours]` in the config).
+    honours_rule: crate::domain::honours::HonoursRule,
 }
 
 impl App {
@@ -148,6 +156,7 @@ impl App {
             role,
             merit_cache: None,
             photo_cache_bytes: DEFAULT_PHOTO_CACHE_BYTES,
+            honours_rule: Default::default(),
         };
         app.put_stock_on_shelves(role)?;
         Ok(app)
@@ -198,6 +207,7 @@ impl App {
             role: Role::Kiosk,
             merit_cache: None,
             photo_cache_bytes: DEFAULT_PHOTO_CACHE_BYTES,
+            honours_rule: Default::default(),
         })
     }
 
@@ -253,6 +263,12 @@ impl App {
     /// The scoring month it is now in China; `.quarter()` gives the ranking quarter.
     pub fn this_month(&self) -> Month {
         self.clock.this_month()
+    }
+
+    /// The year before this one: the year whose evaluation (一年一评比) is settled.
+    pub fn last_year(&self) -> i32 {
+        use chrono::Datelike;
+        self.clock.today().year() - 1
     }
 
     /// The public key that verifies this installation's vouchers.

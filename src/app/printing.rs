@@ -23,6 +23,12 @@ pub enum Document {
     TestPage,
     /// The wallet-sized household QR card (its token opens the account).
     HouseholdCard,
+    /// The year's certificate of a star household (星级文明户).
+    HonourCertificate,
+    /// The thank-you letter to a sponsor (感谢信) with what its money did.
+    SponsorLetter,
+    /// What the village owes a merchant for a month's settled vouchers, by sponsor fund.
+    MerchantStatement,
 }
 
 /// A document ready for the printer: the values of its fields, and its rows (the settled

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::printing::{Document, PrintJob, Printout};
 use super::{App, AppError, Identity, Result, SettlementReceipt};
 use crate::domain::clock::china_time_text;
+use crate::domain::money::Fen;
 use crate::domain::statement::StatementPayload;
 
 impl App {
@@ -65,6 +66,7 @@ impl App {
                         "total_points",
                         receipts.iter().map(|r| r.points).sum::<i64>().to_string(),
                     ),
+                    ("total_amount", owed_text(receipts.iter().filter_map(|r| r.amount))),
                 ]),
                 rows: receipts
                     .iter()
@@ -74,6 +76,7 @@ impl App {
                             ("item", r.item_name.clone()),
                             ("qty", r.qty.to_string()),
                             ("points", r.points.to_string()),
+                            ("amount", r.amount.map(|a| format!("{a} 元")).unwrap_or_default()),
                         ])
                     })
                     .collect(),
@@ -157,4 +160,14 @@ fn signed(points: i64) -> String {
     } else {
         points.to_string()
     }
+}
+
+/// The yuan owed for some settled vouchers, or nothing (the slip leaves the line out) when
+/// no fund pays for any of them.
+pub(super) fn owed_text(amounts: impl Iterator<Item = Fen>) -> String {
+    let mut amounts = amounts.peekable();
+    if amounts.peek().is_none() {
+        return String::new();
+    }
+    Fen(amounts.map(|a| a.0).sum()).to_string()
 }

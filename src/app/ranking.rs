@@ -1,16 +1,17 @@
-//! The quarterly ranking (一季一排名) and honour roll.
+//! The quarterly ranking (一季一排名), the year's ranking (一年一评比) and the honour roll.
 
 use serde::Serialize;
 
 use super::{App, AppError, Result};
 use crate::domain::id_number::mask_name;
-use crate::domain::period::Quarter;
+use crate::domain::period::{Month, Quarter};
 use crate::domain::ranking::rank;
 use crate::store::MeritRow;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RankingView {
-    pub quarter: String,
+    /// The quarter (`2026Q4`) or, for the year's ranking, the year (`2026`).
+    pub period: String,
     pub grid: Option<String>,
     pub rows: Vec<RankingRow>,
 }
@@ -47,6 +48,16 @@ impl App {
     /// redemptions never lower a rank), in the village or within one grid.
     pub fn ranking(&mut self, quarter: Quarter, grid: Option<&str>) -> Result<RankingView> {
         let [from, _, to] = quarter.months();
+        self.ranking_between(from, to, quarter.to_string(), grid)
+    }
+
+    /// The same over a calendar year, for the year's evaluation.
+    pub fn year_ranking(&mut self, year: i32, grid: Option<&str>) -> Result<RankingView> {
+        let (from, to) = year_months(year)?;
+        self.ranking_between(from, to, year.to_string(), grid)
+    }
+
+    fn ranking_between(&mut self, from: Month, to: Month, period: String, grid: Option<&str>) -> Result<RankingView> {
         let (merit, households) = self.store.read(|tx| {
             if let Some(g) = grid {
                 if !tx.households()?.iter().any(|h| h.grid == g) {
@@ -61,10 +72,20 @@ impl App {
             .collect();
         let rows = ranking_rows(&merit, |code| heads.get(code).copied().flatten().map(str::to_string));
         Ok(RankingView {
-            quarter: quarter.to_string(),
+            period,
             grid: grid.map(str::to_string),
             rows,
         })
+    }
+}
+
+/// January and December of `year`, or a clear error for a year no ledger can hold.
+pub(crate) fn year_months(year: i32) -> Result<(Month, Month)> {
+    match (Month::new(year, 1), Month::new(year, 12)) {
+        (Some(from), Some(to)) if (2000..=2100).contains(&year) => Ok((from, to)),
+        _ => Err(AppError::Invalid(format!(
+            "{year} is not a year of the scheme (2000 to 2100)"
+        ))),
     }
 }
 

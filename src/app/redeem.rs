@@ -137,6 +137,7 @@ impl App {
                     issued_at: now,
                     expires_on: expires,
                 })?;
+                super::sponsors::commit_cost(tx, &item.code, &item.name, qty, &redemption_id, clock.today())?;
                 tx.append_event("redemption", &redemption_id, now)?;
                 Ok(RedemptionReceipt {
                     redemption_id,

@@ -7,6 +7,7 @@ use super::{new_entry, App, AppError, Result};
 use crate::domain::catalogue::{StockMove, StockMoveReason};
 use crate::domain::clock::china_date;
 use crate::domain::ledger::EntryKind;
+use crate::domain::money::Fen;
 use crate::domain::voucher::{
     code_matches, looks_like_voucher, payload_serial, PayloadError, Serial, VoucherPayload, VoucherStatus,
 };
@@ -44,6 +45,10 @@ pub struct SettlementReceipt {
     pub merchant: String,
     pub settled_at: String,
     pub settled_by: String,
+    /// What the village owes the merchant for it, out of `sponsor`'s fund; `None` for an
+    /// item no fund pays for.
+    pub amount: Option<Fen>,
+    pub sponsor: Option<String>,
 }
 
 impl App {
@@ -125,6 +130,7 @@ impl App {
             };
             let now = clock.now();
             tx.mark_voucher_settled(&v.serial, &honoured_by, clerk, Some(&device), now)?;
+            let commitment = tx.fund_commitment(&v.redemption_id)?;
             tx.append_event("voucher_settled", &v.serial, now)?;
             super::audit::record(tx, clerk, "settle", &v.serial, &honoured_by, &device, now)?;
             Ok(SettlementReceipt {
@@ -135,6 +141,8 @@ impl App {
                 merchant: honoured_by,
                 settled_at: crate::domain::clock::china_time_text(now),
                 settled_by: clerk.to_string(),
+                amount: commitment.as_ref().map(|(_, fen)| Fen(*fen)),
+                sponsor: commitment.map(|(sponsor, _)| sponsor),
             })
         })
     }

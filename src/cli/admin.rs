@@ -116,14 +116,31 @@ pub(super) fn run(
             return Ok(exit_for(&[report]));
         }
         AdminCommand::Voucher(cmd) => return voucher(dir, printer, by, cmd),
-        AdminCommand::Ranking { quarter, grid, json } => {
+        AdminCommand::Sponsor(cmd) => super::admin_sponsors::sponsor(dir, by, cmd)?,
+        AdminCommand::Merchant(cmd) => super::admin_sponsors::merchant(dir, cmd)?,
+        AdminCommand::Ranking {
+            quarter,
+            year,
+            grid,
+            json,
+        } => {
             let mut app = open(dir)?;
-            let quarter: Quarter = match quarter {
-                Some(q) => q.parse()?,
-                None => app.this_month().quarter(),
+            let view = match (year, quarter) {
+                (Some(y), _) => app.year_ranking(y, grid.as_deref())?,
+                (None, Some(q)) => app.ranking(q.parse::<Quarter>()?, grid.as_deref())?,
+                (None, None) => {
+                    let q = app.this_month().quarter();
+                    app.ranking(q, grid.as_deref())?
+                }
             };
-            let view = app.ranking(quarter, grid.as_deref())?;
             emit(json, &view, text::ranking)?;
+        }
+        AdminCommand::Honours { year, json } => {
+            let mut app = open(dir)?;
+            app.set_honours_rule(config.honours.clone());
+            let year = year.unwrap_or_else(|| app.last_year());
+            let view = app.honours(year)?;
+            emit(json, &view, text::honours)?;
         }
         AdminCommand::Verify { json } => {
             let report = open(dir)?.verify()?;

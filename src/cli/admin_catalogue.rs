@@ -22,10 +22,15 @@ pub(super) fn catalogue(dir: &DataDir, by: &str, cmd: CatalogueCommand) -> anyho
             unlimited,
             merchant,
             sponsor,
+            cost,
             valid_days,
             picture,
             json,
         } => {
+            // The cost is checked before the item is added, so a wrong one adds nothing.
+            if let Some(cost) = &cost {
+                app.check_item_cost(sponsor.as_deref(), cost)?;
+            }
             let file = picture;
             let picture = file.as_deref().map(read_file).transpose()?;
             let stock = match (stock, unlimited) {
@@ -45,6 +50,10 @@ pub(super) fn catalogue(dir: &DataDir, by: &str, cmd: CatalogueCommand) -> anyho
                     picture,
                 })
                 .map_err(|e| picture_context(e, file.as_deref()))?;
+            let item = match &cost {
+                Some(cost) => app.set_item_cost(&item.code, Some(cost), by)?,
+                None => item,
+            };
             emit(json, &item, |i| text::items(std::slice::from_ref(i)))?;
         }
         CatalogueCommand::Edit {
@@ -53,6 +62,8 @@ pub(super) fn catalogue(dir: &DataDir, by: &str, cmd: CatalogueCommand) -> anyho
             points,
             merchant,
             sponsor,
+            cost,
+            no_cost,
             valid_days,
             deactivate,
             activate,
@@ -83,6 +94,11 @@ pub(super) fn catalogue(dir: &DataDir, by: &str, cmd: CatalogueCommand) -> anyho
             let item = app
                 .edit_item(&code, changes, by)
                 .map_err(|e| picture_context(e, file.as_deref()))?;
+            let item = match (&cost, no_cost) {
+                (Some(cost), _) => app.set_item_cost(&code, Some(cost), by)?,
+                (None, true) => app.set_item_cost(&code, None, by)?,
+                (None, false) => item,
+            };
             emit(json, &item, |i| text::items(std::slice::from_ref(i)))?;
         }
         CatalogueCommand::Restock { code, add, json } => {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 pub use super::args_admin::*;
 pub use super::args_evidence::*;
+pub use super::args_sponsors::*;
 pub use super::args_township::*;
 use clap::{Args, Parser, Subcommand};
 
@@ -94,6 +95,30 @@ pub enum PrintCommand {
     Statement {
         #[arg(long)]
         household: String,
+    },
+    /// Print a star household's certificate for the year (星级文明户, by the [honours] rule).
+    Honour {
+        #[arg(long)]
+        household: String,
+        /// The last year when omitted.
+        #[arg(long)]
+        year: Option<i32>,
+    },
+    /// Print the thank-you letter to a sponsor (感谢信) with what its money did.
+    SponsorStatement {
+        #[arg(long)]
+        name: String,
+        /// Every year when omitted.
+        #[arg(long)]
+        year: Option<i32>,
+    },
+    /// Print what the village owes a merchant for a month (商家对账单), by sponsor fund.
+    MerchantStatement {
+        #[arg(long)]
+        merchant: String,
+        /// e.g. 2026-11.
+        #[arg(long)]
+        month: String,
     },
     /// Check a statement's QR text: exits 0 and shows its figures when this kiosk signed it.
     VerifyStatement {

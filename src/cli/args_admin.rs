@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::args_evidence::{DisputeCommand, EvidenceCommand};
+use super::args_sponsors::{MerchantCommand, SponsorCommand};
 
 #[derive(Debug, Args)]
 pub struct AdminArgs {
@@ -57,13 +58,30 @@ pub enum AdminCommand {
     },
     #[command(subcommand)]
     Voucher(VoucherCommand),
-    /// The quarter's ranking by points earned.
+    /// The ranking by points earned, over a quarter or (with --year) a year.
     Ranking {
-        /// e.g. 2026Q4; the current quarter when omitted.
-        #[arg(long)]
+        /// e.g. 2026Q4; the current quarter when neither this nor --year is given.
+        #[arg(long, conflicts_with = "year")]
         quarter: Option<String>,
+        /// e.g. 2026: the year's ranking (一年一评比).
+        #[arg(long)]
+        year: Option<i32>,
         #[arg(long)]
         grid: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sponsors (乡贤) and their funds.
+    #[command(subcommand)]
+    Sponsor(SponsorCommand),
+    /// What the village owes the merchants for their settled vouchers.
+    #[command(subcommand)]
+    Merchant(MerchantCommand),
+    /// The year's star households (星级文明户) by the [honours] rule of the config.
+    Honours {
+        /// The last year when omitted.
+        #[arg(long)]
+        year: Option<i32>,
         #[arg(long)]
         json: bool,
     },
@@ -201,6 +219,10 @@ pub enum CatalogueCommand {
         merchant: Option<String>,
         #[arg(long)]
         sponsor: Option<String>,
+        /// What one unit costs the sponsor's fund, in yuan (`8.00`), paid to the merchant
+        /// at settlement; needs --sponsor naming a sponsor of `admin sponsor add`.
+        #[arg(long)]
+        cost: Option<String>,
         #[arg(long, default_value_t = 90)]
         valid_days: u32,
         /// A JPEG or PNG drawn on the item's tile (kept small, without its metadata).
@@ -221,6 +243,12 @@ pub enum CatalogueCommand {
         merchant: Option<String>,
         #[arg(long)]
         sponsor: Option<String>,
+        /// What one unit costs the sponsor's fund, in yuan (`8.00`).
+        #[arg(long, conflicts_with = "no_cost")]
+        cost: Option<String>,
+        /// No fund pays for the item any more.
+        #[arg(long)]
+        no_cost: bool,
         #[arg(long)]
         valid_days: Option<u32>,
         #[arg(long, conflicts_with = "activate")]

@@ -1,6 +1,7 @@
 //! A line-oriented kiosk on the terminal, on the same services as the touch UI will use.
-//! Each line is what a card reader or QR scanner in keyboard-wedge mode would type: an
-//! ID number, a household QR token, or (for a clerk) a household code. Useful on a
+//! Each line is what a QR scanner in keyboard-wedge mode would type, read as
+//! `domain::scan` reads every scan: a household QR token opens the account; an ID number
+//! or a household code typed here opens nothing. Useful on a
 //! serial console and for demos until the touch screen (issue 5) is in place. Card
 //! readers and serial QR scanners named in `[devices]` feed the same loop.
 
@@ -10,11 +11,13 @@ use std::sync::mpsc::{channel, Receiver};
 
 use crate::app::{App, AppError, Identity, PrintReport, Printer};
 use crate::devices::hub::InputHub;
+use crate::devices::qr;
 use crate::devices::{DeviceKind, InputEvent};
-use crate::domain::voucher::looks_like_voucher;
 use crate::installation::DevicesConfig;
 
 const ENTRIES_SHOWN: usize = 8;
+/// Said when an ID number is typed or scanned: only the card on the reader opens an account.
+const ID_CARD_PLEASE: &str = "请把身份证放在读卡器上，或扫描户卡二维码。";
 
 /// One thing the kiosk can be told: a typed (or wedge-scanned) line, or a device event.
 enum Input {
@@ -29,26 +32,28 @@ pub(super) fn run(mut app: App, devices: DevicesConfig, mut printer: impl Printe
     let inputs = start_inputs(devices);
     loop {
         home(&mut app)?;
-        let who = match inputs.recv().unwrap_or(Input::Eof) {
+        let event = match inputs.recv().unwrap_or(Input::Eof) {
             Input::Eof => return Ok(ExitCode::SUCCESS),
             Input::Line(line) => match line.trim() {
-                "" => continue,
                 "q" | "quit" | "退出" => return Ok(ExitCode::SUCCESS),
-                s if looks_like_voucher(s) => {
-                    say("这是一张兑换券，请交给管理员或商家核销。");
-                    continue;
-                }
-                s => crate::app::identity_of_scan(s),
+                // A keyboard is a wedge scanner: a typed line is read as a scan is.
+                s => match qr::classify(s) {
+                    Some(event) => event,
+                    None => continue,
+                },
             },
-            Input::Device(InputEvent::CardRead { id_number, .. }) => Identity::Card(id_number),
-            Input::Device(InputEvent::HouseholdCard { token }) => Identity::QrToken(token),
-            Input::Device(other) => {
+            Input::Device(event) => event,
+        };
+        let who = match event {
+            InputEvent::CardRead { id_number, .. } => Identity::Card(id_number),
+            InputEvent::HouseholdCard { token } => Identity::QrToken(token),
+            other => {
                 device_notice(&other);
                 continue;
             }
         };
-        // Only an ID card (or its number) and a household card's token open an account;
-        // a household code typed here is no card, and is refused like an unknown one.
+        // Only an ID card on the reader and a household card's token open an account; a
+        // household code typed here is no card, and is refused like an unknown one.
         let view = match app.account_view(&who) {
             Ok(v) => v,
             Err(
@@ -203,6 +208,7 @@ fn device_notice(e: &InputEvent) {
         InputEvent::DeviceBack { .. } => say("设备已恢复。"),
         InputEvent::Error { message, .. } => say(&format!("{message}，请重新放卡。")),
         InputEvent::VoucherScanned { .. } => say("这是一张兑换券，请交给管理员或商家核销。"),
+        InputEvent::IdNumberTyped => say(ID_CARD_PLEASE),
         InputEvent::CardRead { .. } | InputEvent::HouseholdCard { .. } => say("请先完成当前操作，或回车返回后再刷卡。"),
     }
 }

@@ -3,10 +3,12 @@
 
 mod admin;
 mod admin_catalogue;
+mod admin_sponsors;
 mod admin_vouchers;
 pub mod args;
 mod args_admin;
 mod args_evidence;
+mod args_sponsors;
 mod args_township;
 mod console_kiosk;
 mod devices;
@@ -67,6 +69,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
             } else {
                 open(&dir)?
             };
+            // A wrong [honours] rule is said now, not on the home screen.
+            let mut app = app;
+            app.set_honours_rule(config.honours.checked()?);
             let device = printer.device(&dir)?;
             if k.console {
                 console_kiosk::run(app, config.devices, device)
@@ -75,7 +80,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             }
         }
         Command::Admin(a) => admin::run(&DataDir::resolve(cli.data_dir), &printer, &config, a),
-        Command::Print(p) => printing::run(&DataDir::resolve(cli.data_dir), &printer, p),
+        Command::Print(p) => printing::run(&DataDir::resolve(cli.data_dir), &printer, &config.honours, p),
         Command::Devices(d) => devices::run(d),
         Command::Sync(s) => sync::run(&DataDir::resolve(cli.data_dir), &config, s),
         Command::Township(t) => township::run(t),

@@ -47,7 +47,12 @@ impl PrinterChoice {
     }
 }
 
-pub(super) fn run(dir: &DataDir, choice: &PrinterChoice, cmd: PrintCommand) -> anyhow::Result<ExitCode> {
+pub(super) fn run(
+    dir: &DataDir,
+    choice: &PrinterChoice,
+    honours: &crate::domain::honours::HonoursRule,
+    cmd: PrintCommand,
+) -> anyhow::Result<ExitCode> {
     let mut device = choice.device(dir)?;
     match cmd {
         PrintCommand::TestPage => {
@@ -102,6 +107,23 @@ pub(super) fn run(dir: &DataDir, choice: &PrinterChoice, cmd: PrintCommand) -> a
             let mut app = open(dir)?;
             let statement = app.statement_printout(&household)?;
             print_document(&mut device, &statement, "积分证明")
+        }
+        PrintCommand::Honour { household, year } => {
+            let mut app = open(dir)?;
+            app.set_honours_rule(honours.clone());
+            let year = year.unwrap_or_else(|| app.last_year());
+            let certificate = app.honour_printout(&household, year)?;
+            print_document(&mut device, &certificate, "荣誉证书")
+        }
+        PrintCommand::SponsorStatement { name, year } => {
+            let mut app = open(dir)?;
+            let letter = app.sponsor_letter_printout(&name, year)?;
+            print_document(&mut device, &letter, "感谢信")
+        }
+        PrintCommand::MerchantStatement { merchant, month } => {
+            let mut app = open(dir)?;
+            let statement = app.merchant_statement_printout(&merchant, &month)?;
+            print_document(&mut device, &statement, "商家对账单")
         }
         PrintCommand::VerifyStatement { qr, json } => {
             let app = open(dir)?;

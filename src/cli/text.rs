@@ -211,7 +211,7 @@ pub fn settlement(r: &SettlementReceipt) -> String {
 pub fn ranking(v: &RankingView) -> String {
     let mut s = format!(
         "{} 积分排名{}\n",
-        v.quarter,
+        v.period,
         v.grid.as_deref().map(|g| format!("（{g}）")).unwrap_or_default()
     );
     for r in &v.rows {
@@ -224,6 +224,37 @@ pub fn ranking(v: &RankingView) -> String {
             r.grid,
             r.earned
         );
+    }
+    s
+}
+
+pub fn honours(v: &HonoursView) -> String {
+    let mut s = format!(
+        "{} {} 年度星级文明户：{} 户（全村 {} 户，前 {}% 即 {} 个名次",
+        v.village_name,
+        v.year,
+        v.stars.len(),
+        v.households,
+        v.rule.top_percent,
+        v.places
+    );
+    if !v.rule.clean_area.is_empty() {
+        let _ = write!(s, "，{}无扣分", v.rule.clean_area);
+    }
+    let _ = writeln!(s, "，至少 {} 分）", v.rule.min_points);
+    for r in &v.stars {
+        let _ = writeln!(
+            s,
+            "第 {:>2} 名  {}  {}  {}  {:+} 分",
+            r.place,
+            r.household_code,
+            r.head.as_deref().unwrap_or("—"),
+            r.grid,
+            r.earned
+        );
+    }
+    if v.stars.is_empty() {
+        s.push_str("没有一户符合条件。\n");
     }
     s
 }

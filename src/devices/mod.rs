@@ -30,6 +30,9 @@ pub enum InputEvent {
     HouseholdCard {
         token: String,
     },
+    /// Something shaped like an ID number was scanned or typed. It opens nothing (only
+    /// the card reader does, `domain::scan` says why), and the number is not carried.
+    IdNumberTyped,
     /// A voucher's QR code was scanned (settlement in clerk mode).
     VoucherScanned {
         payload: String,

@@ -2,26 +2,16 @@
 //! "types" the text and presses Enter. Both become the same [`InputEvent`].
 
 use super::InputEvent;
-use crate::domain::voucher::looks_like_voucher;
+pub use crate::domain::scan::MAX_SCAN_LEN;
+use crate::domain::scan::{read_scanned_line, ScannedLine};
 
-/// The longest line a scan may be; anything longer is noise, not a QR code of ours.
-pub const MAX_SCAN_LEN: usize = 512;
-
-/// Turns one scanned line into an event: a voucher payload or a household card token.
-/// Blank lines, over-long lines and control characters give `None`.
+/// Turns one scanned line into an event, as `domain::scan` reads it. Blank lines,
+/// over-long lines and control characters give `None`.
 pub fn classify(line: &str) -> Option<InputEvent> {
-    let text = line.trim_matches(|c: char| c.is_whitespace() || c == '\0');
-    if text.is_empty() || text.len() > MAX_SCAN_LEN || text.chars().any(char::is_control) {
-        return None;
-    }
-    Some(if looks_like_voucher(text) {
-        InputEvent::VoucherScanned {
-            payload: text.to_string(),
-        }
-    } else {
-        InputEvent::HouseholdCard {
-            token: text.to_string(),
-        }
+    Some(match read_scanned_line(line)? {
+        ScannedLine::Voucher(payload) => InputEvent::VoucherScanned { payload },
+        ScannedLine::HouseholdCard(token) => InputEvent::HouseholdCard { token },
+        ScannedLine::IdNumberTyped => InputEvent::IdNumberTyped,
     })
 }
 
@@ -103,21 +93,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn vouchers_and_household_cards_are_told_apart() {
-        assert_eq!(
-            classify("JFV1|YT-000001-7|NOODLE|20|20270101|sig\r"),
-            Some(InputEvent::VoucherScanned {
-                payload: "JFV1|YT-000001-7|NOODLE|20|20270101|sig".into()
-            })
-        );
-        assert_eq!(
-            classify(" YTH001-9UXJHP "),
-            Some(InputEvent::HouseholdCard {
-                token: "YTH001-9UXJHP".into()
-            })
-        );
+    fn a_typed_id_number_becomes_an_event_without_the_number() {
+        assert_eq!(classify("110105194912310021\r"), Some(InputEvent::IdNumberTyped));
         assert_eq!(classify("   "), None);
-        assert_eq!(classify("a\u{7}b"), None);
     }
 
     #[test]

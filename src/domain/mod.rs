@@ -6,14 +6,17 @@
 pub mod catalogue;
 pub mod clock;
 pub mod evidence;
+pub mod honours;
 pub mod household;
 pub mod id_number;
 pub mod kiosk;
 pub mod ledger;
+pub mod money;
 pub mod period;
 pub mod ranking;
 pub mod records;
 pub mod rules;
+pub mod scan;
 pub mod signed;
 pub mod statement;
 pub mod voucher;

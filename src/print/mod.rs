@@ -6,6 +6,7 @@
 
 pub mod bitmap;
 pub mod device;
+mod documents;
 pub mod encode;
 pub mod fill;
 pub mod font;

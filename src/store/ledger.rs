@@ -203,6 +203,22 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    /// Households with a deduction under a rule of `area` between two months that still
+    /// stands: not corrected back to nothing (a dispute's correction names the entry).
+    pub fn households_deducted_in_area(&self, area: &str, from: Month, to: Month) -> Result<Vec<String>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT DISTINCT l.household_code FROM ledger l
+             JOIN rules r ON r.code = l.rule_code
+             WHERE l.kind = 'deduction' AND r.area = ?1 AND l.month BETWEEN ?2 AND ?3
+               AND l.delta + coalesce((SELECT sum(c.delta) FROM ledger c WHERE c.corrects = l.id), 0) < 0
+             ORDER BY 1",
+        )?;
+        let rows = stmt
+            .query_map(params![area, from.to_string(), to.to_string()], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(rows)
+    }
+
     /// Points one household earned between two months inclusive.
     pub fn merit_of(&self, household: &str, from: Month, to: Month) -> Result<i64> {
         Ok(self.row(

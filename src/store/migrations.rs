@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_3_fleet.sql"),
     include_str!("schema_4_pictures.sql"),
     include_str!("schema_5_evidence.sql"),
+    include_str!("schema_6_sponsors.sql"),
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {

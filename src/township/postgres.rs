@@ -397,7 +397,7 @@ impl TownshipStorage for PgTownship {
         })?;
         let heads: HashMap<String, String> = heads.into_iter().collect();
         Ok(RankingView {
-            quarter: quarter.to_string(),
+            period: quarter.to_string(),
             grid: None,
             rows: ranking_rows(&merit, |code| heads.get(code).cloned()),
         })

@@ -21,6 +21,7 @@ pub(super) fn words(e: &AppError) -> Said {
             Said::new("积分不足：有 {} 分，需要 {} 分", &[balance, cost])
         }
         AppError::OutOfStock { .. } => Said::new("这个物品已经兑完了", &[]),
+        AppError::FundExhausted { .. } => Said::new("这个物品的赞助款已用完，暂时不能兑换", &[]),
         AppError::ItemInactive { .. } => Said::new("这个物品已下架", &[]),
         AppError::NegativeBalance { balance } => Said::new("积分为 {} 分，转正后才能兑换", &[balance]),
         AppError::DiskFull => Said::new("请联系工作人员：存储空间已满", &[]),

@@ -48,17 +48,23 @@ pub fn voucher(reprint: bool) -> Printout {
 }
 
 pub fn settlement() -> Printout {
-    let rows = [(40, "面券", 1, 20), (41, "面券", 2, 40), (43, "理发一次", 1, 15)]
-        .into_iter()
-        .map(|(n, item, qty, points)| {
-            BTreeMap::from([
-                ("serial", Serial::new("YT", Some(1), n).to_string()),
-                ("item", item.to_string()),
-                ("qty", qty.to_string()),
-                ("points", points.to_string()),
-            ])
-        })
-        .collect();
+    // The haircut is paid by no fund: its line has no amount.
+    let rows = [
+        (40, "面券", 1, 20, "8.00 元"),
+        (41, "面券", 2, 40, "16.00 元"),
+        (43, "理发一次", 1, 15, ""),
+    ]
+    .into_iter()
+    .map(|(n, item, qty, points, amount)| {
+        BTreeMap::from([
+            ("serial", Serial::new("YT", Some(1), n).to_string()),
+            ("item", item.to_string()),
+            ("qty", qty.to_string()),
+            ("points", points.to_string()),
+            ("amount", amount.to_string()),
+        ])
+    })
+    .collect();
     Printout {
         document: Document::Settlement,
         name: "settlement".into(),
@@ -69,6 +75,7 @@ pub fn settlement() -> Printout {
             ("clerk", "值班干部".into()),
             ("count", "3".into()),
             ("total_points", "75".into()),
+            ("total_amount", "24.00".into()),
         ]),
         rows,
     }
@@ -147,7 +154,74 @@ pub fn household_card() -> Printout {
     }
 }
 
+pub fn honour_certificate() -> Printout {
+    Printout {
+        document: Document::HonourCertificate,
+        name: "honour".into(),
+        fields: BTreeMap::from([
+            ("village", "堰头村".to_string()),
+            ("household", "YT-058".into()),
+            ("head", "沈*明".into()),
+            ("year", "2026".into()),
+            ("place", "2".into()),
+            ("stars", "6".into()),
+            ("earned", "135".into()),
+            ("issued", "2027-01-05".into()),
+        ]),
+        rows: Vec::new(),
+    }
+}
+
+pub fn sponsor_letter() -> Printout {
+    let row = |item: &str, qty: &str, cost: &str| {
+        BTreeMap::from([("item", item.to_string()), ("qty", qty.into()), ("cost", cost.into())])
+    };
+    Printout {
+        document: Document::SponsorLetter,
+        name: "sponsor".into(),
+        fields: BTreeMap::from([
+            ("village", "堰头村".to_string()),
+            ("sponsor", "乡贤沈建国".into()),
+            ("period", " 2026 年".into()),
+            ("received", "5000.00".into()),
+            ("spent", "1236.00".into()),
+            ("committed", "96.00".into()),
+            ("remaining", "3668.00".into()),
+            ("households", "41".into()),
+            ("issued", "2026-11-15".into()),
+        ]),
+        rows: vec![row("面券", "148", "1184.00"), row("理发一次", "8", "148.00")],
+    }
+}
+
 /// Every document, named for its golden file.
+pub fn merchant_statement() -> Printout {
+    let rows = [("乡贤沈建国", 12, "96.00"), ("乡贤徐国强", 3, "37.50")]
+        .into_iter()
+        .map(|(fund, count, amount)| {
+            BTreeMap::from([
+                ("fund", fund.to_string()),
+                ("count", count.to_string()),
+                ("amount", amount.to_string()),
+            ])
+        })
+        .collect();
+    Printout {
+        document: Document::MerchantStatement,
+        name: "merchant-statement".into(),
+        fields: BTreeMap::from([
+            ("village", "堰头村".to_string()),
+            ("merchant", "堰头面馆".into()),
+            ("month", "2026-11".into()),
+            ("count", "16".into()),
+            ("total", "133.50".into()),
+            ("unfunded", "1".into()),
+            ("issued", "2026-12-01".into()),
+        ]),
+        rows,
+    }
+}
+
 pub fn all(width: u32) -> Vec<(&'static str, Printout)> {
     vec![
         ("household-card", household_card()),
@@ -156,5 +230,8 @@ pub fn all(width: u32) -> Vec<(&'static str, Printout)> {
         ("settlement", settlement()),
         ("statement", statement()),
         ("test-page", test_page(width)),
+        ("honour", honour_certificate()),
+        ("sponsor-letter", sponsor_letter()),
+        ("merchant-statement", merchant_statement()),
     ]
 }

@@ -62,6 +62,15 @@ impl Adapter {
                 Some(Identity::Card(id_number))
             }
             InputEvent::HouseholdCard { token } => Some(Identity::QrToken(token)),
+            InputEvent::IdNumberTyped => {
+                if !is_clerk(screen) {
+                    self.problem(
+                        Problem::Refused,
+                        &Said::new("请把身份证放在读卡器上，或扫描户卡二维码。", &[]),
+                    );
+                }
+                None
+            }
             InputEvent::VoucherScanned { payload } => {
                 if screen == Screen::ClerkSettle {
                     self.send(Command::Settle { presented: payload });

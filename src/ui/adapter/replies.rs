@@ -37,8 +37,16 @@ impl Adapter {
                 top,
                 grid_leaders,
                 rules,
+                stars,
+                star_year,
+                sponsors,
             } => {
                 self.with_kiosk(|k| {
+                    k.set_sponsors(sponsors.join("　").into());
+                    k.set_sponsors_short(first_few(&sponsors, 2).into());
+                    k.set_star_households_short(first_few(&stars, 4).into());
+                    k.set_star_year(star_year);
+                    k.set_star_households(stars.join("　").into());
                     k.set_village_name(village.into());
                     k.set_quarter(quarter_words(&quarter).into());
                     k.set_honour_village(model(top.iter().map(honour_row)));
@@ -145,5 +153,15 @@ impl Adapter {
             }),
             Reply::Failed(words) => self.clerk_reply(words),
         }
+    }
+}
+
+/// The first `n` names, and how many there are when some are left out (a short screen).
+fn first_few(names: &[String], n: usize) -> String {
+    let shown = names.iter().take(n).cloned().collect::<Vec<_>>().join("　");
+    if names.len() > n {
+        trf("{} 等 {} 位", &[&shown, &names.len()])
+    } else {
+        shown
     }
 }

@@ -89,6 +89,7 @@ pub(super) fn item(i: &CatalogueItemView, balance: i64) -> Item {
         merchant: i.merchant.clone().unwrap_or_default().into(),
         affordable: i.points_cost <= balance,
         in_stock: i.stock != Some(0),
+        funded: i.funded,
         active: i.active,
         has_picture: picture.is_some(),
         picture: picture.unwrap_or_default(),

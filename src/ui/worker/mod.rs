@@ -181,12 +181,22 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
                 .filter(|r| r.kind == crate::domain::rules::RuleKind::Bonus)
                 .map(|r| format!("{}：{}（加 {} 分）", r.area.label(), r.text, r.points))
                 .collect();
+            let star_year = app.last_year();
+            let stars = app
+                .honours(star_year)?
+                .stars
+                .into_iter()
+                .map(|s| s.head.unwrap_or(s.household_code))
+                .collect();
             Reply::Home {
                 village: app.village().name.clone(),
                 quarter: quarter.to_string(),
                 top: ranking.rows.into_iter().take(5).collect(),
                 grid_leaders,
                 rules,
+                stars,
+                sponsors: app.sponsors_of_year(star_year + 1)?,
+                star_year,
             }
         }
         // Only an ID card or a household card's secret token opens an account; a household

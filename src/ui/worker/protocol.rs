@@ -84,6 +84,11 @@ pub enum Reply {
         top: Vec<RankingRow>,
         grid_leaders: Vec<RankingRow>,
         rules: Vec<String>,
+        /// Last year's star households (星级文明户), masked names in place order.
+        stars: Vec<String>,
+        star_year: i32,
+        /// This year's sponsors (乡贤榜), the largest gift first.
+        sponsors: Vec<String>,
     },
     /// The account, the catalogue, how to greet whoever swiped their card (张大爷), how
     /// many of its vouchers wait for paper, and answers to its disputes not yet told here.
