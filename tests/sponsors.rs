@@ -255,49 +255,34 @@ fn the_cli_takes_yuan_with_fen_and_refuses_what_is_not_money() {
     assert_eq!(xu["received"], "4200.50");
 
     // A cost needs a known sponsor; a wrong one adds no item.
-    let o = jifen(
-        &dir,
-        &[
-            "admin",
-            "catalogue",
-            "add",
-            "--code",
-            "TEA",
-            "--name",
-            "茶叶",
-            "--points",
-            "30",
-            "--unlimited",
-            "--sponsor",
-            "无名氏",
-            "--cost",
-            "9.00",
-        ],
-    );
+    let add_tea = |sponsor: &str| {
+        jifen(
+            &dir,
+            &[
+                "admin",
+                "catalogue",
+                "add",
+                "--code",
+                "TEA",
+                "--name",
+                "茶叶",
+                "--points",
+                "30",
+                "--unlimited",
+                "--sponsor",
+                sponsor,
+                "--cost",
+                "9.00",
+                "--json",
+            ],
+        )
+    };
+    let o = add_tea("无名氏");
     assert!(!o.status.success());
     assert!(stderr(&o).contains("no sponsor named 无名氏"), "{}", stderr(&o));
     let items = json(&jifen(&dir, &["admin", "catalogue", "list", "--json"]));
     assert!(items.as_array().unwrap().iter().all(|i| i["code"] != "TEA"));
-    let o = jifen(
-        &dir,
-        &[
-            "admin",
-            "catalogue",
-            "add",
-            "--code",
-            "TEA",
-            "--name",
-            "茶叶",
-            "--points",
-            "30",
-            "--unlimited",
-            "--sponsor",
-            "乡贤徐国强",
-            "--cost",
-            "9.00",
-            "--json",
-        ],
-    );
+    let o = add_tea("乡贤徐国强");
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(json(&o)["unit_cost"], "9.00");
 

@@ -215,15 +215,7 @@ pub fn ranking(v: &RankingView) -> String {
         v.grid.as_deref().map(|g| format!("（{g}）")).unwrap_or_default()
     );
     for r in &v.rows {
-        let _ = writeln!(
-            s,
-            "第 {:>2} 名  {}  {}  {}  {:+} 分",
-            r.rank,
-            r.household_code,
-            r.head.as_deref().unwrap_or("—"),
-            r.grid,
-            r.earned
-        );
+        place_line(&mut s, r.rank, &r.household_code, r.head.as_deref(), &r.grid, r.earned);
     }
     s
 }
@@ -243,15 +235,7 @@ pub fn honours(v: &HonoursView) -> String {
     }
     let _ = writeln!(s, "，至少 {} 分）", v.rule.min_points);
     for r in &v.stars {
-        let _ = writeln!(
-            s,
-            "第 {:>2} 名  {}  {}  {}  {:+} 分",
-            r.place,
-            r.household_code,
-            r.head.as_deref().unwrap_or("—"),
-            r.grid,
-            r.earned
-        );
+        place_line(&mut s, r.place, &r.household_code, r.head.as_deref(), &r.grid, r.earned);
     }
     if v.stars.is_empty() {
         s.push_str("没有一户符合条件。\n");
@@ -292,4 +276,13 @@ pub fn demo_summary(d: &DemoSummary) -> String {
         d.sample_household,
         d.sample_qr_token
     )
+}
+
+/// One household's place in a ranking or among the stars.
+fn place_line(s: &mut String, place: u32, code: &str, head: Option<&str>, grid: &str, earned: i64) {
+    let _ = writeln!(
+        s,
+        "第 {place:>2} 名  {code}  {}  {grid}  {earned:+} 分",
+        head.unwrap_or("—")
+    );
 }
