@@ -11,6 +11,7 @@ text 户号：{household}
 text 使用地点：{merchant}
 text 有效期至：{expires}
 text 赞助：{sponsor}
+text bold 代领：{proxy}
 divider
 qr {qr}
 text align=center bold 券号 {serial}

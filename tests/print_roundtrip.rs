@@ -127,6 +127,7 @@ fn the_text_mode_bytes_carry_gb18030_text_and_a_native_model_2_qr() {
     let job = jifen::app::PrintJob {
         voucher: v.app.voucher(&serial).unwrap(),
         reprint: false,
+        proxy: None,
     };
     let raster_bytes = device.prepare(&v.app.voucher_printout(&job)).unwrap().bytes.len();
     assert!(

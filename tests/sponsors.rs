@@ -151,7 +151,7 @@ fn an_exhausted_fund_refuses_in_words_and_the_kiosk_stops_offering_the_item() {
         "乡贤沈建国's fund cannot pay for 物品HAIRCUT: 14.00 yuan left, 15.50 yuan needed"
     );
     assert_eq!(v.balance("H2"), balance, "a refused redemption takes no points");
-    assert_eq!(v.app.verify().unwrap().ok, true);
+    assert!(v.app.verify().unwrap().ok);
     // A void releases the money: the item is offered again.
     let serial = v.app.vouchers(None).unwrap()[0].serial.clone();
     v.app.void_voucher(&serial, "村民不要了", "clerk").unwrap();

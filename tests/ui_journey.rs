@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use common::fake_printer::{Condition, FakePrinter};
 use common::*;
 use i_slint_backend_testing::ElementHandle;
-use jifen::app::{App, Delivery, PrintFailure, Printer, Printout};
+use jifen::app::{App, Delivery, Identity, PrintFailure, Printer, Printout};
 use jifen::devices::{DeviceKind, InputEvent};
 use jifen::domain::id_number::IdNumber;
 use jifen::print::url::PrinterUrl;
@@ -212,6 +212,7 @@ fn the_villager_and_the_clerk_journeys() {
     v.app.add_clerk("值班干部", "201911").unwrap();
     // A sponsor, so the home screen carries the 乡贤榜 (and must still fit).
     v.app.add_sponsor("乡贤沈建国", None, "会计").unwrap();
+    v.app.fund_sponsor("乡贤沈建国", "500.00", None, "会计").unwrap();
     let TestVillage { tmp, dir, clock, app } = v;
     let previews = tmp.path().join("previews");
     let fake = FakePrinter::tcp();
@@ -666,6 +667,65 @@ fn the_villager_and_the_clerk_journeys() {
         })
         .count();
     assert_eq!(slips, 2, "the slip's png and bin");
+
+    // 代兑换: for a household that cannot come, the clerk reads its own QR card (a typed
+    // household code opens nothing here) and taps one item; the ledger says who redeemed.
+    press(&ui, "返回菜单");
+    press(&ui, "代兑换");
+    assert_eq!(ui.screen(), Screen::ClerkProxy);
+    devices.send(InputEvent::HouseholdCard { token: "H2".into() }).unwrap();
+    until(&ui, "a household code refused", |ui| {
+        ui.window
+            .global::<Kiosk>()
+            .get_clerk_message()
+            .contains("没有找到这张卡对应的户")
+    });
+    assert_eq!(k().get_proxy_items().row_count(), 0);
+    let h2_before = ledger()
+        .account_view(&Identity::HouseholdCode("H2".into()))
+        .unwrap()
+        .balance;
+    devices.send(InputEvent::HouseholdCard { token: qr_token(2) }).unwrap();
+    until(&ui, "the household to redeem for", |ui| {
+        ui.window.global::<Kiosk>().get_proxy_items().row_count() > 0
+    });
+    assert!(
+        k().get_proxy_household().contains("H2"),
+        "{}",
+        k().get_proxy_household()
+    );
+    nothing_cut(&ui, "the proxy screen");
+    press(&ui, "代兑换一份");
+    until(&ui, "redeemed on its behalf", |ui| {
+        ui.window
+            .global::<Kiosk>()
+            .get_clerk_message()
+            .contains("已为 H2 代兑换")
+    });
+    assert_eq!(
+        k().get_proxy_items().row_count(),
+        0,
+        "the card is read again for the next one"
+    );
+    let h2 = ledger().account_view(&Identity::HouseholdCode("H2".into())).unwrap();
+    assert!(h2.balance < h2_before);
+    assert!(
+        h2.entries.iter().any(|e| e.reason.contains("值班干部代兑换")),
+        "the account says who redeemed for it"
+    );
+    // Voided again, so the rest of the journey finds H2's points as they were.
+    let proxied = ledger().proxy_redemptions(false).unwrap().remove(0);
+    assert_eq!(proxied.household_code, "H2");
+    ledger()
+        .void_voucher(&proxied.serial, "测试后作废", "值班干部")
+        .unwrap();
+    assert_eq!(
+        ledger()
+            .account_view(&Identity::HouseholdCode("H2".into()))
+            .unwrap()
+            .balance,
+        h2_before
+    );
 
     // Clerk mode locks itself after two minutes without a touch.
     wait_seconds(121);

@@ -10,6 +10,19 @@ import re
 import sys
 
 ENGLISH = {
+    "代兑换": "Redeem for",
+    "代兑换（送上门）": "Redeem to deliver",
+    "请刷该户的身份证或扫描该户的户码卡（不能只凭户号）": "Read that household's ID card or QR card (its code alone is not enough)",
+    "{}（{} 分）已兑完": "{} ({} pts) all gone",
+    "{}（{} 分）赞助款已用完": "{} ({} pts) sponsor's fund used up",
+    "{}（{} 分）积分不足": "{} ({} pts) not enough points",
+    "代兑换一份": "Redeem one",
+    "正在代兑换……": "Redeeming for the household…",
+    "为 {}（{}）代兑换，积分 {} 分": "For {} ({}): {} points",
+    "兑换券已打印，请送到户": "The voucher is printed: please take it to the household",
+    "兑换券没有打印出来，已保留，可在补打兑换券里打印": "The voucher did not print; it is kept, print it under Reprint vouchers",
+    "已为 {} 代兑换 {}，券号 {}。{}": "Redeemed {1} for {0}, serial {2}. {3}",
+    "请先刷该户的身份证或户码卡": "Read the household's ID card or QR card first",
     "乡贤榜：{}": "Sponsors: {}",
     "{} 等 {} 位": "{} and others, {} in all",
     "赞助款已用完": "Sponsor's fund used up",

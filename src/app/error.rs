@@ -65,6 +65,12 @@ pub enum AppError {
         remaining: crate::domain::money::Fen,
         needed: crate::domain::money::Fen,
     },
+    #[error("refused: redeeming for household {0} needs its ID card or QR card, not its code (代兑换须刷该户的身份证或户码卡)")]
+    ProxyNeedsCard(String),
+    #[error("voucher {0} was not redeemed on a household's behalf")]
+    NotAProxyRedemption(String),
+    #[error("voucher {serial} was already delivered on {on}, confirmed by {by}")]
+    AlreadyDelivered { serial: String, on: String, by: String },
     #[error("not enough points: the balance is {balance}, {item} needs {cost}")]
     InsufficientPoints { item: String, balance: i64, cost: i64 },
     #[error("the balance is {balance}, below zero after a deduction; redeeming resumes when it is positive again")]

@@ -26,6 +26,7 @@ mod merchants;
 mod points;
 mod printing;
 mod printouts;
+mod proxy;
 mod ranking;
 mod redeem;
 mod sheet_photos;
@@ -74,6 +75,7 @@ pub use printing::{
     Delivery, Document, PrintFailure, PrintJob, PrintReport, Printer, Printout, KEPT_WORDS, NOT_OUT_WORDS,
     UNVERIFIED_WORDS,
 };
+pub use proxy::{Proxy, ProxyView};
 pub use ranking::{ranking_rows, RankingRow, RankingView};
 pub use redeem::RedemptionReceipt;
 pub use sheet_photos::load as load_sheet_photos;

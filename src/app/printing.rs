@@ -100,7 +100,7 @@ pub struct PrintReport {
 impl PrintReport {
     /// A voucher whose printing went wrong after its redemption committed: it is kept,
     /// pending, for a clerk to print.
-    fn kept(serial: &str, e: &AppError) -> PrintReport {
+    pub(super) fn kept(serial: &str, e: &AppError) -> PrintReport {
         PrintReport {
             serial: serial.to_string(),
             printed: false,
@@ -118,6 +118,8 @@ pub struct PrintJob {
     pub voucher: VoucherView,
     /// True when an earlier attempt may have put paper in the world: print 重印 and the count.
     pub reprint: bool,
+    /// A clerk redeemed it on the household's behalf: the voucher prints 代领.
+    pub proxy: Option<super::Proxy>,
 }
 
 impl App {
@@ -254,12 +256,18 @@ impl App {
                 return Err(refusal);
             }
             let before = tx.record_print_attempt(&v.serial)?;
-            Ok((before, tx.voucher(&v.serial)?))
+            let proxy = tx.proxy_redemption(&v.serial)?.map(|p| super::Proxy {
+                clerk: p.clerk,
+                deliverer: p.deliverer,
+            });
+            Ok((before, (tx.voucher(&v.serial)?, proxy)))
         })?;
+        let (row, proxy) = row;
         let row = row.ok_or_else(|| AppError::UnknownVoucher(serial.to_string()))?;
         Ok(PrintJob {
             voucher: voucher_view(&row, today),
             reprint: before > 0,
+            proxy,
         })
     }
 

@@ -24,6 +24,13 @@ impl App {
             ("expires", v.expires_on.clone()),
             ("merchant", v.merchant.clone().unwrap_or_default()),
             ("sponsor", v.sponsor.clone().unwrap_or_default()),
+            (
+                "proxy",
+                job.proxy
+                    .as_ref()
+                    .map(|p| format!("{}（{}送到户）", p.clerk, p.deliverer))
+                    .unwrap_or_default(),
+            ),
             ("qr", v.qr_payload.clone()),
             (
                 "code",

@@ -4,6 +4,7 @@ use chrono::Days;
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::proxy::Proxy;
 use super::{new_entry, App, AppError, Result};
 use crate::domain::catalogue::{Stock, StockMove, StockMoveReason};
 use crate::domain::ledger::EntryKind;
@@ -41,6 +42,20 @@ impl App {
         item_code: &str,
         qty: i64,
         recorded_by: &str,
+    ) -> Result<RedemptionReceipt> {
+        self.redeem_as(household, item_code, qty, recorded_by, None)
+    }
+
+    /// A redemption, made by the household at the screen or (with `proxy`) by a clerk on
+    /// its behalf: then the ledger entry names the clerk and the deliverer, so the
+    /// household's account says who redeemed for it wherever the entry travels.
+    pub(super) fn redeem_as(
+        &mut self,
+        household: &str,
+        item_code: &str,
+        qty: i64,
+        recorded_by: &str,
+        proxy: Option<&Proxy>,
     ) -> Result<RedemptionReceipt> {
         if !(1..=20).contains(&qty) {
             return Err(AppError::Invalid(format!("quantity must be 1 to 20, not {qty}")));
@@ -91,7 +106,10 @@ impl App {
                     &household.code,
                     EntryKind::Redemption,
                     -cost,
-                    format!("兑换 {} ×{qty}", item.name),
+                    match proxy {
+                        None => format!("兑换 {} ×{qty}", item.name),
+                        Some(p) => format!("兑换 {} ×{qty}（{}代兑换，{}送达）", item.name, p.clerk, p.deliverer),
+                    },
                 );
                 debit.source = "kiosk".into();
                 debit.recorded_by = recorded_by.to_string();
@@ -138,6 +156,9 @@ impl App {
                     expires_on: expires,
                 })?;
                 super::sponsors::commit_cost(tx, &item.code, &item.name, qty, &redemption_id, clock.today())?;
+                if let Some(p) = proxy {
+                    tx.insert_proxy_redemption(serial.as_str(), &p.clerk, &p.deliverer, now)?;
+                }
                 tx.append_event("redemption", &redemption_id, now)?;
                 Ok(RedemptionReceipt {
                     redemption_id,

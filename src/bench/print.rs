@@ -26,6 +26,7 @@ pub fn measure(app: &mut App, serial: &str, rounds: usize) -> anyhow::Result<Vec
     let job = PrintJob {
         voucher: app.voucher(serial)?,
         reprint: false,
+        proxy: None,
     };
     let printout = app.voucher_printout(&job);
     let mut figures = Vec::new();

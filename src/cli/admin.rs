@@ -89,6 +89,9 @@ pub(super) fn run(
         AdminCommand::Catalogue(cmd) => catalogue(dir, by, cmd)?,
         AdminCommand::Redeem {
             household,
+            qr,
+            id_number,
+            deliver_by,
             item,
             qty,
             json,
@@ -98,7 +101,23 @@ pub(super) fn run(
             if config.sync.url.is_some() {
                 app.join_fleet()?;
             }
-            let (receipt, report) = app.redeem_and_print(&household, &item, qty, by, &mut device)?;
+            let (receipt, report) = match deliver_by {
+                // 代兑换: the household's card, never its code alone (the app refuses a code).
+                Some(deliverer) => {
+                    let who = identity_from_args(household, id_number, qr)?;
+                    let proxy = crate::app::Proxy {
+                        clerk: by.to_string(),
+                        deliverer,
+                    };
+                    app.redeem_for_household(&who, &item, qty, &proxy, &mut device)?
+                }
+                None => {
+                    let Some(household) = household else {
+                        bail!("--qr and --id-number are for redeeming on a household's behalf: add --deliver-by NAME")
+                    };
+                    app.redeem_and_print(&household, &item, qty, by, &mut device)?
+                }
+            };
             if !report.printed {
                 eprint!("{}", report_line(&report));
             }
@@ -218,22 +237,7 @@ fn household(dir: &DataDir, cmd: HouseholdCommand) -> anyhow::Result<()> {
             qr,
             json,
         } => {
-            let who = match (code, id_number, qr) {
-                (_, Some(id), _) if id == "-" => {
-                    let mut s = String::new();
-                    std::io::stdin()
-                        .read_to_string(&mut s)
-                        .context("cannot read the ID number from stdin")?;
-                    Identity::IdNumber(s.trim().to_string())
-                }
-                (_, Some(_), _) => bail!(
-                    "an ID number never goes on the command line (it stays in the shell's history): \
-                     use --id-number - and type or pipe it on stdin"
-                ),
-                (_, _, Some(token)) => Identity::QrToken(token),
-                (Some(code), _, _) => Identity::HouseholdCode(code),
-                _ => bail!("name a household: CODE, --id-number or --qr"),
-            };
+            let who = identity_from_args(code, id_number, qr)?;
             let view = app.account_view(&who)?;
             emit(json, &view, text::account)?;
         }
@@ -284,4 +288,25 @@ fn points(dir: &DataDir, by: &str, cmd: PointsCommand) -> anyhow::Result<()> {
 
 pub(super) fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// The household a command names: by code, by `--id-number -` (read from stdin, so it stays
+/// out of the shell's history) or by its QR card's token.
+fn identity_from_args(code: Option<String>, id_number: Option<String>, qr: Option<String>) -> anyhow::Result<Identity> {
+    Ok(match (code, id_number, qr) {
+        (_, Some(id), _) if id == "-" => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .context("cannot read the ID number from stdin")?;
+            Identity::IdNumber(s.trim().to_string())
+        }
+        (_, Some(_), _) => bail!(
+            "an ID number never goes on the command line (it stays in the shell's history): \
+             use --id-number - and type or pipe it on stdin"
+        ),
+        (_, _, Some(token)) => Identity::QrToken(token),
+        (Some(code), _, _) => Identity::HouseholdCode(code),
+        _ => bail!("name a household: CODE, --id-number or --qr"),
+    })
 }

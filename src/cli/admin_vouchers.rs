@@ -64,6 +64,14 @@ pub(super) fn voucher(
             let v = app.void_voucher(&serial, &reason, by)?;
             emit(json, &v, text::voucher)?;
         }
+        VoucherCommand::Delivered { serial, json } => {
+            let v = app.confirm_delivery(&serial, by)?;
+            emit(json, &v, |v| text::proxies(std::slice::from_ref(v)))?;
+        }
+        VoucherCommand::Proxied { undelivered, json } => {
+            let list = app.proxy_redemptions(undelivered)?;
+            emit(json, &list, |l| text::proxies(l))?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -45,10 +45,21 @@ pub enum AdminCommand {
     Dispute(DisputeCommand),
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
-    /// Redeem an item for a household at the counter.
+    /// Redeem an item for a household at the counter, or (with --deliver-by and the
+    /// household's card) on behalf of a household that cannot come (代兑换).
     Redeem {
+        #[arg(long, required_unless_present_any = ["qr", "id_number"], conflicts_with_all = ["qr", "id_number"])]
+        household: Option<String>,
+        /// The household's QR card token, for --deliver-by.
+        #[arg(long, conflicts_with = "id_number")]
+        qr: Option<String>,
+        /// `-`: the household's ID number read from stdin, for --deliver-by.
         #[arg(long)]
-        household: String,
+        id_number: Option<String>,
+        /// Who takes the goods to the household: the voucher prints 代领 with the clerk
+        /// (--by) and this name; the household's account says who redeemed for it.
+        #[arg(long)]
+        deliver_by: Option<String>,
         #[arg(long)]
         item: String,
         #[arg(long, default_value_t = 1)]
@@ -318,6 +329,21 @@ pub enum VoucherCommand {
         serial: String,
         #[arg(long)]
         reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A voucher redeemed on a household's behalf reached the household (confirmed once;
+    /// `--by` names who confirms it).
+    Delivered {
+        serial: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Vouchers redeemed on households' behalf (代兑换), with their delivery.
+    Proxied {
+        /// Only those not yet delivered.
+        #[arg(long)]
+        undelivered: bool,
         #[arg(long)]
         json: bool,
     },

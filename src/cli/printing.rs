@@ -70,6 +70,7 @@ pub(super) fn run(
             let job = crate::app::PrintJob {
                 voucher: app.voucher(&voucher)?,
                 reprint: false,
+                proxy: app.voucher_proxy(&voucher)?,
             };
             let printout = app.voucher_printout(&job);
             let preview = PrinterDevice {

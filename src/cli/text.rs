@@ -278,6 +278,30 @@ pub fn demo_summary(d: &DemoSummary) -> String {
     )
 }
 
+pub fn proxies(list: &[ProxyView]) -> String {
+    let mut s = String::new();
+    for p in list {
+        let _ = writeln!(
+            s,
+            "{}  {}  {} ×{}  {}代兑换，{}送达  {}",
+            p.serial,
+            p.household_code,
+            p.item_name,
+            p.qty,
+            p.clerk,
+            p.deliverer,
+            match (&p.delivered_at, &p.delivered_by) {
+                (Some(at), Some(by)) => format!("已送到（{}，{by}确认）", at.get(..16).unwrap_or(at)),
+                _ => "未送到".to_string(),
+            }
+        );
+    }
+    if list.is_empty() {
+        s.push_str("没有代兑换的兑换券。\n");
+    }
+    s
+}
+
 /// One household's place in a ranking or among the stars.
 fn place_line(s: &mut String, place: u32, code: &str, head: Option<&str>, grid: &str, earned: i64) {
     let _ = writeln!(

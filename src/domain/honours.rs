@@ -99,7 +99,7 @@ impl HonoursRule {
         let qualified = year
             .iter()
             .filter(|r| r.earned >= self.min_points && r.earned > 0)
-            .filter(|r| !(r.deducted_in_clean_area && !self.clean_area.is_empty()))
+            .filter(|r| !r.deducted_in_clean_area || self.clean_area.is_empty())
             .map(|r| (r.key.clone(), r.earned));
         rank(qualified)
             .into_iter()

@@ -44,6 +44,7 @@ impl Document {
             "expires",
             "merchant",
             "sponsor",
+            "proxy",
             "qr",
             "code",
             "reprint_count",

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_4_pictures.sql"),
     include_str!("schema_5_evidence.sql"),
     include_str!("schema_6_sponsors.sql"),
+    include_str!("schema_7_proxy.sql"),
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -218,6 +218,34 @@ pub fn capture(
         shot.settle_replies();
         shot.save(name)?;
     }
+    // 代兑换: the card read for a household that cannot come, its items, and the answer.
+    // (On the scratch copy: the redemption is never made in the village's own database.)
+    k().invoke_clerk_open(Screen::ClerkProxy);
+    shot.settle_replies();
+    shot.save("clerk-proxy")?;
+    shot.send(InputEvent::HouseholdCard {
+        token: households.rich.clone(),
+    });
+    shot.wait(
+        |ui| ui.window.global::<Kiosk>().get_proxy_items().row_count() > 0,
+        "proxy household",
+    )?;
+    shot.save("clerk-proxy-household")?;
+    let items = k().get_proxy_items();
+    let takeable = (0..slint::Model::row_count(&items))
+        .filter_map(|i| slint::Model::row_data(&items, i))
+        .find(|i| i.affordable && i.in_stock && i.funded);
+    if let Some(item) = takeable {
+        k().invoke_proxy_redeem(item.code);
+        shot.wait(
+            |ui| {
+                let said = ui.window.global::<Kiosk>().get_clerk_message();
+                !said.is_empty() && said != super::lang::tr("正在代兑换……").as_str()
+            },
+            "proxy redeemed",
+        )?;
+        shot.save("clerk-proxy-done")?;
+    }
     let resident_memory_mb = resident_memory_mb();
     if let Some(why) = &shot.unspoken {
         tracing::warn!(reason = %why, "screens' .wav files not written");

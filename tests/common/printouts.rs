@@ -33,6 +33,7 @@ pub fn voucher(reprint: bool) -> Printout {
         ("expires", "2027-02-13".into()),
         ("merchant", "堰头面馆".into()),
         ("sponsor", "乡贤沈建国".into()),
+        ("proxy", String::new()),
         ("code", jifen::domain::voucher::verification_code(&qr).unwrap()),
         ("qr", qr),
     ]);
@@ -222,11 +223,20 @@ pub fn merchant_statement() -> Printout {
     }
 }
 
+/// A voucher a clerk redeemed for a household that could not come (代领).
+pub fn proxy_voucher() -> Printout {
+    let mut v = voucher(false);
+    v.fields.insert("proxy", "值班干部（网格员王强送到户）".into());
+    v.name = "proxy-voucher".into();
+    v
+}
+
 pub fn all(width: u32) -> Vec<(&'static str, Printout)> {
     vec![
         ("household-card", household_card()),
         ("voucher", voucher(false)),
         ("reprint", voucher(true)),
+        ("proxy-voucher", proxy_voucher()),
         ("settlement", settlement()),
         ("statement", statement()),
         ("test-page", test_page(width)),

@@ -109,6 +109,12 @@ impl Adapter {
                 a.session.borrow_mut().settled.clear();
                 a.show_settled();
             }
+            if screen == Screen::ClerkProxy {
+                a.with_kiosk(|k| {
+                    k.set_proxy_household(SharedString::new());
+                    k.set_proxy_items(super::rows::model(std::iter::empty::<crate::ui::Item>()));
+                });
+            }
             a.send(Command::ClerkData);
             a.show(screen);
         });
@@ -142,6 +148,15 @@ impl Adapter {
         });
         let a = adapter.clone();
         k.on_test_page(move || a.send(Command::TestPage));
+        let a = adapter.clone();
+        k.on_proxy_redeem(move |code| {
+            a.with_kiosk(|k| {
+                k.set_proxy_household(SharedString::new());
+                k.set_proxy_items(super::rows::model(std::iter::empty::<crate::ui::Item>()));
+                k.set_clerk_message(tr("正在代兑换……").into());
+            });
+            a.send(Command::ProxyRedeem { item: code.into() });
+        });
         let a = adapter.clone();
         k.on_came_out(move |came_out| {
             let serial = a.with_kiosk(|k| {

@@ -106,6 +106,9 @@ impl Adapter {
         if screen == Screen::ClerkStatement {
             self.with_kiosk(|k| k.set_clerk_message(tr("正在打印积分证明……").into()));
             self.send(Command::Statement(who));
+        } else if screen == Screen::ClerkProxy {
+            self.with_kiosk(|k| k.set_clerk_message(slint::SharedString::new()));
+            self.send(Command::ProxyOpen(who));
         } else if !is_clerk(screen) && screen != Screen::Printing && screen != Screen::Confirm {
             // Heard at once: the card was read (the account follows in a moment).
             self.speaker.chime();

@@ -152,6 +152,17 @@ impl Adapter {
                 ..Said::default()
             }),
             Reply::Failed(words) => self.clerk_reply(words),
+            Reply::ProxyAccount {
+                household,
+                head,
+                balance,
+                items,
+            } => {
+                self.with_kiosk(|k| {
+                    k.set_proxy_household(trf("为 {}（{}）代兑换，积分 {} 分", &[&household, &head, &balance]).into());
+                    k.set_proxy_items(model(items.iter().map(|i| item(i, balance))));
+                });
+            }
         }
     }
 }

@@ -48,6 +48,7 @@ pub(super) fn is_clerk(screen: Screen) -> bool {
             | Screen::ClerkSettle
             | Screen::ClerkStatement
             | Screen::ClerkToday
+            | Screen::ClerkProxy
     )
 }
 

@@ -2,6 +2,7 @@
 //! shows its replies, so a slow printer or a busy database never freezes the screen.
 
 mod protocol;
+mod proxy;
 mod session;
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
@@ -73,6 +74,10 @@ pub fn spawn<P: Printer + Send + 'static>(
                         tracing::warn!(%screen, "a villager asked for help");
                         continue;
                     }
+                    (Command::ProxyOpen(_) | Command::ProxyRedeem { .. }, Some(s)) if s.until > now => {
+                        s.until = now + CLERK_SESSION;
+                        proxy::command(&mut app, &mut printer, command, s)
+                    }
                     (c, Some(s)) if needs_clerk(c) && s.until > now => {
                         s.until = now + CLERK_SESSION;
                         let name = s.name.clone();
@@ -97,6 +102,7 @@ pub fn spawn<P: Printer + Send + 'static>(
                     session = Some(ClerkSession {
                         name: name.clone(),
                         until: now + CLERK_SESSION,
+                        proxy_for: None,
                     });
                 }
                 if replies.send(reply).is_err() {
@@ -305,9 +311,12 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
                 Err(f) => Reply::Failed(Said::new("测试页没有打印出来：{}", &[&f.words])),
             }
         }
-        Command::CallHelp(_) | Command::EntryPhotos(_) | Command::PhotoSource(_) | Command::OpenDispute { .. } => {
-            Reply::Noted
-        }
+        Command::CallHelp(_)
+        | Command::EntryPhotos(_)
+        | Command::PhotoSource(_)
+        | Command::OpenDispute { .. }
+        | Command::ProxyOpen(_)
+        | Command::ProxyRedeem { .. } => Reply::Noted,
         Command::SaveVoice(preference) => {
             app.set_voice_preference(preference)?;
             Reply::Noted

@@ -51,6 +51,13 @@ pub enum Command {
     },
     TestPage,
     Statement(Identity),
+    /// 代兑换: the household whose card was read in clerk mode, to redeem on its behalf.
+    ProxyOpen(Identity),
+    /// 代兑换: one of the item for the household `ProxyOpen` opened (no household named
+    /// here: only a card read opens one).
+    ProxyRedeem {
+        item: String,
+    },
     /// The clerk's choice of voice and volume, kept for the next start.
     SaveVoice(VoicePreference),
     /// A villager pressed 请工作人员帮忙 on this screen (in words).
@@ -137,4 +144,11 @@ pub enum Reply {
     Done(String),
     /// Refused or failed; the words say why.
     Failed(Said),
+    /// 代兑换: the household the clerk redeems for, its balance and what it may take.
+    ProxyAccount {
+        household: String,
+        head: String,
+        balance: i64,
+        items: Vec<CatalogueItemView>,
+    },
 }

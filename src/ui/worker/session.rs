@@ -19,6 +19,8 @@ pub(super) fn needs_clerk(command: &Command) -> bool {
             | Command::TestPage
             | Command::Statement(_)
             | Command::SaveVoice(_)
+            | Command::ProxyOpen(_)
+            | Command::ProxyRedeem { .. }
     )
 }
 
@@ -26,6 +28,8 @@ pub(super) fn needs_clerk(command: &Command) -> bool {
 pub(super) struct ClerkSession {
     pub(super) name: String,
     pub(super) until: chrono::DateTime<chrono::Utc>,
+    /// 代兑换: the card read for the household the clerk redeems for, until it is used.
+    pub(super) proxy_for: Option<crate::app::Identity>,
 }
 
 /// How long clerk mode stays unlocked without a command (the screen locks itself at the
