@@ -57,6 +57,11 @@ fn a_clerk_redeems_with_the_households_card_and_the_voucher_says_who() {
     let entry = account.entries.iter().find(|e| e.delta == -20).unwrap();
     assert_eq!(entry.reason, "兑换 物品NOODLE ×1（值班干部代兑换，网格员王强送达）");
     assert_eq!(entry.recorded_by, "值班干部");
+    // And the clerk's action log has it, as every clerk action (it reaches the township).
+    let actions = v.app.clerk_actions(10).unwrap();
+    assert!(actions
+        .iter()
+        .any(|a| a.action == "redeem_for" && a.clerk == "值班干部" && a.subject == receipt.serial));
 
     // A wrong card, or a nameless deliverer, redeems nothing.
     let err = redeem_for(&mut v, Identity::QrToken("NOT-A-CARD".into()), &proxy()).unwrap_err();
@@ -75,6 +80,12 @@ fn a_clerk_redeems_with_the_households_card_and_the_voucher_says_who() {
     let done = v.app.confirm_delivery(&receipt.serial, "网格员王强").unwrap();
     assert_eq!(done.delivered_by.as_deref(), Some("网格员王强"));
     assert!(v.app.proxy_redemptions(true).unwrap().is_empty());
+    assert!(v
+        .app
+        .clerk_actions(10)
+        .unwrap()
+        .iter()
+        .any(|a| a.action == "delivered" && a.clerk == "网格员王强"));
     let again = v.app.confirm_delivery(&receipt.serial, "别人").unwrap_err();
     assert!(matches!(again, AppError::AlreadyDelivered { .. }), "{again}");
     assert!(again.to_string().contains("网格员王强"), "{again}");

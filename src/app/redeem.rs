@@ -158,6 +158,8 @@ impl App {
                 super::sponsors::commit_cost(tx, &item.code, &item.name, qty, &redemption_id, clock.today())?;
                 if let Some(p) = proxy {
                     tx.insert_proxy_redemption(serial.as_str(), &p.clerk, &p.deliverer, now)?;
+                    let detail = format!("{} ×{qty}，{}送达", item.name, p.deliverer);
+                    super::audit::record(tx, &p.clerk, "redeem_for", serial.as_str(), &detail, &holder, now)?;
                 }
                 tx.append_event("redemption", &redemption_id, now)?;
                 Ok(RedemptionReceipt {
