@@ -713,6 +713,17 @@ fn the_villager_and_the_clerk_journeys() {
         h2.entries.iter().any(|e| e.reason.contains("值班干部代兑换")),
         "the account says who redeemed for it"
     );
+    // It waits on the same screen to be taken there; the clerk confirms it once delivered.
+    until(&ui, "waiting to be delivered", |ui| {
+        ui.window.global::<Kiosk>().get_undelivered().row_count() == 1
+    });
+    nothing_cut(&ui, "the proxy screen's deliveries");
+    press(&ui, "已送到");
+    until(&ui, "delivered", |ui| {
+        ui.window.global::<Kiosk>().get_clerk_message().contains("户的")
+            && ui.window.global::<Kiosk>().get_undelivered().row_count() == 0
+    });
+    assert!(ledger().proxy_redemptions(true).unwrap().is_empty());
     // Voided again, so the rest of the journey finds H2's points as they were.
     let proxied = ledger().proxy_redemptions(false).unwrap().remove(0);
     assert_eq!(proxied.household_code, "H2");

@@ -10,6 +10,11 @@ import re
 import sys
 
 ENGLISH = {
+    "已确认 {} 户的 {} 送到（券号 {}）": "Confirmed: {1} delivered to {0} (serial {2})",
+    "{}　{} ×{}　送 {} 户": "{}　{} ×{}　to {}",
+    "已送到": "Delivered",
+    "没有待送到户的代兑换。": "Nothing waiting to be delivered.",
+    "待送到户（送到后点“已送到”）：": "To deliver (tap Delivered once it is there):",
     "代兑换": "Redeem for",
     "代兑换（送上门）": "Redeem to deliver",
     "请刷该户的身份证或扫描该户的户码卡（不能只凭户号）": "Read that household's ID card or QR card (its code alone is not enough)",

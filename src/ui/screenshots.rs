@@ -240,9 +240,11 @@ pub fn capture(
         shot.wait(
             |ui| {
                 let said = ui.window.global::<Kiosk>().get_clerk_message();
-                !said.is_empty() && said != super::lang::tr("正在代兑换……").as_str()
+                !said.is_empty()
+                    && said != super::lang::tr("正在代兑换……").as_str()
+                    && ui.window.global::<Kiosk>().get_undelivered().row_count() > 0
             },
-            "proxy redeemed",
+            "proxy redeemed, waiting to be delivered",
         )?;
         shot.save("clerk-proxy-done")?;
     }

@@ -149,6 +149,8 @@ impl Adapter {
         let a = adapter.clone();
         k.on_test_page(move || a.send(Command::TestPage));
         let a = adapter.clone();
+        k.on_proxy_delivered(move |serial| a.send(Command::ProxyDelivered(serial.into())));
+        let a = adapter.clone();
         k.on_proxy_redeem(move |code| {
             a.with_kiosk(|k| {
                 k.set_proxy_household(SharedString::new());

@@ -2,7 +2,7 @@
 
 use slint::SharedString;
 
-use super::rows::{honour_row, item, model, voucher_row};
+use super::rows::{honour_row, item, model, proxy_row, voucher_row};
 use super::{set_account_notice, set_print_note, Adapter};
 use crate::ui::lang::{trf, Said};
 use crate::ui::words::quarter_words;
@@ -128,6 +128,7 @@ impl Adapter {
                 today,
                 events_waiting,
                 sync_note,
+                undelivered,
             } => {
                 self.with_kiosk(|k| {
                     k.set_sync_note(sync_note.into());
@@ -135,6 +136,7 @@ impl Adapter {
                     k.set_pending_vouchers(model(pending.iter().map(voucher_row)));
                     k.set_today(model(today.iter().map(voucher_row)));
                     k.set_events_waiting(events_waiting as i32);
+                    k.set_undelivered(model(undelivered.iter().map(proxy_row)));
                 });
                 self.show_voice_note();
             }

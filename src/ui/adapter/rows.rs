@@ -2,7 +2,7 @@
 
 use slint::{ModelRc, VecModel};
 
-use crate::app::{CatalogueItemView, DisputeView, EntryView, RankingRow, VoucherView};
+use crate::app::{CatalogueItemView, DisputeView, EntryView, ProxyView, RankingRow, VoucherView};
 use crate::ui::lang::{later, Said};
 use crate::ui::words::{day_words, month_words};
 use crate::ui::{Entry, HonourRow, Item, Screen, VoucherRow};
@@ -128,6 +128,18 @@ pub(super) fn image_of(bytes: &[u8]) -> Result<slint::Image, crate::picture::Pic
     let buffer =
         slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(&pixels.rgba, pixels.width, pixels.height);
     Ok(slint::Image::from_rgba8(buffer))
+}
+
+/// A voucher redeemed on a household's behalf, still to be taken there.
+pub(super) fn proxy_row(p: &ProxyView) -> VoucherRow {
+    VoucherRow {
+        serial: p.serial.clone().into(),
+        text: crate::ui::lang::trf(
+            "{}　{} ×{}　送 {} 户",
+            &[&p.serial, &p.item_name, &p.qty, &p.household_code],
+        )
+        .into(),
+    }
 }
 
 pub(super) fn voucher_row(v: &VoucherView) -> VoucherRow {

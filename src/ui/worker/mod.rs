@@ -253,6 +253,7 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
                 pending: app.unconfirmed_vouchers()?,
                 today: today_vouchers,
                 events_waiting: app.unpushed_event_count()?,
+                undelivered: app.proxy_redemptions(true)?,
                 sync_note: [
                     printer.trouble(),
                     app.box_health()?.words(),
@@ -317,6 +318,13 @@ fn handle(app: &mut App, printer: &mut dyn Printer, command: Command, clerk: &st
         | Command::OpenDispute { .. }
         | Command::ProxyOpen(_)
         | Command::ProxyRedeem { .. } => Reply::Noted,
+        Command::ProxyDelivered(serial) => {
+            let done = app.confirm_delivery(&serial, clerk)?;
+            Reply::Done(trf(
+                "已确认 {} 户的 {} 送到（券号 {}）",
+                &[&done.household_code, &done.item_name, &done.serial],
+            ))
+        }
         Command::SaveVoice(preference) => {
             app.set_voice_preference(preference)?;
             Reply::Noted

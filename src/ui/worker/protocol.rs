@@ -3,8 +3,8 @@
 use crate::ui::lang::Said;
 
 use crate::app::{
-    AccountView, CatalogueItemView, DisputeView, Identity, PhotoFetcher, PrintReport, RankingRow, RedemptionReceipt,
-    SettlementReceipt, VoicePreference, VoucherView,
+    AccountView, CatalogueItemView, DisputeView, Identity, PhotoFetcher, PrintReport, ProxyView, RankingRow,
+    RedemptionReceipt, SettlementReceipt, VoicePreference, VoucherView,
 };
 
 /// What the UI asks for.
@@ -58,6 +58,8 @@ pub enum Command {
     ProxyRedeem {
         item: String,
     },
+    /// 代兑换: the goods of this voucher reached its household.
+    ProxyDelivered(String),
     /// The clerk's choice of voice and volume, kept for the next start.
     SaveVoice(VoicePreference),
     /// A villager pressed 请工作人员帮忙 on this screen (in words).
@@ -136,6 +138,8 @@ pub enum Reply {
         events_waiting: i64,
         /// Last successful sync and the last problem, in words.
         sync_note: String,
+        /// Vouchers redeemed on households' behalf, not yet delivered (oldest first).
+        undelivered: Vec<ProxyView>,
     },
     Settled(SettlementReceipt),
     /// Recorded; the screen already shows what it needs.

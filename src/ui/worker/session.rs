@@ -21,6 +21,7 @@ pub(super) fn needs_clerk(command: &Command) -> bool {
             | Command::SaveVoice(_)
             | Command::ProxyOpen(_)
             | Command::ProxyRedeem { .. }
+            | Command::ProxyDelivered(_)
     )
 }
 
