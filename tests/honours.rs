@@ -164,11 +164,7 @@ fn the_certificate_is_printed_for_a_star_and_refused_with_the_reason_for_anyone_
 
 #[test]
 fn the_cli_names_the_stars_by_the_config_rule_and_prints_the_certificate() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("kiosk");
-    assert!(jifen_with_stdin(&dir, &["kiosk", "--console", "--demo"], "q\n")
-        .status
-        .success());
+    let (tmp, dir) = demo_kiosk();
     // The demo scored last year too: its stars are the top tenth of 60 households.
     let honours = json(&jifen(&dir, &["admin", "honours", "--json"]));
     let stars = honours["stars"].as_array().unwrap();

@@ -97,50 +97,25 @@ fn a_clerk_redeems_with_the_households_card_and_the_voucher_says_who() {
 
 #[test]
 fn the_cli_redeems_on_a_households_behalf_only_with_its_card() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("kiosk");
-    assert!(jifen_with_stdin(&dir, &["kiosk", "--console", "--demo"], "q\n")
-        .status
-        .success());
+    let (_tmp, dir) = demo_kiosk();
     // The demo's first household card, as a villager would hand it to the clerk.
     let token = jifen::app::demo::demo_qr_token(0);
     let shown = json(&jifen(&dir, &["admin", "household", "show", "--qr", &token, "--json"]));
     let code = shown["household_code"].as_str().unwrap().to_string();
 
-    let o = jifen(
-        &dir,
-        &[
-            "admin",
-            "--by",
-            "值班干部",
-            "redeem",
-            "--household",
-            &code,
-            "--item",
-            "NOODLE",
-            "--deliver-by",
-            "王强",
-        ],
-    );
+    // The same redemption for delivery, naming the household one way or the other.
+    let redeem_for = |named: [&str; 2]| {
+        let tail = ["--item", "NOODLE", "--deliver-by", "王强", "--json"];
+        jifen(
+            &dir,
+            &[&["admin", "--by", "值班干部", "redeem"], &named[..], &tail[..]].concat(),
+        )
+    };
+    let o = redeem_for(["--household", &code]);
     assert!(!o.status.success(), "a code alone redeemed for a household");
     assert!(stderr(&o).contains("代兑换须刷该户的身份证或户码卡"), "{}", stderr(&o));
 
-    let o = jifen(
-        &dir,
-        &[
-            "admin",
-            "--by",
-            "值班干部",
-            "redeem",
-            "--qr",
-            &token,
-            "--item",
-            "NOODLE",
-            "--deliver-by",
-            "王强",
-            "--json",
-        ],
-    );
+    let o = redeem_for(["--qr", &token]);
     assert!(o.status.success(), "{}", stderr(&o));
     let serial = json(&o)["serial"].as_str().unwrap().to_string();
     let list = json(&jifen(

@@ -199,11 +199,7 @@ fn the_statement_is_what_the_vouchers_say_and_the_letter_prints_it() {
 
 #[test]
 fn the_cli_takes_yuan_with_fen_and_refuses_what_is_not_money() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("kiosk");
-    assert!(jifen_with_stdin(&dir, &["kiosk", "--console", "--demo"], "q\n")
-        .status
-        .success());
+    let (_tmp, dir) = demo_kiosk();
     // The demo's two sponsors, their gifts, and what the demo's coupons already used.
     let list = json(&jifen(&dir, &["admin", "sponsor", "list", "--json"]));
     let shen = list
@@ -344,30 +340,23 @@ fn the_merchant_is_owed_the_sum_of_its_settled_vouchers_by_fund() {
 
 #[test]
 fn the_merchant_statement_from_the_cli_adds_up_and_prints() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("kiosk");
-    assert!(jifen_with_stdin(&dir, &["kiosk", "--console", "--demo"], "q\n")
-        .status
-        .success());
+    let (_tmp, dir) = demo_kiosk();
     let vouchers = json(&jifen(
         &dir,
         &["admin", "voucher", "list", "--status", "settled", "--json"],
     ));
     let month = vouchers[0]["settled_at"].as_str().unwrap()[..7].to_string();
     let merchant = vouchers[0]["settled_merchant"].as_str().unwrap().to_string();
-    let s = json(&jifen(
-        &dir,
-        &[
-            "admin",
-            "merchant",
-            "statement",
-            "--merchant",
-            &merchant,
-            "--month",
-            &month,
-            "--json",
-        ],
-    ));
+    let statement = [
+        "admin",
+        "merchant",
+        "statement",
+        "--merchant",
+        &merchant,
+        "--month",
+        &month,
+    ];
+    let s = json(&jifen(&dir, &[&statement[..], &["--json"]].concat()));
     let listed = s["vouchers"].as_array().unwrap();
     assert!(!listed.is_empty());
     let sum: i64 = listed
@@ -377,18 +366,7 @@ fn the_merchant_statement_from_the_cli_adds_up_and_prints() {
         .sum();
     assert_eq!(s["total"].as_str().unwrap().parse::<Fen>().unwrap().0, sum);
     assert!(sum > 0, "the demo's noodle coupons cost the fund 8.00 each");
-    let o = jifen(
-        &dir,
-        &[
-            "admin",
-            "merchant",
-            "statement",
-            "--merchant",
-            &merchant,
-            "--month",
-            &month,
-        ],
-    );
+    let o = jifen(&dir, &statement);
     assert!(
         stdout(&o).contains(&format!("应付 {} 元", s["total"].as_str().unwrap())),
         "{}",

@@ -285,9 +285,11 @@ fn shelf_view(tx: &Tx, item: CatalogueItem, holder: &str, today: chrono::NaiveDa
         Stock::Unlimited => Stock::Unlimited,
     };
     let cost = tx.item_cost(&item.code)?;
-    let funded = super::sponsors::fund_covers_one(tx, &item.code, today)?;
+    let unit_cost = cost.as_ref().map(|(_, fen)| crate::domain::money::Fen(*fen));
+    // Not offered when its fund cannot pay for one more (赞助款已用完).
+    let funded = super::sponsors::fund_need(tx, cost, 1, today)?.is_none_or(|f| f.left >= f.needed);
     Ok(CatalogueItemView {
-        unit_cost: cost.map(|(_, fen)| crate::domain::money::Fen(fen)),
+        unit_cost,
         funded,
         ..CatalogueItemView::from(&CatalogueItem { stock, ..item })
     })

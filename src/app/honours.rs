@@ -96,21 +96,17 @@ impl App {
     /// with the reason.
     pub fn honour_printout(&mut self, household: &str, year: i32) -> Result<Printout> {
         let view = self.honours(year)?;
-        let star = view
-            .stars
-            .iter()
-            .find(|s| s.household_code == household)
-            .ok_or_else(|| {
-                if self.store.read(|tx| Ok::<_, AppError>(tx.household_row(household)?)).ok().flatten().is_none() {
-                    AppError::UnknownHousehold(household.to_string())
-                } else {
-                    AppError::Invalid(format!(
-                        "{household} is not among {year}'s star households ({} of {} households, by the [honours] rule)",
-                        view.stars.len(),
-                        view.households
-                    ))
-                }
-            })?;
+        let Some(star) = view.stars.iter().find(|s| s.household_code == household) else {
+            let known = self.store.read(|tx| Ok::<_, AppError>(tx.household_row(household)?))?;
+            return Err(match known {
+                None => AppError::UnknownHousehold(household.to_string()),
+                Some(_) => AppError::Invalid(format!(
+                    "{household} is not among {year}'s star households ({} of {} households, by the [honours] rule)",
+                    view.stars.len(),
+                    view.households
+                )),
+            });
+        };
         let today = self.clock.today();
         Ok(Printout {
             document: Document::HonourCertificate,

@@ -100,7 +100,7 @@ pub struct PrintReport {
 impl PrintReport {
     /// A voucher whose printing went wrong after its redemption committed: it is kept,
     /// pending, for a clerk to print.
-    pub(super) fn kept(serial: &str, e: &AppError) -> PrintReport {
+    fn kept(serial: &str, e: &AppError) -> PrintReport {
         PrintReport {
             serial: serial.to_string(),
             printed: false,
@@ -136,11 +136,17 @@ impl App {
         printer: &mut dyn Printer,
     ) -> Result<(super::RedemptionReceipt, PrintReport)> {
         let receipt = self.redeem(household, item, qty, recorded_by)?;
-        let report = self.print_voucher(&receipt.serial, printer).unwrap_or_else(|e| {
-            tracing::error!(serial = %receipt.serial, error = %e, "redeemed, but printing failed");
-            PrintReport::kept(&receipt.serial, &e)
-        });
+        let report = self.print_committed(&receipt.serial, printer);
         Ok((receipt, report))
+    }
+
+    /// Prints a voucher whose redemption has committed: whatever goes wrong now is the
+    /// report's words (the voucher stays pending for a clerk), never an error.
+    pub(super) fn print_committed(&mut self, serial: &str, printer: &mut dyn Printer) -> PrintReport {
+        self.print_voucher(serial, printer).unwrap_or_else(|e| {
+            tracing::error!(%serial, error = %e, "redeemed, but printing failed");
+            PrintReport::kept(serial, &e)
+        })
     }
 
     /// The whole print order for one voucher: record the attempt, print, confirm. A
@@ -248,7 +254,7 @@ impl App {
         let serial: Serial = serial.parse()?;
         self.clock_fit()?;
         let today = self.clock.today();
-        let (before, row) = self.store.write(|tx| {
+        let (before, row, proxy) = self.store.write(|tx| {
             let v = tx
                 .voucher(serial.as_str())?
                 .ok_or_else(|| AppError::UnknownVoucher(serial.to_string()))?;
@@ -256,13 +262,9 @@ impl App {
                 return Err(refusal);
             }
             let before = tx.record_print_attempt(&v.serial)?;
-            let proxy = tx.proxy_redemption(&v.serial)?.map(|p| super::Proxy {
-                clerk: p.clerk,
-                deliverer: p.deliverer,
-            });
-            Ok((before, (tx.voucher(&v.serial)?, proxy)))
+            let proxy = tx.proxy_redemption(&v.serial)?.map(super::Proxy::from);
+            Ok((before, tx.voucher(&v.serial)?, proxy))
         })?;
-        let (row, proxy) = row;
         let row = row.ok_or_else(|| AppError::UnknownVoucher(serial.to_string()))?;
         Ok(PrintJob {
             voucher: voucher_view(&row, today),

@@ -8,12 +8,22 @@ use serde::Serialize;
 use super::printing::{PrintReport, Printer};
 use super::{App, AppError, Identity, RedemptionReceipt, Result};
 use crate::domain::clock::china_time_text;
+use crate::store::ProxyRow;
 
 /// Who redeemed on the household's behalf and who takes it there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Proxy {
     pub clerk: String,
     pub deliverer: String,
+}
+
+impl From<ProxyRow> for Proxy {
+    fn from(row: ProxyRow) -> Proxy {
+        Proxy {
+            clerk: row.clerk,
+            deliverer: row.deliverer,
+        }
+    }
 }
 
 /// A voucher redeemed on a household's behalf, and whether it has reached the household.
@@ -50,10 +60,7 @@ impl App {
         };
         let household = self.identify(who)?;
         let receipt = self.redeem_as(&household, item, qty, &proxy.clerk, Some(&proxy))?;
-        let report = self.print_voucher(&receipt.serial, printer).unwrap_or_else(|e| {
-            tracing::error!(serial = %receipt.serial, error = %e, "redeemed for a household, but printing failed");
-            PrintReport::kept(&receipt.serial, &e)
-        });
+        let report = self.print_committed(&receipt.serial, printer);
         Ok((receipt, report))
     }
 
@@ -85,10 +92,7 @@ impl App {
         let row = self
             .store
             .read(|tx| Ok::<_, AppError>(tx.proxy_redemption(serial.trim())?))?;
-        Ok(row.map(|p| Proxy {
-            clerk: p.clerk,
-            deliverer: p.deliverer,
-        }))
+        Ok(row.map(Proxy::from))
     }
 
     /// Vouchers redeemed on households' behalf; with `undelivered`, only those still to go.

@@ -212,11 +212,9 @@ pub(super) fn commit_cost(
     redemption_id: &str,
     today: NaiveDate,
 ) -> Result<()> {
-    let Some((sponsor, unit)) = tx.item_cost(item_code)? else {
+    let Some(FundNeed { sponsor, left, needed }) = fund_need(tx, tx.item_cost(item_code)?, qty, today)? else {
         return Ok(());
     };
-    let needed = Fen(unit).times(qty);
-    let left = remaining(tx.fund_totals(&sponsor, None, today)?);
     if left < needed {
         return Err(AppError::FundExhausted {
             item: item_name.to_string(),
@@ -229,13 +227,30 @@ pub(super) fn commit_cost(
     Ok(())
 }
 
-/// True unless the item's fund cannot pay for one more unit (then the kiosk does not
-/// offer it, and says 赞助款已用完).
-pub(super) fn fund_covers_one(tx: &Tx<'_>, item_code: &str, today: NaiveDate) -> Result<bool> {
-    Ok(match tx.item_cost(item_code)? {
-        None => true,
-        Some((sponsor, unit)) => remaining(tx.fund_totals(&sponsor, None, today)?).0 >= unit,
-    })
+/// What `qty` of an item costs the fund that pays for it (`cost`: its sponsor and unit
+/// cost, as `Tx::item_cost` gives them), and what that fund has left; `None` when no fund
+/// pays for the item. Both the redemption and the catalogue's 赞助款已用完 ask this.
+pub(super) fn fund_need(
+    tx: &Tx<'_>,
+    cost: Option<(String, i64)>,
+    qty: i64,
+    today: NaiveDate,
+) -> Result<Option<FundNeed>> {
+    let Some((sponsor, unit)) = cost else {
+        return Ok(None);
+    };
+    let left = remaining(tx.fund_totals(&sponsor, None, today)?);
+    Ok(Some(FundNeed {
+        sponsor,
+        left,
+        needed: Fen(unit).times(qty),
+    }))
+}
+
+pub(super) struct FundNeed {
+    pub(super) sponsor: String,
+    pub(super) left: Fen,
+    pub(super) needed: Fen,
 }
 
 /// Sets the cost of one unit of an item to its sponsor's fund; the sponsor must be known.

@@ -183,6 +183,16 @@ pub fn jifen_with_stdin(data_dir: &Path, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// A kiosk data directory holding the demo village, made as a clerk makes one (the
+/// console kiosk's first start); the directory lives as long as the returned `TempDir`.
+pub fn demo_kiosk() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("kiosk");
+    let o = jifen_with_stdin(&dir, &["kiosk", "--console", "--demo"], "q\n");
+    assert!(o.status.success(), "the demo kiosk did not start: {}", stderr(&o));
+    (tmp, dir)
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
