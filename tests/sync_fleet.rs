@@ -6,39 +6,11 @@
 
 mod common;
 
-use common::township::{assert_converged, sync, TestTownship};
-use common::{households_csv, id_number, village, TestVillage};
+use common::township::{assert_converged, new_kiosk, sync, township_with_village};
+use common::{id_number, village, TestVillage};
 use jifen::app::{AppError, Identity};
 use jifen::domain::voucher::{verification_code, Serial};
-use jifen::sync::{SyncClient, SyncError};
-
-/// A township village YT with households H1..H4 of 100 points each, scored at the township.
-fn township_with_village() -> TestTownship {
-    let township = TestTownship::start();
-    township.village("YT", "堰头村");
-    township
-        .storage
-        .import_households("YT", "households.csv", households_csv(1, 4).as_bytes())
-        .unwrap();
-    let mut sheet = String::from("month,household_code,rule_code,points,note,recorded_by\n");
-    for h in 1..=4 {
-        sheet.push_str(&format!("2026-10,H{h},T01,100,,乡镇\n"));
-    }
-    township
-        .storage
-        .import_points("YT", "2026-10.csv", sheet.as_bytes())
-        .unwrap();
-    township
-}
-
-/// A new kiosk box of YT, registered at the township and synced once.
-fn new_kiosk(township: &TestTownship, name: &str) -> (TestVillage, SyncClient, String) {
-    let mut k = village();
-    let device = township.register(&k, name);
-    let client = township.client(&k);
-    sync(&mut k, &client).unwrap();
-    (k, client, device)
-}
+use jifen::sync::SyncError;
 
 fn catalogue_item(k: &mut TestVillage, item: &str) -> Option<jifen::app::CatalogueItemView> {
     k.app.catalogue().unwrap().into_iter().find(|i| i.code == item)

@@ -537,3 +537,127 @@ fn evidence_and_disputes_from_the_command_line() {
         .iter()
         .any(|e| e["corrects"] == disputed.as_str() && e["delta"] == 3));
 }
+
+/// A sponsor's gift, an item's cost and a settled voucher, recorded at a kiosk from the
+/// command line, are what the township's reports say after one sync: what each merchant
+/// is owed this month and what each fund holds, the kiosk's own figures to the fen.
+#[test]
+fn what_merchants_are_owed_and_what_funds_hold_at_the_township_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = engine(tmp.path());
+    let ok = |o: Output| {
+        assert!(o.status.success(), "{}", stderr(&o));
+        o
+    };
+    ok(township(&db, &["village", "add", "--code", "YT", "--name", "堰头村"]));
+    let households = tmp.path().join("households.csv");
+    let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
+    for i in 1..=2 {
+        csv.push_str(&format!(
+            "H{i},1,户主{i},{},head,QRH{i:04}-K7M3PRW9T4CX\n",
+            id_number(i)
+        ));
+    }
+    std::fs::write(&households, csv).unwrap();
+    ok(township(
+        &db,
+        &["households", "import", "--village", "YT", households.to_str().unwrap()],
+    ));
+    let sheet = tmp.path().join("sheet.csv");
+    std::fs::write(
+        &sheet,
+        "month,household_code,rule_code,points,note,recorded_by\n2026-10,H1,B16,5,,网格员\n2026-10,H2,B01,5,,网格员\n2026-11,H1,B16,5,,网格员\n2026-11,H2,B16,5,,网格员\n",
+    )
+    .unwrap();
+    ok(township(
+        &db,
+        &["points", "import", "--village", "YT", sheet.to_str().unwrap()],
+    ));
+    let kiosk = tmp.path().join("kiosk");
+    ok(jifen(
+        &kiosk,
+        &["admin", "init", "--village-code", "YT", "--village-name", "堰头村"],
+    ));
+    let device = json(&jifen(&kiosk, &["admin", "device", "show", "--json"]));
+    let public_key = device["public_key"].as_str().unwrap();
+    ok(township(
+        &db,
+        &[
+            "device",
+            "add",
+            "--village",
+            "YT",
+            "--name",
+            "大厅",
+            "--public-key",
+            public_key,
+        ],
+    ));
+    let (_server, url) = serve(&db);
+    let key = json(&township(&db, &["key", "show", "--json"]))["public_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(jifen(&kiosk, &["sync", "once", "--url", &url, "--township-key", &key]));
+
+    let admin = |args: &[&str]| ok(jifen(&kiosk, &[&["admin", "--by", "会计"][..], args].concat()));
+    admin(&["sponsor", "add", "--name", "乡贤沈建国"]);
+    admin(&["sponsor", "fund", "--name", "乡贤沈建国", "--amount", "50.00"]);
+    admin(&[
+        "catalogue",
+        "add",
+        "--code",
+        "NOODLE",
+        "--name",
+        "面条券",
+        "--points",
+        "5",
+        "--unlimited",
+        "--merchant",
+        "堰头面馆",
+        "--sponsor",
+        "乡贤沈建国",
+        "--cost",
+        "8.00",
+    ]);
+    let previews = format!("preview:{}", tmp.path().join("previews").display());
+    let mut settled = 0;
+    for h in ["H1", "H2"] {
+        let voucher = json(&admin(&["redeem", "--household", h, "--item", "NOODLE", "--json"]));
+        if h == "H1" {
+            let qr = voucher["qr_payload"].as_str().unwrap();
+            admin(&["voucher", "settle", "--qr", qr, "--printer", &previews]);
+            settled += 1;
+        }
+    }
+    ok(jifen(&kiosk, &["sync", "once", "--url", &url]));
+
+    let owed = json(&township(&db, &["report", "merchants", "--village", "YT", "--json"]));
+    assert_eq!(owed.as_array().unwrap().len(), 1, "{owed}");
+    assert_eq!(
+        (owed[0]["merchant"].as_str(), owed[0]["vouchers"].as_i64()),
+        (Some("堰头面馆"), Some(settled))
+    );
+    assert_eq!(owed[0]["total"], "8.00");
+    assert_eq!(owed[0]["by_fund"][0]["sponsor"], "乡贤沈建国");
+    let text = stdout(&township(&db, &["report", "merchants"]));
+    assert!(text.contains("堰头面馆  收券 1 张（5 分）  应付 8.00 元"), "{text}");
+    let bad_month = township(&db, &["report", "merchants", "--month", "2026-13"]);
+    assert!(
+        stderr(&bad_month).contains("'2026-13' is not a month"),
+        "{}",
+        stderr(&bad_month)
+    );
+
+    let there = json(&township(&db, &["report", "sponsors", "--json"]));
+    let here = json(&jifen(&kiosk, &["admin", "sponsor", "list", "--json"]));
+    for field in ["received", "committed", "spent", "remaining"] {
+        assert_eq!(there[0][field], here[0][field], "{field}: {there} / {here}");
+    }
+    assert_eq!(
+        (there[0]["received"].as_str(), there[0]["remaining"].as_str()),
+        (Some("50.00"), Some("34.00"))
+    );
+    let problems = township(&db, &["report", "sync-problems"]);
+    assert!(stdout(&problems).contains("没有搁置"), "{}", stdout(&problems));
+}

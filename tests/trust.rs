@@ -129,6 +129,7 @@ fn a_kiosk_may_push_only_what_a_kiosk_originates_and_nothing_else_is_written() {
             void_reason: None,
             refund_ledger_id: None,
         },
+        fund: None,
     };
     let foreign = event(
         3,

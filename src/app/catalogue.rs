@@ -174,6 +174,7 @@ impl App {
                     "不再由赞助款支付".to_string()
                 }
             };
+            tx.append_event("catalogue_changed", &item.code, now)?;
             super::audit::record(tx, clerk, "cost", &item.code, &detail, &holder, now)?;
             shelf_view(tx, item, &holder, today)
         })

@@ -11,7 +11,9 @@ use super::apply::{self, receive, Candidate, KioskIdentity, Needs, Origin};
 use super::sync::set_aside_row;
 use super::{App, AppError, ChangePage, IncomingEvent, ReceiveOutcome, Refusal, Result};
 use crate::domain::catalogue::StockMoveReason;
+use crate::domain::funds::{FundCost, ItemCostRecord};
 use crate::domain::kiosk::KioskRecord;
+use crate::domain::money::Fen;
 use crate::domain::records::{EntryRecord, HouseholdRecord, QrCardRecord, Record, SyncEvent};
 use crate::store::{
     DoubleSettlementRow, OutboxRow, OverdraftRow, ReceivedRow, SetAsideRow, StoreError, Tx, VillageSummary,
@@ -307,7 +309,39 @@ pub(super) fn expand(tx: &Tx, row: OutboxRow) -> Result<SyncEvent> {
             })]
         }
         "rule_changed" => vec![Record::Rule(tx.rule(&row.subject)?.ok_or_else(|| missing("rule"))?)],
-        "catalogue_changed" => vec![Record::Item(tx.item(&row.subject)?.ok_or_else(|| missing("item"))?)],
+        "catalogue_changed" => {
+            let item = tx.item(&row.subject)?.ok_or_else(|| missing("item"))?;
+            // The cost's sponsor travels with it, so an item's cost never waits for it.
+            let cost = tx.item_cost(&item.code)?.map(|(sponsor, fen)| FundCost {
+                sponsor,
+                amount: Fen(fen),
+            });
+            let mut records = Vec::new();
+            if let Some(c) = &cost {
+                records.push(Record::Sponsor(
+                    tx.sponsor_record(&c.sponsor)?
+                        .ok_or_else(|| missing("sponsor of item"))?,
+                ));
+            }
+            let item_code = item.code.clone();
+            records.push(Record::Item(item));
+            records.push(Record::ItemCost(ItemCostRecord { item_code, cost }));
+            records
+        }
+        "sponsor_added" => vec![Record::Sponsor(
+            tx.sponsor_record(&row.subject)?.ok_or_else(|| missing("sponsor"))?,
+        )],
+        "sponsor_funded" => {
+            let r = tx.fund_receipt(&row.subject)?.ok_or_else(|| missing("gift"))?;
+            let sponsor = tx
+                .sponsor_record(&r.sponsor)?
+                .ok_or_else(|| missing("sponsor of gift"))?;
+            vec![Record::Sponsor(sponsor), Record::FundReceipt(r)]
+        }
+        "voucher_delivered" => vec![Record::Proxy(
+            tx.proxy_redemption(&row.subject)?
+                .ok_or_else(|| missing("proxy redemption"))?,
+        )],
         "stock_moved" => vec![Record::StockMove(
             tx.stock_move(&row.subject)?.ok_or_else(|| missing("stock move"))?,
         )],
@@ -327,8 +361,10 @@ pub(super) fn expand(tx: &Tx, row: OutboxRow) -> Result<SyncEvent> {
             r.voucher = r.voucher.as_issued();
             let mut records = vec![entry(&r.ledger_id)?];
             let taken = moves(&r.id, StockMoveReason::Redemption)?;
+            let proxy = tx.proxy_redemption(&r.voucher.serial)?;
             records.push(Record::Redemption(r));
             records.extend(taken);
+            records.extend(proxy.map(|p| Record::Proxy(p.as_redeemed())));
             records
         }
         "voucher_settled" => {

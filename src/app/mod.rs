@@ -69,7 +69,7 @@ pub use imports::{
     check_rules_csv, plan_households, plan_points, sheet_keys, standard_rules, HouseholdPlan, ImportLookup,
     ImportReport, PointsPlan,
 };
-pub use merchants::{FundOwed, MerchantStatement, SettledVoucher};
+pub use merchants::{merchant_months, FundOwed, MerchantMonth, MerchantStatement, SettledVoucher};
 pub use points::{award_entry, correction_entry, AwardAsked, AwardReceipt};
 pub use printing::{
     Delivery, Document, PrintFailure, PrintJob, PrintReport, Printer, Printout, KEPT_WORDS, NOT_OUT_WORDS,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::printing::{PrintReport, Printer};
 use super::{App, AppError, Identity, RedemptionReceipt, Result};
 use crate::domain::clock::china_time_text;
-use crate::store::ProxyRow;
+use crate::domain::funds::ProxyRecord;
 
 /// Who redeemed on the household's behalf and who takes it there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -17,8 +17,8 @@ pub struct Proxy {
     pub deliverer: String,
 }
 
-impl From<ProxyRow> for Proxy {
-    fn from(row: ProxyRow) -> Proxy {
+impl From<ProxyRecord> for Proxy {
+    fn from(row: ProxyRecord) -> Proxy {
         Proxy {
             clerk: row.clerk,
             deliverer: row.deliverer,
@@ -82,6 +82,7 @@ impl App {
                 });
             }
             tx.mark_proxy_delivered(&serial, &by, now)?;
+            tx.append_event("voucher_delivered", &serial, now)?;
             super::audit::record(tx, &by, "delivered", &serial, &row.deliverer, &device, now)?;
             proxy_view(tx, &serial)
         })

@@ -71,6 +71,7 @@ impl App {
             if !tx.insert_sponsor(name, note, now)? {
                 return Err(AppError::Invalid(format!("there is a sponsor named {name} already")));
             }
+            tx.append_event("sponsor_added", name, now)?;
             super::audit::record(tx, clerk, "sponsor", name, "新增赞助人", &device, now)?;
             sponsor_view(tx, name, today)
         })
@@ -99,6 +100,7 @@ impl App {
             }
             let id = Uuid::now_v7().to_string();
             tx.insert_sponsor_receipt(&id, name, amount.0, note, clerk, today, now)?;
+            tx.append_event("sponsor_funded", &id, now)?;
             super::audit::record(tx, clerk, "fund", name, &format!("收到 {amount} 元"), &device, now)?;
             Ok(FundReceipt {
                 id,
@@ -292,14 +294,21 @@ fn sponsor_view(tx: &Tx<'_>, name: &str, today: NaiveDate) -> Result<SponsorView
         .sponsor(name)?
         .ok_or_else(|| AppError::Invalid(format!("there is no sponsor named {name}")))?;
     let totals = tx.fund_totals(name, None, today)?;
-    Ok(SponsorView {
-        name: row.name,
-        note: row.note,
-        received: Fen(totals.received),
-        committed: Fen(totals.committed),
-        spent: Fen(totals.spent),
-        remaining: remaining(totals),
-    })
+    Ok(SponsorView::of(row.name, row.note, totals))
+}
+
+impl SponsorView {
+    /// A sponsor's fund from its totals, as either engine sums them.
+    pub fn of(name: String, note: Option<String>, totals: FundTotals) -> SponsorView {
+        SponsorView {
+            name,
+            note,
+            received: Fen(totals.received),
+            committed: Fen(totals.committed),
+            spent: Fen(totals.spent),
+            remaining: remaining(totals),
+        }
+    }
 }
 
 fn remaining(t: FundTotals) -> Fen {

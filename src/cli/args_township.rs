@@ -219,6 +219,23 @@ pub enum TownshipReport {
         #[arg(long)]
         json: bool,
     },
+    /// What each village owes its merchants for a month's settled vouchers, by sponsor fund.
+    Merchants {
+        #[arg(long)]
+        village: Option<String>,
+        /// YYYY-MM, China time; this month when left out.
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Each village's sponsors (乡贤) and their funds: received, committed, spent, remaining.
+    Sponsors {
+        #[arg(long)]
+        village: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Vouchers settled at two kiosks while offline (or settled after a void).
     DoubleSettlements {
         #[arg(long)]

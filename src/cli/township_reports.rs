@@ -8,8 +8,10 @@ use serde::Serialize;
 use super::args::*;
 use super::emit;
 use super::township::chosen;
+use crate::app::{MerchantMonth, SponsorView};
 use crate::domain::clock::Clock;
-use crate::domain::period::Quarter;
+use crate::domain::money::Fen;
+use crate::domain::period::{Month, Quarter};
 use crate::store::OverdraftRow;
 use crate::township::{ranking_across, AreaPoints, TownshipRankRow, TownshipStorage};
 
@@ -85,6 +87,49 @@ pub(super) fn run(township: &dyn TownshipStorage, report: TownshipReport) -> any
                 s
             })?;
         }
+        TownshipReport::Merchants { village, month, json } => {
+            let month: Month = match month {
+                Some(m) => m.parse()?,
+                None => crate::domain::clock::SystemClock.this_month(),
+            };
+            let mut rows = Vec::new();
+            for v in chosen(township, village)? {
+                rows.extend(township.merchants(&v.code, month)?);
+            }
+            emit(json, &rows, |rows| merchants_text(month, rows))?;
+        }
+        TownshipReport::Sponsors { village, json } => {
+            let mut rows = Vec::new();
+            for v in chosen(township, village)? {
+                rows.extend(township.sponsors(&v.code)?.into_iter().map(|s| SponsorFund {
+                    village: v.code.clone(),
+                    fund: s,
+                }));
+            }
+            emit(json, &rows, |rows| {
+                if rows.is_empty() {
+                    return "还没有乡贤赞助\n".to_string();
+                }
+                let mut s = String::from("各村乡贤赞助款（元）\n");
+                for r in rows {
+                    let f = &r.fund;
+                    let left = if f.remaining.0 < 0 {
+                        format!(
+                            "超支 {}（两台一体机离线时都用了最后的钱，请与赞助人核对）",
+                            Fen(-f.remaining.0)
+                        )
+                    } else {
+                        format!("余 {}", f.remaining)
+                    };
+                    let _ = writeln!(
+                        s,
+                        "{} {}  收到 {}  已兑付 {}  待兑付 {}  {left}",
+                        r.village, f.name, f.received, f.spent, f.committed
+                    );
+                }
+                s
+            })?;
+        }
         TownshipReport::Disputes { village, json } => {
             let villages = chosen(township, village)?.into_iter().map(|v| v.code).collect();
             super::evidence::township_dispute_report(township, villages, json)?;
@@ -151,6 +196,33 @@ pub(super) fn run(township: &dyn TownshipStorage, report: TownshipReport) -> any
     Ok(())
 }
 
+fn merchants_text(month: Month, rows: &[MerchantMonth]) -> String {
+    if rows.is_empty() {
+        return format!("{month} 没有商家核销兑换券\n");
+    }
+    let mut s = format!("{month} 各村应付商家\n");
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{} {}  收券 {} 张（{} 分）  应付 {} 元{}",
+            r.village,
+            r.merchant,
+            r.vouchers,
+            r.points,
+            r.total,
+            if r.unfunded > 0 {
+                format!("（另有 {} 张无赞助款）", r.unfunded)
+            } else {
+                String::new()
+            }
+        );
+        for f in &r.by_fund {
+            let _ = writeln!(s, "    {} 赞助款  {} 张  {} 元", f.sponsor, f.vouchers, f.amount);
+        }
+    }
+    s
+}
+
 fn ranking_text(q: Quarter, rows: &[TownshipRankRow]) -> String {
     let mut s = format!("{q} 全镇积分排名\n");
     for r in rows {
@@ -165,6 +237,13 @@ fn ranking_text(q: Quarter, rows: &[TownshipRankRow]) -> String {
         );
     }
     s
+}
+
+#[derive(Serialize)]
+struct SponsorFund {
+    village: String,
+    #[serde(flatten)]
+    fund: SponsorView,
 }
 
 #[derive(Serialize)]

@@ -42,3 +42,27 @@ pub fn china_time_text(t: DateTime<Utc>) -> String {
     t.with_timezone(&china_offset())
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
+
+/// The instants a month spans in China time: from its first midnight (inclusive) to the
+/// next month's (exclusive), in UTC, so a query can bound timestamps by them.
+pub fn china_month_span(month: Month) -> (DateTime<Utc>, DateTime<Utc>) {
+    let next = if month.month == 12 {
+        Month {
+            year: month.year + 1,
+            month: 1,
+        }
+    } else {
+        Month {
+            year: month.year,
+            month: month.month + 1,
+        }
+    };
+    let midnight = |m: Month| {
+        NaiveDate::from_ymd_opt(m.year, m.month, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .and_then(|t| t.and_local_timezone(china_offset()).single())
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    };
+    (midnight(month), midnight(next))
+}

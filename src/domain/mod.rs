@@ -6,6 +6,7 @@
 pub mod catalogue;
 pub mod clock;
 pub mod evidence;
+pub mod funds;
 pub mod honours;
 pub mod household;
 pub mod id_number;

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::catalogue::{CatalogueItem, StockMove};
 use super::evidence::{DisputeRecord, EvidenceRecord};
+use super::funds::{FundCost, FundReceiptRecord, ItemCostRecord, ProxyRecord, SponsorRecord};
 use super::household::Resident;
 use super::kiosk::KioskRecord;
 use super::ledger::LedgerEntry;
@@ -52,6 +53,14 @@ pub enum Record {
     Evidence(EvidenceRecord),
     /// A household's dispute of an entry: opened at a kiosk, answered at the township.
     Dispute(DisputeRecord),
+    /// A sponsor of the village (its fund's gifts, costs and commitments name it).
+    Sponsor(SponsorRecord),
+    /// Money received from a sponsor.
+    FundReceipt(FundReceiptRecord),
+    /// What one unit of an item costs its sponsor's fund, or that no fund pays for it.
+    ItemCost(ItemCostRecord),
+    /// A voucher redeemed by a clerk on a household's behalf, and its delivery.
+    Proxy(ProxyRecord),
     /// A record of a kind this build does not know (a newer township or kiosk sent it).
     /// Never applied; the event that carries it is set aside with the reason.
     Unknown(String),
@@ -113,6 +122,8 @@ pub struct RedemptionRecord {
     pub recorded_by: String,
     pub created_at: DateTime<Utc>,
     pub voucher: VoucherRecord,
+    /// The cost committed against a sponsor's fund in the redemption's transaction.
+    pub fund: Option<FundCost>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,4 +177,7 @@ pub const EVENT_KINDS: &[&str] = &[
     "evidence_added",
     "dispute_opened",
     "dispute_resolved",
+    "sponsor_added",
+    "sponsor_funded",
+    "voucher_delivered",
 ];

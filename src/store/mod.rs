@@ -36,12 +36,24 @@ pub use facts::{EntryFacts, VoucherFacts};
 pub use fleet::{DoubleSettlementRow, SetAsideRow};
 pub use households::{HouseholdBalanceRow, HouseholdRow};
 pub use ledger::MeritRow;
-pub use proxy::ProxyRow;
 pub use registry::{DeviceRow, Registry, VillageRow};
 pub use sponsors::{FundPurchaseRow, FundTotals, SponsorRow};
 pub use sync::{OutboxRow, OverdraftRow, ReceivedRow};
 pub use verify::Problem;
 pub use vouchers::{NewVoucher, VoucherRow};
+
+/// A settled voucher as the merchants' reports read it, on both engines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettledVoucherRow {
+    pub serial: String,
+    pub merchant: String,
+    pub settled_at: chrono::DateTime<chrono::Utc>,
+    pub item_name: String,
+    pub qty: i64,
+    pub points: i64,
+    /// What its fund owes for it; `None` when no fund pays for the item.
+    pub fund: Option<crate::domain::funds::FundCost>,
+}
 
 /// What a village holds, for tests and `verify` output, as either engine reads it: every
 /// ledger id, each household's balance, each voucher's status, each shelf, the last feed

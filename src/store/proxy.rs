@@ -4,16 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
 use super::{parse_time, time_text, Result, Tx};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProxyRow {
-    pub serial: String,
-    pub clerk: String,
-    pub deliverer: String,
-    pub created_at: DateTime<Utc>,
-    pub delivered_at: Option<DateTime<Utc>>,
-    pub delivered_by: Option<String>,
-}
+use crate::domain::funds::ProxyRecord;
 
 const PROXY_SELECT: &str =
     "SELECT serial, clerk, deliverer, created_at, delivered_at, delivered_by FROM proxy_redemptions";
@@ -27,7 +18,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn proxy_redemption(&self, serial: &str) -> Result<Option<ProxyRow>> {
+    pub fn proxy_redemption(&self, serial: &str) -> Result<Option<ProxyRecord>> {
         let cols = self
             .row(&format!("{PROXY_SELECT} WHERE serial = ?1"), [serial], proxy_cols)
             .optional()?;
@@ -35,7 +26,7 @@ impl Tx<'_> {
     }
 
     /// Those still to be taken to their households, oldest first.
-    pub fn undelivered_proxy_redemptions(&self) -> Result<Vec<ProxyRow>> {
+    pub fn undelivered_proxy_redemptions(&self) -> Result<Vec<ProxyRecord>> {
         let mut stmt = self.tx.prepare_cached(&format!(
             "{PROXY_SELECT} WHERE delivered_at IS NULL ORDER BY created_at, serial"
         ))?;
@@ -63,14 +54,35 @@ impl Tx<'_> {
     }
 }
 
+impl Tx<'_> {
+    /// A proxy redemption received by sync, with its delivery when that came with it.
+    pub fn insert_synced_proxy(&self, p: &ProxyRecord) -> Result<()> {
+        self.exec(
+            "INSERT INTO proxy_redemptions (serial, clerk, deliverer, created_at, delivered_at, delivered_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (serial) DO NOTHING",
+            params![
+                p.serial,
+                p.clerk,
+                p.deliverer,
+                time_text(p.created_at),
+                p.delivered_at.map(time_text),
+                p.delivered_by
+            ],
+        )?;
+        Ok(())
+    }
+}
+
 type ProxyCols = (String, String, String, String, Option<String>, Option<String>);
 
 fn proxy_cols(r: &rusqlite::Row) -> rusqlite::Result<ProxyCols> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
 }
 
-fn proxy_from_cols((serial, clerk, deliverer, created_at, delivered_at, delivered_by): ProxyCols) -> Result<ProxyRow> {
-    Ok(ProxyRow {
+fn proxy_from_cols(
+    (serial, clerk, deliverer, created_at, delivered_at, delivered_by): ProxyCols,
+) -> Result<ProxyRecord> {
+    Ok(ProxyRecord {
         serial,
         clerk,
         deliverer,

@@ -2,10 +2,14 @@
 //! fund, and each redemption's commitment. Totals are sums over these rows and the
 //! vouchers' status, in one query each.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, OptionalExtension};
 
-use super::{time_text, Result, Tx};
+use super::{parse_col, parse_time, time_text, Result, Tx};
+use crate::domain::funds::{FundCost, FundReceiptRecord, SponsorRecord};
+use crate::domain::money::Fen;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SponsorRow {
@@ -207,5 +211,88 @@ impl Tx<'_> {
             |r| r.get(0),
         )?;
         Ok((rows, households))
+    }
+
+    /// A sponsor as it travels.
+    pub fn sponsor_record(&self, name: &str) -> Result<Option<SponsorRecord>> {
+        let row = self
+            .row(
+                "SELECT name, note, created_at FROM sponsors WHERE name = ?1",
+                [name],
+                |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?)),
+            )
+            .optional()?;
+        row.map(|(name, note, at)| {
+            Ok(SponsorRecord {
+                name,
+                note,
+                created_at: parse_time(at)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// A gift as it travels.
+    pub fn fund_receipt(&self, id: &str) -> Result<Option<FundReceiptRecord>> {
+        let row = self
+            .row(
+                "SELECT sponsor, amount_fen, note, recorded_by, received_on, created_at
+                 FROM sponsor_receipts WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                    ))
+                },
+            )
+            .optional()?;
+        row.map(|(sponsor, amount, note, recorded_by, on, at)| {
+            Ok(FundReceiptRecord {
+                id: id.to_string(),
+                sponsor,
+                amount: Fen(amount),
+                note,
+                recorded_by,
+                received_on: parse_col(on, "date a gift was received", |s| s.parse().ok())?,
+                created_at: parse_time(at)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Which of these gifts are recorded here.
+    pub fn known_fund_receipts(&self, ids: &[String]) -> Result<HashSet<String>> {
+        let mut stmt = self.tx.prepare_cached("SELECT 1 FROM sponsor_receipts WHERE id = ?1")?;
+        let mut known = HashSet::new();
+        for id in ids {
+            if stmt.exists([id])? {
+                known.insert(id.clone());
+            }
+        }
+        Ok(known)
+    }
+
+    /// Every item a fund pays for, and what one unit costs it.
+    pub fn item_costs(&self) -> Result<HashMap<String, FundCost>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT item_code, sponsor, unit_cost_fen FROM item_costs")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    FundCost {
+                        sponsor: r.get(1)?,
+                        amount: Fen(r.get(2)?),
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<HashMap<_, _>>>()?;
+        Ok(rows)
     }
 }

@@ -252,6 +252,12 @@ impl Tx<'_> {
             recorded_by,
             created_at: parse_time(created_at)?,
             voucher,
+            fund: self
+                .fund_commitment(id)?
+                .map(|(sponsor, fen)| crate::domain::funds::FundCost {
+                    sponsor,
+                    amount: crate::domain::money::Fen(fen),
+                }),
         }))
     }
 

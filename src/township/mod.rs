@@ -24,8 +24,9 @@ use crate::app::{
     AccountView, AppError, AwardReceipt, CatalogueItemView, ChangePage, DisputeListing, DisputeView, ImportReport,
     IncomingEvent, Photo, RankingView, ReceiveOutcome, Resolution,
 };
+use crate::app::{MerchantMonth, SponsorView};
 use crate::domain::kiosk::{parse_public_key, KioskRecord};
-use crate::domain::period::Quarter;
+use crate::domain::period::{Month, Quarter};
 use crate::domain::rules::RuleItem;
 use crate::installation::InstallationError;
 use crate::store::pg::{AsPgError, PgError};
@@ -139,6 +140,11 @@ pub trait TownshipStorage: Send + Sync {
     /// Every ledger id, each balance, the vouchers and the feed's length: what a kiosk and
     /// the township must agree on.
     fn summary(&self, village: &str) -> Result<VillageSummary>;
+    /// The vouchers the village's merchants accepted in a month (China time), merchant by
+    /// merchant, and what its sponsors' funds owe each.
+    fn merchants(&self, village: &str, month: Month) -> Result<Vec<MerchantMonth>>;
+    /// The village's sponsors and what their funds have received, committed and spent.
+    fn sponsors(&self, village: &str) -> Result<Vec<SponsorView>>;
 
     /// An award or deduction recorded at the township, with its photos (issue 17).
     fn award(&self, village: &str, award: &TownshipAward) -> Result<AwardReceipt>;

@@ -218,6 +218,10 @@ async fn load(tx: &PgTx<'_>, village: &str, needs: &Needs) -> Result<Snapshot, P
         s.disputes = tx.dispute_states(&ids(&needs.dispute_ids)).await?;
         s.open_disputes = tx.open_disputes_of(&ids(&needs.disputed_entries)).await?;
     }
+    s.sponsors = tx.sponsor_names(village).await?;
+    s.fund_receipts = tx.known_fund_receipts(village, &list(&needs.fund_receipt_ids)).await?;
+    s.item_costs = tx.item_costs(village).await?;
+    s.proxies = tx.proxy_states(village, &list(&needs.proxy_serials)).await?;
     Ok(s)
 }
 
@@ -235,6 +239,9 @@ async fn write(tx: &PgTx<'_>, village: &str, plan: &Plan, now: DateTime<Utc>) ->
     for item in &plan.item_updates {
         tx.update_item_details(village, item, now).await?;
     }
+    tx.insert_sponsors(village, &plan.sponsors).await?;
+    tx.insert_fund_receipts(village, &plan.fund_receipts).await?;
+    tx.set_item_costs(village, &plan.item_costs, now).await?;
     for chunk in plan.entries.chunks(super::postgres::INSERT_CHUNK) {
         let rows: Vec<_> = chunk.iter().map(|e| (&e.entry, e.dedupe_key.as_deref())).collect();
         let added = tx.insert_entries(village, &rows).await?;
@@ -251,6 +258,7 @@ async fn write(tx: &PgTx<'_>, village: &str, plan: &Plan, now: DateTime<Utc>) ->
         .collect();
     tx.flag_overdrafts(village, &overdrafts, now).await?;
     tx.insert_redemptions(village, &plan.redemptions).await?;
+    tx.insert_fund_commitments(village, &plan.redemptions).await?;
     let settled: Vec<&crate::domain::records::VoucherRecord> = plan
         .voucher_updates
         .iter()
@@ -268,6 +276,7 @@ async fn write(tx: &PgTx<'_>, village: &str, plan: &Plan, now: DateTime<Utc>) ->
             .await?;
     }
     tx.move_stock_batch(village, &plan.moves).await?;
+    tx.write_proxies(village, &plan.proxies, &plan.deliveries).await?;
     tx.insert_clerk_actions(village, &plan.clerk_actions).await?;
     tx.insert_evidence(village, &plan.evidence).await?;
     tx.upsert_disputes(village, &plan.disputes).await?;

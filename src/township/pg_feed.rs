@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 use crate::domain::catalogue::StockMoveReason;
+use crate::domain::funds::ItemCostRecord;
 use crate::domain::records::{EntryRecord, HouseholdRecord, QrCardRecord, Record, SyncEvent};
 use crate::store::pg::{FeedRow, PgError, PgTx};
 
@@ -72,8 +73,42 @@ pub(super) async fn expand(tx: &PgTx<'_>, village: &str, rows: Vec<FeedRow>) -> 
             "rule_changed" => vec![Record::Rule(
                 tx.rule(village, &row.subject).await?.ok_or_else(|| missing("rule"))?,
             )],
-            "catalogue_changed" => vec![Record::Item(
-                tx.item(village, &row.subject).await?.ok_or_else(|| missing("item"))?,
+            "catalogue_changed" => {
+                let item = tx.item(village, &row.subject).await?.ok_or_else(|| missing("item"))?;
+                let cost = tx.item_cost(village, &item.code).await?;
+                let mut records = Vec::new();
+                if let Some(c) = &cost {
+                    records.push(Record::Sponsor(
+                        tx.sponsor_record(village, &c.sponsor)
+                            .await?
+                            .ok_or_else(|| missing("sponsor of item"))?,
+                    ));
+                }
+                let item_code = item.code.clone();
+                records.push(Record::Item(item));
+                records.push(Record::ItemCost(ItemCostRecord { item_code, cost }));
+                records
+            }
+            "sponsor_added" => vec![Record::Sponsor(
+                tx.sponsor_record(village, &row.subject)
+                    .await?
+                    .ok_or_else(|| missing("sponsor"))?,
+            )],
+            "sponsor_funded" => {
+                let r = tx
+                    .fund_receipt(village, &row.subject)
+                    .await?
+                    .ok_or_else(|| missing("gift"))?;
+                let sponsor = tx
+                    .sponsor_record(village, &r.sponsor)
+                    .await?
+                    .ok_or_else(|| missing("sponsor of gift"))?;
+                vec![Record::Sponsor(sponsor), Record::FundReceipt(r)]
+            }
+            "voucher_delivered" => vec![Record::Proxy(
+                tx.proxy_redemption(village, &row.subject)
+                    .await?
+                    .ok_or_else(|| missing("proxy redemption"))?,
             )],
             "stock_moved" => {
                 let id = feed_uuid(&row)?;
@@ -100,8 +135,10 @@ pub(super) async fn expand(tx: &PgTx<'_>, village: &str, rows: Vec<FeedRow>) -> 
                 r.voucher = r.voucher.as_issued();
                 let mut records = vec![entry_record(tx, &r.ledger_id).await?];
                 let moves = tx.stock_moves_for(village, &r.id, StockMoveReason::Redemption).await?;
+                let proxy = tx.proxy_redemption(village, &r.voucher.serial).await?;
                 records.push(Record::Redemption(r));
                 records.extend(moves.into_iter().map(Record::StockMove));
+                records.extend(proxy.map(|p| Record::Proxy(p.as_redeemed())));
                 records
             }
             "voucher_settled" => {

@@ -18,11 +18,13 @@ use crate::app::{
     account_view_from, ranking_rows, AccountParts, AccountView, AppError, CatalogueItemView, ChangePage, ImportReport,
     IncomingEvent, RankingView, ReceiveOutcome, ENTRIES_SHOWN,
 };
+use crate::app::{merchant_months, MerchantMonth, SponsorView};
 use crate::domain::catalogue::{Stock, StockMove, StockMoveReason};
+use crate::domain::clock::china_month_span;
 use crate::domain::clock::Clock;
 use crate::domain::household::Household;
 use crate::domain::kiosk::public_key_text;
-use crate::domain::period::Quarter;
+use crate::domain::period::{Month, Quarter};
 use crate::domain::rules::RuleItem;
 use crate::store::pg::{PgError, PgStore};
 use crate::store::{DeviceRow, DoubleSettlementRow, OverdraftRow, SetAsideRow, VillageRow, VillageSummary};
@@ -433,6 +435,25 @@ impl TownshipStorage for PgTownship {
     fn summary(&self, village: &str) -> Result<VillageSummary> {
         self.village_row(village)?;
         Ok(self.store.read(async |tx| tx.summary(village).await)?)
+    }
+
+    fn merchants(&self, village: &str, month: Month) -> Result<Vec<MerchantMonth>> {
+        self.village_row(village)?;
+        let (from, to) = china_month_span(month);
+        let rows = self
+            .store
+            .read(async |tx| tx.settled_vouchers(village, from, to).await)?;
+        Ok(merchant_months(village, month, &rows))
+    }
+
+    fn sponsors(&self, village: &str) -> Result<Vec<SponsorView>> {
+        self.village_row(village)?;
+        let today = self.clock.today();
+        let rows = self.store.read(async |tx| tx.sponsor_funds(village, today).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(s, totals)| SponsorView::of(s.name, s.note, totals))
+            .collect())
     }
 
     fn award(&self, village: &str, award: &super::TownshipAward) -> Result<crate::app::AwardReceipt> {

@@ -10,13 +10,14 @@ use ed25519_dalek::SigningKey;
 use super::{
     kiosk_record, AreaPoints, DeviceHello, Result, TownshipAward, TownshipError, TownshipStorage, VillageFacts,
 };
+use crate::app::{merchant_months, MerchantMonth, SponsorView};
 use crate::app::{
     AccountView, App, AppError, AwardReceipt, CatalogueItemView, ChangePage, DisputeListing, DisputeView, Identity,
     ImportReport, IncomingEvent, RankingView, ReceiveOutcome, Resolution, Role, Village,
 };
 use crate::domain::clock::Clock;
 use crate::domain::kiosk::public_key_text;
-use crate::domain::period::Quarter;
+use crate::domain::period::{Month, Quarter};
 use crate::domain::rules::RuleItem;
 use crate::installation::DataDir;
 use crate::store::{DeviceRow, DoubleSettlementRow, OverdraftRow, Registry, SetAsideRow, VillageRow, VillageSummary};
@@ -380,6 +381,16 @@ impl TownshipStorage for SqliteTownship {
 
     fn summary(&self, village: &str) -> Result<VillageSummary> {
         self.with_app(village, |app| app.summary())
+    }
+
+    fn merchants(&self, village: &str, month: Month) -> Result<Vec<MerchantMonth>> {
+        self.with_app(village, |app| {
+            Ok(merchant_months(village, month, &app.settled_vouchers(month)?))
+        })
+    }
+
+    fn sponsors(&self, village: &str) -> Result<Vec<SponsorView>> {
+        self.with_app(village, |app| app.sponsors())
     }
 
     fn award(&self, village: &str, a: &TownshipAward) -> Result<AwardReceipt> {

@@ -235,6 +235,34 @@ impl TestTownship {
     }
 }
 
+/// A township village YT with households H1..H4 of 100 points each, scored at the township.
+pub fn township_with_village() -> TestTownship {
+    let township = TestTownship::start();
+    township.village("YT", "堰头村");
+    township
+        .storage
+        .import_households("YT", "households.csv", super::households_csv(1, 4).as_bytes())
+        .unwrap();
+    let mut sheet = String::from("month,household_code,rule_code,points,note,recorded_by\n");
+    for h in 1..=4 {
+        sheet.push_str(&format!("2026-10,H{h},T01,100,,乡镇\n"));
+    }
+    township
+        .storage
+        .import_points("YT", "2026-10.csv", sheet.as_bytes())
+        .unwrap();
+    township
+}
+
+/// A new kiosk box of YT, registered at the township and synced once.
+pub fn new_kiosk(township: &TestTownship, name: &str) -> (TestVillage, SyncClient, String) {
+    let mut k = super::village();
+    let device = township.register(&k, name);
+    let client = township.client(&k);
+    sync(&mut k, &client).unwrap();
+    (k, client, device)
+}
+
 pub fn sync(kiosk: &mut TestVillage, client: &SyncClient) -> Result<SyncReport, SyncError> {
     sync_once(&mut kiosk.app, client)
 }

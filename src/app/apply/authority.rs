@@ -1,7 +1,8 @@
 //! What a kiosk may originate (DESIGN.md §9): redemptions, settlements, voids, stock moves
-//! on its own shelf, catalogue edits, QR cards issued anew, and clerks' awards within a
-//! rule's points — each for its own village. A stolen box, or one whose software was
-//! changed, can push nothing else: the township sets such an event aside, never applies
+//! on its own shelf, catalogue edits, QR cards issued anew, sponsors' gifts and items'
+//! costs, deliveries of proxy redemptions, and clerks' awards within a rule's points —
+//! each for its own village. A stolen box, or one whose software was changed, can push
+//! nothing else: the township sets such an event aside, never applies
 //! it, and shows it to staff.
 
 use uuid::Uuid;
@@ -57,6 +58,10 @@ pub(super) fn check(s: &Snapshot, kiosk: &KioskIdentity, event: &SyncEvent, reco
         Record::Household(_) | Record::Rule(_) | Record::Unknown(_) => Ok(()),
         Record::Kiosk(k) => no(format!("kiosk {}: a kiosk may not register or retire kiosks", k.device)),
         Record::Item(_) | Record::QrCard(_) => Ok(()),
+        // A village's sponsors, their gifts and items' costs are the clerks' to record at
+        // a kiosk (each in the clerks' action log); a proxy redemption comes with its
+        // redemption, a delivery is confirmed at any kiosk of the village.
+        Record::Sponsor(_) | Record::FundReceipt(_) | Record::ItemCost(_) | Record::Proxy(_) => Ok(()),
         Record::ClerkAction(a) if a.device != kiosk.device => no(format!(
             "clerk action {}: a kiosk reports only what was done at it",
             a.id

@@ -29,6 +29,7 @@ use uuid::Uuid;
 
 use crate::domain::catalogue::{CatalogueItem, StockMove};
 use crate::domain::evidence::{DisputeRecord, EvidenceRecord};
+use crate::domain::funds::{FundCost, FundReceiptRecord, ItemCostRecord, ProxyRecord, SponsorRecord};
 use crate::domain::kiosk::KioskRecord;
 use crate::domain::records::{
     ClerkActionRecord, EntryRecord, Record, RedemptionRecord, ResidentRecord, SyncEvent, VoucherRecord,
@@ -118,6 +119,14 @@ pub struct Snapshot {
     /// Entry ids, redemption ids and serials held by another village (PostgreSQL keeps
     /// every village in one set of tables); a record claiming one is refused.
     pub foreign: HashSet<String>,
+    /// Sponsors of the village (few; loaded whole).
+    pub sponsors: HashSet<String>,
+    /// Gifts already recorded, of the ids the batch names.
+    pub fund_receipts: HashSet<String>,
+    /// Item → what one unit costs which fund (loaded whole).
+    pub item_costs: HashMap<String, FundCost>,
+    /// Serial → whether its delivery is confirmed, for the batch's proxy redemptions.
+    pub proxies: HashMap<String, bool>,
 }
 
 /// The keys a batch refers to, for loading its [`Snapshot`].
@@ -136,6 +145,9 @@ pub struct Needs {
     pub dispute_ids: BTreeSet<Uuid>,
     /// Entries whose open dispute must be known.
     pub disputed_entries: BTreeSet<Uuid>,
+    pub fund_receipt_ids: BTreeSet<String>,
+    /// Serials whose proxy redemption must be known.
+    pub proxy_serials: BTreeSet<String>,
 }
 
 /// A household taken below zero by an entry applied here.
@@ -186,6 +198,14 @@ pub struct Plan {
     pub evidence: Vec<EvidenceRecord>,
     /// Disputes opened, or answers written onto them.
     pub disputes: Vec<DisputeRecord>,
+    pub sponsors: Vec<SponsorRecord>,
+    pub fund_receipts: Vec<FundReceiptRecord>,
+    /// Costs set or taken off.
+    pub item_costs: Vec<ItemCostRecord>,
+    /// Proxy redemptions new here (with their delivery when it came with them).
+    pub proxies: Vec<ProxyRecord>,
+    /// Deliveries confirmed of proxy redemptions held already.
+    pub deliveries: Vec<ProxyRecord>,
     /// Candidates that changed something (the township relays them to other kiosks).
     pub changed: Vec<usize>,
     /// Candidates applied without error, whether or not they changed anything.
@@ -242,7 +262,19 @@ impl Needs {
                     n.entry_ids.extend(d.outcome.as_ref().and_then(|o| o.correction));
                     n.households.insert(d.household.clone());
                 }
-                Record::Rule(_) | Record::Item(_) | Record::Kiosk(_) | Record::Unknown(_) => {}
+                Record::FundReceipt(r) => {
+                    n.fund_receipt_ids.insert(r.id.clone());
+                }
+                Record::Proxy(p) => {
+                    n.serials.insert(p.serial.clone());
+                    n.proxy_serials.insert(p.serial.clone());
+                }
+                Record::Rule(_)
+                | Record::Item(_)
+                | Record::Kiosk(_)
+                | Record::Sponsor(_)
+                | Record::ItemCost(_)
+                | Record::Unknown(_) => {}
             }
         }
         n
@@ -267,5 +299,10 @@ impl Plan {
             && self.clerk_actions.is_empty()
             && self.evidence.is_empty()
             && self.disputes.is_empty()
+            && self.sponsors.is_empty()
+            && self.fund_receipts.is_empty()
+            && self.item_costs.is_empty()
+            && self.proxies.is_empty()
+            && self.deliveries.is_empty()
     }
 }

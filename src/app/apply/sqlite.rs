@@ -94,6 +94,15 @@ pub(crate) fn load(tx: &Tx, needs: &Needs) -> Result<Snapshot> {
     }
     let entries: Vec<uuid::Uuid> = needs.disputed_entries.iter().copied().collect();
     s.open_disputes = tx.open_disputes_of(&entries)?;
+    s.sponsors = tx.sponsors()?.into_iter().map(|r| r.name).collect();
+    let ids: Vec<String> = needs.fund_receipt_ids.iter().cloned().collect();
+    s.fund_receipts = tx.known_fund_receipts(&ids)?;
+    s.item_costs = tx.item_costs()?;
+    for serial in &needs.proxy_serials {
+        if let Some(p) = tx.proxy_redemption(serial)? {
+            s.proxies.insert(p.serial, p.delivered_at.is_some());
+        }
+    }
     Ok(s)
 }
 
@@ -116,6 +125,24 @@ pub(crate) fn write(tx: &Tx, plan: &Plan, now: DateTime<Utc>) -> Result<()> {
     for item in &plan.item_updates {
         tx.update_item_details(item, now)?;
     }
+    for sponsor in &plan.sponsors {
+        tx.insert_sponsor(&sponsor.name, sponsor.note.as_deref(), sponsor.created_at)?;
+    }
+    for r in &plan.fund_receipts {
+        tx.insert_sponsor_receipt(
+            &r.id,
+            &r.sponsor,
+            r.amount.0,
+            r.note.as_deref(),
+            &r.recorded_by,
+            r.received_on,
+            r.created_at,
+        )?;
+    }
+    for c in &plan.item_costs {
+        let cost = c.cost.as_ref().map(|c| (c.sponsor.as_str(), c.amount.0));
+        tx.set_item_cost(&c.item_code, cost, now)?;
+    }
     let entries: Vec<_> = plan
         .entries
         .iter()
@@ -127,6 +154,17 @@ pub(crate) fn write(tx: &Tx, plan: &Plan, now: DateTime<Utc>) -> Result<()> {
     }
     for r in &plan.redemptions {
         tx.insert_synced_redemption(r)?;
+        if let Some(fund) = &r.fund {
+            tx.insert_fund_commitment(&r.id, &fund.sponsor, fund.amount.0)?;
+        }
+    }
+    for p in &plan.proxies {
+        tx.insert_synced_proxy(p)?;
+    }
+    for p in &plan.deliveries {
+        if let (Some(at), Some(by)) = (p.delivered_at, p.delivered_by.as_deref()) {
+            tx.mark_proxy_delivered(&p.serial, by, at)?;
+        }
     }
     for v in &plan.voucher_updates {
         match (

@@ -7,6 +7,7 @@
 
 mod evidence;
 mod fleet;
+mod funds;
 mod registry;
 mod scratch;
 mod tls;
@@ -103,6 +104,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (3, include_str!("schema_3_ingest.sql")),
     (4, include_str!("schema_4_pictures.sql")),
     (5, include_str!("schema_5_evidence.sql")),
+    (6, include_str!("schema_6_funds.sql")),
 ];
 
 /// An arbitrary but fixed key: migrations run under this advisory lock, so two servers

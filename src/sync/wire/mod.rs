@@ -7,6 +7,7 @@
 //! or kiosk that adds to the format does not stop an older one.
 
 mod evidence;
+mod funds;
 mod records;
 mod records_in;
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::evidence::{DisputeDto, EvidenceDto};
+use super::funds::{FundCostDto, FundReceiptDto, ItemCostDto, ProxyDto, SponsorDto};
 use super::{time, time_text, uuid, WireError};
 use crate::domain::catalogue::Stock;
 use crate::domain::kiosk::public_key_text;
@@ -76,6 +77,9 @@ pub enum RecordDto {
         recorded_by: String,
         created_at: String,
         voucher: VoucherDto,
+        /// The cost committed against a sponsor's fund; absent when no fund pays.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fund: Option<FundCostDto>,
     },
     Voucher(VoucherDto),
     StockMove {
@@ -120,6 +124,10 @@ pub enum RecordDto {
     },
     Evidence(EvidenceDto),
     Dispute(DisputeDto),
+    Sponsor(SponsorDto),
+    FundReceipt(FundReceiptDto),
+    ItemCost(ItemCostDto),
+    Proxy(ProxyDto),
     /// A record of a type this build does not know (its fields are not read).
     #[serde(other)]
     Unknown,
@@ -256,6 +264,7 @@ impl RecordDto {
                 recorded_by: r.recorded_by.clone(),
                 created_at: time_text(r.created_at),
                 voucher: VoucherDto::from_domain(&r.voucher),
+                fund: r.fund.as_ref().map(FundCostDto::from_domain),
             },
             Record::Voucher(v) => RecordDto::Voucher(VoucherDto::from_domain(v)),
             Record::StockMove(m) => RecordDto::StockMove {
@@ -293,6 +302,10 @@ impl RecordDto {
             },
             Record::Evidence(e) => RecordDto::Evidence(EvidenceDto::from_domain(e)),
             Record::Dispute(d) => RecordDto::Dispute(DisputeDto::from_domain(d)),
+            Record::Sponsor(s) => RecordDto::Sponsor(SponsorDto::from_domain(s)),
+            Record::FundReceipt(r) => RecordDto::FundReceipt(FundReceiptDto::from_domain(r)),
+            Record::ItemCost(c) => RecordDto::ItemCost(ItemCostDto::from_domain(c)),
+            Record::Proxy(p) => RecordDto::Proxy(ProxyDto::from_domain(p)),
             Record::Unknown(_) => RecordDto::Unknown,
         }
     }

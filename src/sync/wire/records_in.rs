@@ -148,6 +148,7 @@ impl RecordDto {
                 recorded_by,
                 created_at,
                 voucher,
+                fund,
             } => {
                 if qty <= 0 || points <= 0 {
                     return Err(WireError(format!(
@@ -164,6 +165,7 @@ impl RecordDto {
                     recorded_by,
                     created_at: time(&created_at, at)?,
                     voucher: voucher.into_domain(at)?,
+                    fund: fund.map(|f| f.into_domain(at)).transpose()?,
                 })
             }
             RecordDto::Voucher(v) => Record::Voucher(v.into_domain(at)?),
@@ -242,6 +244,10 @@ impl RecordDto {
             }),
             RecordDto::Evidence(e) => Record::Evidence(e.into_domain(at)?),
             RecordDto::Dispute(d) => Record::Dispute(d.into_domain(at)?),
+            RecordDto::Sponsor(s) => Record::Sponsor(s.into_domain(at)?),
+            RecordDto::FundReceipt(r) => Record::FundReceipt(r.into_domain(at)?),
+            RecordDto::ItemCost(c) => Record::ItemCost(c.into_domain(at)?),
+            RecordDto::Proxy(p) => Record::Proxy(p.into_domain(at)?),
             RecordDto::Unknown => Record::Unknown("unknown".into()),
         })
     }

@@ -52,6 +52,9 @@ pub(super) fn redemption(state: &mut State, out: &mut Plan, r: &RedemptionRecord
     if !state.s.households.contains_key(&r.household) {
         return Err(waits(format!("unknown household {}", r.household)));
     }
+    if let Some(fund) = &r.fund {
+        super::funds::known_sponsor(state, &fund.sponsor)?;
+    }
     let debit = Uuid::parse_str(&r.ledger_id)
         .ok()
         .and_then(|id| state.s.entries.get(&id))

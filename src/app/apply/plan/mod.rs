@@ -2,6 +2,7 @@
 //! events of the batch have changed it. An event whose record fails is undone whole and
 //! set aside; the next event goes on.
 
+mod funds;
 mod goods;
 mod households;
 mod ledger;
@@ -11,10 +12,12 @@ use uuid::Uuid;
 use super::authority::{self, Forbidden};
 use super::{Candidate, HouseholdState, Origin, Plan, SetAside, Snapshot};
 use crate::domain::catalogue::CatalogueItem;
+use crate::domain::funds::FundCost;
 use crate::domain::kiosk::KioskRecord;
 use crate::domain::records::{Record, SyncEvent, EVENT_KINDS};
 use crate::domain::rules::RuleItem;
 use crate::store::VoucherFacts;
+use funds::{fund_receipt, item_cost, proxy, sponsor};
 use goods::{item, redemption, stock_move, voucher};
 use households::{household, kiosk, qr_card, rule};
 use ledger::{dispute, entry, evidence};
@@ -98,6 +101,10 @@ enum Undo {
     Evidence(Uuid),
     Dispute(Uuid, Option<bool>),
     OpenDispute(Uuid, Option<Uuid>),
+    Sponsor(String),
+    FundReceipt(String),
+    ItemCost(String, Option<FundCost>),
+    Proxy(String, Option<bool>),
 }
 
 impl State {
@@ -136,6 +143,14 @@ impl State {
                 }
                 Undo::Dispute(k, v) => restore(&mut s.disputes, k, v),
                 Undo::OpenDispute(k, v) => restore(&mut s.open_disputes, k, v),
+                Undo::Sponsor(k) => {
+                    s.sponsors.remove(&k);
+                }
+                Undo::FundReceipt(k) => {
+                    s.fund_receipts.remove(&k);
+                }
+                Undo::ItemCost(k, v) => restore(&mut s.item_costs, k, v),
+                Undo::Proxy(k, v) => restore(&mut s.proxies, k, v),
             }
         }
     }
@@ -193,6 +208,11 @@ fn merge(plan: &mut Plan, staged: Plan) {
     plan.clerk_actions.extend(staged.clerk_actions);
     plan.evidence.extend(staged.evidence);
     plan.disputes.extend(staged.disputes);
+    plan.sponsors.extend(staged.sponsors);
+    plan.fund_receipts.extend(staged.fund_receipts);
+    plan.item_costs.extend(staged.item_costs);
+    plan.proxies.extend(staged.proxies);
+    plan.deliveries.extend(staged.deliveries);
 }
 
 fn apply_event(state: &mut State, out: &mut Plan, origin: &Origin, event: &SyncEvent) -> Applied {
@@ -228,6 +248,10 @@ fn apply_event(state: &mut State, out: &mut Plan, origin: &Origin, event: &SyncE
             }
             Record::Evidence(e) => evidence(state, out, e)?,
             Record::Dispute(d) => dispute(state, out, d)?,
+            Record::Sponsor(s) => sponsor(state, out, s)?,
+            Record::FundReceipt(r) => fund_receipt(state, out, r)?,
+            Record::ItemCost(c) => item_cost(state, out, c)?,
+            Record::Proxy(p) => proxy(state, out, p)?,
             Record::Unknown(kind) => {
                 return Err(waits(format!(
                     "this jifen does not know records of type '{kind}' (a newer version sent it)"

@@ -88,6 +88,7 @@ impl PgTx<'_> {
             .voucher_record(village, &serial)
             .await?
             .ok_or_else(|| PgError::Corrupt(format!("redemption {id} has no voucher")))?;
+        let fund = self.fund_commitment(village, id).await?;
         Ok(Some(RedemptionRecord {
             id: r.get(0),
             household: r.get(1),
@@ -98,6 +99,7 @@ impl PgTx<'_> {
             recorded_by: r.get(6),
             created_at: r.get(7),
             voucher,
+            fund,
         }))
     }
 
