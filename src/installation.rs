@@ -52,6 +52,17 @@ pub struct Config {
     pub voice: crate::voice::VoiceConfig,
     /// `[honours]`: who the year's star households are (一年一评比).
     pub honours: crate::domain::honours::HonoursRule,
+    /// `[proxy]`: who takes 代兑换 goods to households.
+    pub proxy: ProxyConfig,
+}
+
+/// `[proxy]`: 代兑换 (送奖上门).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProxyConfig {
+    /// The names a clerk may pick on the touch screen as who delivers (the village's grid
+    /// workers); the clerk in session is always offered first.
+    pub deliverers: Vec<String>,
 }
 
 /// `[sync]`: where the township server is and how often to talk to it.

@@ -213,6 +213,7 @@ fn the_villager_and_the_clerk_journeys() {
     // A sponsor, so the home screen carries the 乡贤榜 (and must still fit).
     v.app.add_sponsor("乡贤沈建国", None, "会计").unwrap();
     v.app.fund_sponsor("乡贤沈建国", "500.00", None, "会计").unwrap();
+    v.app.set_deliverers(&["网格员王强".to_string()]).unwrap();
     let TestVillage { tmp, dir, clock, app } = v;
     let previews = tmp.path().join("previews");
     let fake = FakePrinter::tcp();
@@ -695,6 +696,10 @@ fn the_villager_and_the_clerk_journeys() {
         k().get_proxy_household()
     );
     nothing_cut(&ui, "the proxy screen");
+    // Who takes it there: the clerk, or the village's grid worker picked by a tap.
+    assert_eq!(k().get_proxy_deliverers().row_count(), 2);
+    press(&ui, "网格员王强");
+    assert_eq!(k().get_proxy_deliverer(), 1);
     press(&ui, "代兑换一份");
     until(&ui, "redeemed on its behalf", |ui| {
         ui.window
@@ -710,7 +715,9 @@ fn the_villager_and_the_clerk_journeys() {
     let h2 = ledger().account_view(&Identity::HouseholdCode("H2".into())).unwrap();
     assert!(h2.balance < h2_before);
     assert!(
-        h2.entries.iter().any(|e| e.reason.contains("值班干部代兑换")),
+        h2.entries
+            .iter()
+            .any(|e| e.reason.contains("值班干部代兑换，网格员王强送达")),
         "the account says who redeemed for it"
     );
     // It waits on the same screen to be taken there; the clerk confirms it once delivered.

@@ -64,6 +64,11 @@ pub fn demo_id_number(h: usize, m: usize) -> String {
 
 /// A demo household's card token: as long as a real one, but seeded, so the README can
 /// name one to type.
+/// The demo village's grid workers, offered as who takes 代兑换 goods to households.
+pub fn demo_deliverers() -> Vec<String> {
+    vec!["网格员王强".into(), "网格员李芳".into()]
+}
+
 pub fn demo_qr_token(h: usize) -> String {
     let mut rng = StdRng::seed_from_u64(h as u64 + 77);
     crate::domain::household::qr_token_from("YT", rng.gen())

@@ -42,6 +42,10 @@ impl App {
         self.honours_rule = rule;
     }
 
+    pub fn honours_rule(&self) -> &HonoursRule {
+        &self.honours_rule
+    }
+
     /// The star households of `year` by the village's rule. Earned points only, so a
     /// household that spent its points at the shop loses nothing here.
     pub fn honours(&mut self, year: i32) -> Result<HonoursView> {

@@ -124,6 +124,9 @@ pub struct App {
     photo_cache_bytes: i64,
     /// Who the year's star households are (`[honours]` in the config).
     honours_rule: crate::domain::honours::HonoursRule,
+    /// Who may take a 代兑换 voucher's goods to a household besides the clerk
+    /// (`[proxy] deliverers` in the config: the village's grid workers).
+    deliverers: Vec<String>,
 }
 
 impl App {
@@ -159,6 +162,7 @@ impl App {
             merit_cache: None,
             photo_cache_bytes: DEFAULT_PHOTO_CACHE_BYTES,
             honours_rule: Default::default(),
+            deliverers: Vec::new(),
         };
         app.put_stock_on_shelves(role)?;
         Ok(app)
@@ -210,6 +214,7 @@ impl App {
             merit_cache: None,
             photo_cache_bytes: DEFAULT_PHOTO_CACHE_BYTES,
             honours_rule: Default::default(),
+            deliverers: Vec::new(),
         })
     }
 

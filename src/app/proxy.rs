@@ -64,6 +64,32 @@ impl App {
         Ok((receipt, report))
     }
 
+    /// The people besides the clerk who take 代兑换 goods to households (the config's
+    /// `[proxy] deliverers`); each a name of 1 to 20 characters, named once.
+    pub fn set_deliverers(&mut self, names: &[String]) -> Result<()> {
+        let mut kept: Vec<String> = Vec::new();
+        for n in names {
+            let n = checked_name(n, "[proxy] deliverers: each")?;
+            if !kept.contains(&n) {
+                kept.push(n);
+            }
+        }
+        self.deliverers = kept;
+        Ok(())
+    }
+
+    pub fn deliverers(&self) -> &[String] {
+        &self.deliverers
+    }
+
+    /// The touch screen's choice of who delivers: the clerk in session first, then the
+    /// configured deliverers. The screen answers with a place in this list, never a name.
+    pub fn deliverer_choices(&self, clerk: &str) -> Vec<String> {
+        std::iter::once(clerk.to_string())
+            .chain(self.deliverers.iter().filter(|d| d.as_str() != clerk).cloned())
+            .collect()
+    }
+
     /// The household has its goods: confirmed once, by the deliverer or a clerk.
     pub fn confirm_delivery(&mut self, serial: &str, by: &str) -> Result<ProxyView> {
         let by = checked_name(by, "who confirms the delivery (--by)")?;

@@ -72,6 +72,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
             // A wrong [honours] rule is said now, not on the home screen.
             let mut app = app;
             app.set_honours_rule(config.honours.checked()?);
+            if config.proxy.deliverers.is_empty() && k.demo {
+                app.set_deliverers(&crate::app::demo::demo_deliverers())?;
+            } else {
+                app.set_deliverers(&config.proxy.deliverers)?;
+            }
             let device = printer.device(&dir)?;
             if k.console {
                 console_kiosk::run(app, config.devices, device)

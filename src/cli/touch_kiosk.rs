@@ -117,6 +117,8 @@ fn screenshots(
         .filter(|(w, h)| (640..=7680).contains(w) && (480..=4320).contains(h))
         .with_context(|| format!("--size must look like 1920x1080, not '{}'", args.size))?;
     // Work on a copy: the screenshots redeem and print, the village's data stays as it was.
+    // The config's settings go with it.
+    let (rule, deliverers) = (app.honours_rule().clone(), app.deliverers().to_vec());
     drop(app);
     let scratch = tempfile_dir()?;
     let copy = DataDir {
@@ -125,7 +127,9 @@ fn screenshots(
     let copying = std::time::Instant::now();
     copy_data_dir(dir, &copy)?;
     let copy_ms = copying.elapsed().as_secs_f64() * 1000.0;
-    let app = super::open(&copy)?;
+    let mut app = super::open(&copy)?;
+    app.set_honours_rule(rule);
+    app.set_deliverers(&deliverers)?;
     let printer = PrinterDevice {
         url: PrinterUrl::Preview(scratch.join("previews")),
         mode: Default::default(),

@@ -152,12 +152,18 @@ impl Adapter {
         k.on_proxy_delivered(move |serial| a.send(Command::ProxyDelivered(serial.into())));
         let a = adapter.clone();
         k.on_proxy_redeem(move |code| {
-            a.with_kiosk(|k| {
-                k.set_proxy_household(SharedString::new());
-                k.set_proxy_items(super::rows::model(std::iter::empty::<crate::ui::Item>()));
-                k.set_clerk_message(tr("正在代兑换……").into());
+            let deliverer = a
+                .with_kiosk(|k| {
+                    k.set_proxy_household(SharedString::new());
+                    k.set_proxy_items(super::rows::model(std::iter::empty::<crate::ui::Item>()));
+                    k.set_clerk_message(tr("正在代兑换……").into());
+                    usize::try_from(k.get_proxy_deliverer()).unwrap_or(0)
+                })
+                .unwrap_or(0);
+            a.send(Command::ProxyRedeem {
+                item: code.into(),
+                deliverer,
             });
-            a.send(Command::ProxyRedeem { item: code.into() });
         });
         let a = adapter.clone();
         k.on_came_out(move |came_out| {

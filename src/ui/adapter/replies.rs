@@ -159,10 +159,13 @@ impl Adapter {
                 head,
                 balance,
                 items,
+                deliverers,
             } => {
                 self.with_kiosk(|k| {
                     k.set_proxy_household(trf("为 {}（{}）代兑换，积分 {} 分", &[&household, &head, &balance]).into());
                     k.set_proxy_items(model(items.iter().map(|i| item(i, balance))));
+                    k.set_proxy_deliverers(model(deliverers.into_iter().map(slint::SharedString::from)));
+                    k.set_proxy_deliverer(0);
                 });
             }
         }

@@ -57,6 +57,8 @@ pub enum Command {
     /// here: only a card read opens one).
     ProxyRedeem {
         item: String,
+        /// Who takes it there: a place in the choices `ProxyAccount` offered (0: the clerk).
+        deliverer: usize,
     },
     /// 代兑换: the goods of this voucher reached its household.
     ProxyDelivered(String),
@@ -154,5 +156,7 @@ pub enum Reply {
         head: String,
         balance: i64,
         items: Vec<CatalogueItemView>,
+        /// Who may take it there, the clerk first.
+        deliverers: Vec<String>,
     },
 }

@@ -7,8 +7,8 @@ use crate::app::{App, AppError, Printer};
 use crate::ui::lang::{tr, trf, Said};
 
 /// 代兑换 in clerk mode: a card read opens the household for the session; the clerk's tap
-/// redeems one item for it, delivered by the clerk, and the card must be read again for
-/// the next (a household code typed or shown never opens one).
+/// redeems one item for it, delivered by the clerk or one of the configured deliverers
+/// (picked by place, never typed), and the card must be read again for the next (a household code typed or shown never opens one).
 pub(super) fn command(
     app: &mut App,
     printer: &mut dyn Printer,
@@ -31,15 +31,19 @@ pub(super) fn command(
                 head: view.head.clone().unwrap_or_default(),
                 balance: view.balance,
                 items: app.catalogue()?.into_iter().filter(|i| i.active).collect(),
+                deliverers: app.deliverer_choices(&session.name),
             })
         }
-        Command::ProxyRedeem { item } => {
+        Command::ProxyRedeem { item, deliverer } => {
             let Some(who) = session.proxy_for.take() else {
                 return Ok(Reply::Failed(Said::new("请先刷该户的身份证或户码卡", &[])));
             };
+            let Some(deliverer) = app.deliverer_choices(&session.name).get(deliverer).cloned() else {
+                return Ok(Reply::Failed(Said::new("请选谁送到户", &[])));
+            };
             let proxy = crate::app::Proxy {
                 clerk: session.name.clone(),
-                deliverer: session.name.clone(),
+                deliverer,
             };
             let (receipt, report) = app.redeem_for_household(&who, &item, 1, &proxy, printer)?;
             let printed = if report.printed {
