@@ -7,14 +7,15 @@
 
 mod common;
 
-use common::township::{new_kiosk, sync, township_with_village};
+use common::township::{new_kiosk, sync, township_with_village, TestTownship};
 use common::{qr_token, test_now, TestVillage};
-use jifen::app::{AppError, Identity, Proxy, SponsorView};
+use jifen::app::{AppError, CatalogueItemView, Identity, Proxy, SponsorView};
 use jifen::domain::clock::china_date;
 use jifen::domain::money::Fen;
 use jifen::domain::period::Month;
 use jifen::print::url::PrinterUrl;
 use jifen::print::{PaperWidth, PrintMode, PrinterDevice};
+use jifen::sync::SyncClient;
 
 const SPONSOR: &str = "乡贤沈建国";
 const SHOP: &str = "堰头面馆";
@@ -27,6 +28,18 @@ fn sponsor_and_item(hall: &mut TestVillage, gift: &str, code: &str) {
         .unwrap();
     hall.item(code, 20, None);
     hall.app.set_item_cost(code, Some("8.00"), "会计").unwrap();
+}
+
+/// A township village YT with two kiosks synced once: the hall and the care centre.
+fn two_kiosks() -> (TestTownship, (TestVillage, SyncClient), (TestVillage, SyncClient)) {
+    let township = township_with_village();
+    let (hall, hall_client, _) = new_kiosk(&township, "村委会大厅");
+    let (care, care_client, _) = new_kiosk(&township, "居家养老服务中心");
+    (township, (hall, hall_client), (care, care_client))
+}
+
+fn tile(k: &mut TestVillage, code: &str) -> CatalogueItemView {
+    k.app.catalogue().unwrap().into_iter().find(|i| i.code == code).unwrap()
 }
 
 fn fund(views: Vec<SponsorView>) -> (Fen, Fen, Fen, Fen) {
@@ -48,9 +61,7 @@ fn printer(k: &TestVillage) -> PrinterDevice {
 
 #[test]
 fn a_gift_its_costs_and_commitments_reach_the_township_and_the_other_kiosk_to_the_fen() {
-    let township = township_with_village();
-    let (mut hall, hall_client, _) = new_kiosk(&township, "村委会大厅");
-    let (mut care, care_client, _) = new_kiosk(&township, "居家养老服务中心");
+    let (township, (mut hall, hall_client), (mut care, care_client)) = two_kiosks();
     sponsor_and_item(&mut hall, "100.00", "NOODLE");
 
     // H1 redeems two and the shop accepts them at once; H2's one is still outstanding.
@@ -66,14 +77,8 @@ fn a_gift_its_costs_and_commitments_reach_the_township_and_the_other_kiosk_to_th
     // The township and the other kiosk: the same fund, the same item cost.
     assert_eq!(fund(township.storage.sponsors("YT").unwrap()), expected);
     assert_eq!(fund(care.app.sponsors().unwrap()), expected);
-    let tile = care
-        .app
-        .catalogue()
-        .unwrap()
-        .into_iter()
-        .find(|i| i.code == "NOODLE")
-        .unwrap();
-    assert_eq!((tile.unit_cost, tile.funded), (Some(Fen(800)), true));
+    let noodle = tile(&mut care, "NOODLE");
+    assert_eq!((noodle.unit_cost, noodle.funded), (Some(Fen(800)), true));
     let letter = care.app.sponsor_statement(SPONSOR, None).unwrap();
     assert_eq!((letter.households_served, letter.bought[0].qty), (2, 3));
 
@@ -103,9 +108,7 @@ fn a_gift_its_costs_and_commitments_reach_the_township_and_the_other_kiosk_to_th
 
 #[test]
 fn a_fund_spent_at_one_kiosk_is_spent_at_the_other_and_a_cost_taken_off_travels() {
-    let township = township_with_village();
-    let (mut hall, hall_client, _) = new_kiosk(&township, "村委会大厅");
-    let (mut care, care_client, _) = new_kiosk(&township, "居家养老服务中心");
+    let (township, (mut hall, hall_client), (mut care, care_client)) = two_kiosks();
     sponsor_and_item(&mut hall, "16.00", "NOODLE");
     hall.app.redeem("H1", "NOODLE", 1, "kiosk").unwrap();
     sync(&mut hall, &hall_client).unwrap();
@@ -115,14 +118,7 @@ fn a_fund_spent_at_one_kiosk_is_spent_at_the_other_and_a_cost_taken_off_travels(
     care.app.redeem("H3", "NOODLE", 1, "kiosk").unwrap();
     sync(&mut care, &care_client).unwrap();
     sync(&mut hall, &hall_client).unwrap();
-    let tile = hall
-        .app
-        .catalogue()
-        .unwrap()
-        .into_iter()
-        .find(|i| i.code == "NOODLE")
-        .unwrap();
-    assert!(!tile.funded, "the hall's tile says 赞助款已用完");
+    assert!(!tile(&mut hall, "NOODLE").funded, "the hall's tile says 赞助款已用完");
     let err = hall.app.redeem("H2", "NOODLE", 1, "kiosk").unwrap_err();
     assert!(matches!(err, AppError::FundExhausted { .. }), "{err}");
     assert_eq!(fund(township.storage.sponsors("YT").unwrap()).3, Fen(0));
@@ -135,24 +131,16 @@ fn a_fund_spent_at_one_kiosk_is_spent_at_the_other_and_a_cost_taken_off_travels(
     hall.app.set_item_cost("NOODLE", None, "会计").unwrap();
     sync(&mut hall, &hall_client).unwrap();
     sync(&mut care, &care_client).unwrap();
-    let tile = care
-        .app
-        .catalogue()
-        .unwrap()
-        .into_iter()
-        .find(|i| i.code == "NOODLE")
-        .unwrap();
     assert_eq!(
-        tile.unit_cost, None,
+        tile(&mut care, "NOODLE").unit_cost,
+        None,
         "no fund pays for it any more, at the other kiosk too"
     );
 }
 
 #[test]
 fn a_proxy_redemption_and_its_delivery_travel_and_the_first_confirmation_stands() {
-    let township = township_with_village();
-    let (mut hall, hall_client, _) = new_kiosk(&township, "村委会大厅");
-    let (mut care, care_client, _) = new_kiosk(&township, "居家养老服务中心");
+    let (township, (mut hall, hall_client), (mut care, care_client)) = two_kiosks();
     sponsor_and_item(&mut hall, "100.00", "NOODLE");
     let proxy = Proxy {
         clerk: "值班干部".into(),
@@ -235,9 +223,7 @@ fn a_gift_that_is_not_whole_fen_is_refused_at_the_wire_and_nothing_is_written() 
 
 #[test]
 fn two_kiosks_offline_that_both_spend_the_last_of_a_fund_show_it_overspent_everywhere() {
-    let township = township_with_village();
-    let (mut hall, hall_client, _) = new_kiosk(&township, "村委会大厅");
-    let (mut care, care_client, _) = new_kiosk(&township, "居家养老服务中心");
+    let (township, (mut hall, hall_client), (mut care, care_client)) = two_kiosks();
     sponsor_and_item(&mut hall, "8.00", "NOODLE");
     sync(&mut hall, &hall_client).unwrap();
     sync(&mut care, &care_client).unwrap();

@@ -76,6 +76,60 @@ fn serve(db: &Engine) -> (Server, String) {
     (Server(child), url)
 }
 
+/// Village YT with households H1..Hn (grid 1, each with a QR card), from the command line.
+fn village_with_households(db: &Engine, dir: &Path, n: u32) {
+    succeeds(township(db, &["village", "add", "--code", "YT", "--name", "堰头村"]));
+    let households = dir.join("households.csv");
+    let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
+    for i in 1..=n {
+        csv.push_str(&format!(
+            "H{i},1,户主{i},{},head,QRH{i:04}-K7M3PRW9T4CX\n",
+            id_number(i)
+        ));
+    }
+    std::fs::write(&households, csv).unwrap();
+    succeeds(township(
+        db,
+        &["households", "import", "--village", "YT", households.to_str().unwrap()],
+    ));
+}
+
+/// A kiosk of YT set up on its own in `dir/kiosk` and registered, and the township
+/// serving: the kiosk's folder, the server, its URL and the township's key.
+fn enrolled_kiosk(db: &Engine, dir: &Path) -> (std::path::PathBuf, Server, String, String) {
+    let kiosk = dir.join("kiosk");
+    succeeds(jifen(
+        &kiosk,
+        &["admin", "init", "--village-code", "YT", "--village-name", "堰头村"],
+    ));
+    let device = json(&jifen(&kiosk, &["admin", "device", "show", "--json"]));
+    let public_key = device["public_key"].as_str().unwrap();
+    succeeds(township(
+        db,
+        &[
+            "device",
+            "add",
+            "--village",
+            "YT",
+            "--name",
+            "大厅",
+            "--public-key",
+            public_key,
+        ],
+    ));
+    let (server, url) = serve(db);
+    let key = json(&township(db, &["key", "show", "--json"]))["public_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (kiosk, server, url, key)
+}
+
+fn succeeds(o: Output) -> Output {
+    assert!(o.status.success(), "{}", stderr(&o));
+    o
+}
+
 #[test]
 fn a_township_set_up_from_the_command_line_serves_a_kiosk() {
     let tmp = tempfile::tempdir().unwrap();
@@ -314,20 +368,7 @@ fn evidence_and_disputes_from_the_command_line() {
         assert!(o.status.success(), "{}", stderr(&o));
         o
     };
-    ok(township(&db, &["village", "add", "--code", "YT", "--name", "堰头村"]));
-    let households = tmp.path().join("households.csv");
-    let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
-    for i in 1..=2 {
-        csv.push_str(&format!(
-            "H{i},1,户主{i},{},head,QRH{i:04}-K7M3PRW9T4CX\n",
-            id_number(i)
-        ));
-    }
-    std::fs::write(&households, csv).unwrap();
-    ok(township(
-        &db,
-        &["households", "import", "--village", "YT", households.to_str().unwrap()],
-    ));
+    village_with_households(&db, tmp.path(), 2);
     // A sheet whose second row names a text file called .jpg: nothing of it goes in.
     std::fs::write(tmp.path().join("sheet1.jpg"), common::phone_photo(1600, 1200)).unwrap();
     std::fs::write(tmp.path().join("scene.jpg"), common::phone_photo(900, 700)).unwrap();
@@ -397,30 +438,7 @@ fn evidence_and_disputes_from_the_command_line() {
     assert_eq!(award["entry"]["evidence"].as_array().unwrap().len(), 1);
 
     // A kiosk of the village syncs: the photos come after the points, verified.
-    let kiosk = tmp.path().join("kiosk");
-    ok(jifen(
-        &kiosk,
-        &["admin", "init", "--village-code", "YT", "--village-name", "堰头村"],
-    ));
-    let device = json(&jifen(&kiosk, &["admin", "device", "show", "--json"]));
-    ok(township(
-        &db,
-        &[
-            "device",
-            "add",
-            "--village",
-            "YT",
-            "--name",
-            "大厅",
-            "--public-key",
-            device["public_key"].as_str().unwrap(),
-        ],
-    ));
-    let (_server, url) = serve(&db);
-    let key = json(&township(&db, &["key", "show", "--json"]))["public_key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (kiosk, _server, url, key) = enrolled_kiosk(&db, tmp.path());
     let sync = || {
         json(&jifen(
             &kiosk,
@@ -549,20 +567,7 @@ fn what_merchants_are_owed_and_what_funds_hold_at_the_township_from_the_command_
         assert!(o.status.success(), "{}", stderr(&o));
         o
     };
-    ok(township(&db, &["village", "add", "--code", "YT", "--name", "堰头村"]));
-    let households = tmp.path().join("households.csv");
-    let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
-    for i in 1..=2 {
-        csv.push_str(&format!(
-            "H{i},1,户主{i},{},head,QRH{i:04}-K7M3PRW9T4CX\n",
-            id_number(i)
-        ));
-    }
-    std::fs::write(&households, csv).unwrap();
-    ok(township(
-        &db,
-        &["households", "import", "--village", "YT", households.to_str().unwrap()],
-    ));
+    village_with_households(&db, tmp.path(), 2);
     let sheet = tmp.path().join("sheet.csv");
     std::fs::write(
         &sheet,
@@ -573,31 +578,7 @@ fn what_merchants_are_owed_and_what_funds_hold_at_the_township_from_the_command_
         &db,
         &["points", "import", "--village", "YT", sheet.to_str().unwrap()],
     ));
-    let kiosk = tmp.path().join("kiosk");
-    ok(jifen(
-        &kiosk,
-        &["admin", "init", "--village-code", "YT", "--village-name", "堰头村"],
-    ));
-    let device = json(&jifen(&kiosk, &["admin", "device", "show", "--json"]));
-    let public_key = device["public_key"].as_str().unwrap();
-    ok(township(
-        &db,
-        &[
-            "device",
-            "add",
-            "--village",
-            "YT",
-            "--name",
-            "大厅",
-            "--public-key",
-            public_key,
-        ],
-    ));
-    let (_server, url) = serve(&db);
-    let key = json(&township(&db, &["key", "show", "--json"]))["public_key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (kiosk, _server, url, key) = enrolled_kiosk(&db, tmp.path());
     ok(jifen(&kiosk, &["sync", "once", "--url", &url, "--township-key", &key]));
 
     let admin = |args: &[&str]| ok(jifen(&kiosk, &[&["admin", "--by", "会计"][..], args].concat()));

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use super::apply::{self, receive, Candidate, KioskIdentity, Needs, Origin};
 use super::sync::set_aside_row;
 use super::{App, AppError, ChangePage, IncomingEvent, ReceiveOutcome, Refusal, Result};
-use crate::domain::catalogue::StockMoveReason;
-use crate::domain::funds::{FundCost, ItemCostRecord};
+use crate::domain::catalogue::{CatalogueItem, StockMoveReason};
+use crate::domain::funds::{FundCost, ItemCostRecord, SponsorRecord};
 use crate::domain::kiosk::KioskRecord;
 use crate::domain::money::Fen;
 use crate::domain::records::{EntryRecord, HouseholdRecord, QrCardRecord, Record, SyncEvent};
@@ -311,22 +311,18 @@ pub(super) fn expand(tx: &Tx, row: OutboxRow) -> Result<SyncEvent> {
         "rule_changed" => vec![Record::Rule(tx.rule(&row.subject)?.ok_or_else(|| missing("rule"))?)],
         "catalogue_changed" => {
             let item = tx.item(&row.subject)?.ok_or_else(|| missing("item"))?;
-            // The cost's sponsor travels with it, so an item's cost never waits for it.
             let cost = tx.item_cost(&item.code)?.map(|(sponsor, fen)| FundCost {
                 sponsor,
                 amount: Fen(fen),
             });
-            let mut records = Vec::new();
-            if let Some(c) = &cost {
-                records.push(Record::Sponsor(
+            let sponsor = match &cost {
+                Some(c) => Some(
                     tx.sponsor_record(&c.sponsor)?
                         .ok_or_else(|| missing("sponsor of item"))?,
-                ));
-            }
-            let item_code = item.code.clone();
-            records.push(Record::Item(item));
-            records.push(Record::ItemCost(ItemCostRecord { item_code, cost }));
-            records
+                ),
+                None => None,
+            };
+            item_records(item, cost, sponsor)
         }
         "sponsor_added" => vec![Record::Sponsor(
             tx.sponsor_record(&row.subject)?.ok_or_else(|| missing("sponsor"))?,
@@ -411,6 +407,17 @@ pub(super) fn expand(tx: &Tx, row: OutboxRow) -> Result<SyncEvent> {
         created_at: row.created_at,
         records,
     })
+}
+
+/// A `catalogue_changed` event's records on either engine: the item, what a unit costs
+/// its fund (or that none pays), and before them that fund's sponsor, so the cost never
+/// waits for a sponsor named in an earlier event.
+pub(crate) fn item_records(item: CatalogueItem, cost: Option<FundCost>, sponsor: Option<SponsorRecord>) -> Vec<Record> {
+    let item_code = item.code.clone();
+    let mut records: Vec<Record> = sponsor.into_iter().map(Record::Sponsor).collect();
+    records.push(Record::Item(item));
+    records.push(Record::ItemCost(ItemCostRecord { item_code, cost }));
+    records
 }
 
 /// A new feed generation (after a restore, or for a new village).

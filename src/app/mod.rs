@@ -63,6 +63,7 @@ pub use evidence::{
     evidence_records, prepare_photos, EvidencePhoto, EvidenceView, KeptPhoto, Photo, PhotoFetcher,
     DEFAULT_PHOTO_CACHE_BYTES,
 };
+pub(crate) use feed::item_records;
 pub use fleet::{HelloOutcome, KioskHello, TownshipHello};
 pub use honours::{HonoursView, StarHousehold};
 pub use imports::{

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 use crate::domain::catalogue::StockMoveReason;
-use crate::domain::funds::ItemCostRecord;
 use crate::domain::records::{EntryRecord, HouseholdRecord, QrCardRecord, Record, SyncEvent};
 use crate::store::pg::{FeedRow, PgError, PgTx};
 
@@ -76,18 +75,15 @@ pub(super) async fn expand(tx: &PgTx<'_>, village: &str, rows: Vec<FeedRow>) -> 
             "catalogue_changed" => {
                 let item = tx.item(village, &row.subject).await?.ok_or_else(|| missing("item"))?;
                 let cost = tx.item_cost(village, &item.code).await?;
-                let mut records = Vec::new();
-                if let Some(c) = &cost {
-                    records.push(Record::Sponsor(
+                let sponsor = match &cost {
+                    Some(c) => Some(
                         tx.sponsor_record(village, &c.sponsor)
                             .await?
                             .ok_or_else(|| missing("sponsor of item"))?,
-                    ));
-                }
-                let item_code = item.code.clone();
-                records.push(Record::Item(item));
-                records.push(Record::ItemCost(ItemCostRecord { item_code, cost }));
-                records
+                    ),
+                    None => None,
+                };
+                crate::app::item_records(item, cost, sponsor)
             }
             "sponsor_added" => vec![Record::Sponsor(
                 tx.sponsor_record(village, &row.subject)
