@@ -11,6 +11,7 @@ use common::township::{new_kiosk, sync, township_with_village, TestTownship};
 use common::{qr_token, test_now, TestVillage};
 use jifen::app::{AppError, CatalogueItemView, Identity, Proxy, SponsorView};
 use jifen::domain::clock::china_date;
+use jifen::domain::honours::HonoursRule;
 use jifen::domain::money::Fen;
 use jifen::domain::period::Month;
 use jifen::print::url::PrinterUrl;
@@ -242,5 +243,40 @@ fn two_kiosks_offline_that_both_spend_the_last_of_a_fund_show_it_overspent_every
     assert!(
         township.storage.sync_problems("YT").unwrap().is_empty(),
         "both vouchers stand"
+    );
+}
+
+#[test]
+fn the_years_star_households_at_the_township_are_the_kiosks_after_sync_by_the_same_rule() {
+    let (township, (mut hall, hall_client), _) = two_kiosks();
+    // H1..H4 have 100 points each from the township; the hall scores H2 and H3 higher,
+    // and H3 then gets a standing deduction for 遵纪守法, which rules it out.
+    hall.app.award("H2", "T01", Some(50), None, None, "网格员").unwrap();
+    hall.app.award("H3", "T01", Some(80), None, None, "网格员").unwrap();
+    hall.app.award("H3", "D02", None, None, None, "网格员").unwrap();
+    sync(&mut hall, &hall_client).unwrap();
+    let rule = HonoursRule {
+        top_percent: 50,
+        ..HonoursRule::default()
+    };
+    hall.app.set_honours_rule(rule.clone());
+    let here = hall.app.honours(2026).unwrap();
+    let there = township.storage.honours("YT", 2026, &rule).unwrap();
+    let stars = |v: &jifen::app::HonoursView| -> Vec<(u32, String, i64)> {
+        v.stars
+            .iter()
+            .map(|s| (s.place, s.household_code.clone(), s.earned))
+            .collect()
+    };
+    assert_eq!(stars(&here), stars(&there));
+    // Two places of four: H2 first; H1 and H4 tie for the second, so both are stars.
+    assert_eq!(
+        stars(&there),
+        vec![(1, "H2".into(), 150), (2, "H1".into(), 100), (2, "H4".into(), 100)]
+    );
+    assert_eq!(
+        there.stars[0].head.as_deref(),
+        Some("户*2"),
+        "masked names, as on the home screen"
     );
 }

@@ -641,4 +641,12 @@ fn what_merchants_are_owed_and_what_funds_hold_at_the_township_from_the_command_
     );
     let problems = township(&db, &["report", "sync-problems"]);
     assert!(stdout(&problems).contains("没有搁置"), "{}", stdout(&problems));
+
+    // The year's star households, by the township's rule: H1 and H2 tie at 10 points.
+    let honours = json(&township(&db, &["report", "honours", "--year", "2026", "--json"]));
+    let stars = honours[0]["stars"].as_array().unwrap();
+    assert_eq!(stars.len(), 2, "{honours}");
+    assert!(stars.iter().all(|s| s["place"] == 1 && s["earned"] == 10), "{honours}");
+    let bad = township(&db, &["report", "honours", "--clean-area", "卫生"]);
+    assert!(stderr(&bad).contains("clean_area '卫生' is not an area"), "{}", stderr(&bad));
 }

@@ -1,7 +1,7 @@
 //! The year's evaluation (一年一评比): the village's star households (星级文明户), by the
 //! rule in `[honours]`, for the printed certificate, the home screen and `admin honours`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -10,6 +10,7 @@ use super::ranking::year_months;
 use super::{App, AppError, Result};
 use crate::domain::honours::{HonoursRule, YearRecord};
 use crate::domain::id_number::mask_name;
+use crate::store::MeritRow;
 
 /// The year's star households, with the rule that chose them.
 #[derive(Debug, Clone, Serialize)]
@@ -49,50 +50,66 @@ impl App {
     /// The star households of `year` by the village's rule. Earned points only, so a
     /// household that spent its points at the shop loses nothing here.
     pub fn honours(&mut self, year: i32) -> Result<HonoursView> {
-        let rule = self
-            .honours_rule
-            .checked()
-            .map_err(|e| AppError::Invalid(e.to_string()))?;
+        let rule = self.honours_rule.clone();
         let (from, to) = year_months(year)?;
+        let checked = rule.checked().map_err(|e| AppError::Invalid(e.to_string()))?;
         let (merit, households, deducted) = self.store.read(|tx| {
-            let deducted = if rule.clean_area.is_empty() {
+            let deducted = if checked.clean_area.is_empty() {
                 Vec::new()
             } else {
-                tx.households_deducted_in_area(&rule.clean_area, from, to)?
+                tx.households_deducted_in_area(&checked.clean_area, from, to)?
             };
             Ok::<_, AppError>((tx.merit_by_household(from, to, None)?, tx.households()?, deducted))
         })?;
-        let records: Vec<YearRecord<String>> = merit
-            .iter()
-            .map(|m| YearRecord {
-                key: m.household.clone(),
-                earned: m.earned,
-                deducted_in_clean_area: deducted.binary_search(&m.household).is_ok(),
-            })
-            .collect();
-        let stars = rule
-            .stars(&records)
+        let heads: HashMap<String, String> = households
             .into_iter()
-            .map(|s| {
-                let household = households.iter().find(|h| h.code == s.key);
-                StarHousehold {
-                    place: s.place,
-                    grid: household.map(|h| h.grid.clone()).unwrap_or_default(),
-                    head: household.and_then(|h| h.head_name.as_deref()).map(mask_name),
-                    household_code: s.key,
-                    earned: s.earned,
-                }
-            })
+            .filter_map(|h| Some((h.code, h.head_name?)))
             .collect();
-        Ok(HonoursView {
-            village_name: self.village().name.clone(),
-            year,
-            places: rule.places(records.len()),
-            households: records.len(),
-            rule,
-            stars,
-        })
+        honours_of(&rule, &self.village().name, year, &merit, &heads, &deducted)
     }
+}
+
+/// The star households of a village's year from its merit and its standing deductions in
+/// the rule's clean area: the one decision behind the kiosk's list and the township's
+/// report, on either engine.
+pub fn honours_of(
+    rule: &HonoursRule,
+    village_name: &str,
+    year: i32,
+    merit: &[MeritRow],
+    heads: &HashMap<String, String>,
+    deducted: &[String],
+) -> Result<HonoursView> {
+    let rule = rule.checked().map_err(|e| AppError::Invalid(e.to_string()))?;
+    let deducted: HashSet<&str> = deducted.iter().map(String::as_str).collect();
+    let records: Vec<YearRecord<String>> = merit
+        .iter()
+        .map(|m| YearRecord {
+            key: m.household.clone(),
+            earned: m.earned,
+            deducted_in_clean_area: deducted.contains(m.household.as_str()),
+        })
+        .collect();
+    let grids: HashMap<&str, &str> = merit.iter().map(|m| (m.household.as_str(), m.grid.as_str())).collect();
+    let stars = rule
+        .stars(&records)
+        .into_iter()
+        .map(|s| StarHousehold {
+            place: s.place,
+            grid: grids.get(s.key.as_str()).map(|g| g.to_string()).unwrap_or_default(),
+            head: heads.get(&s.key).map(|h| mask_name(h)),
+            household_code: s.key,
+            earned: s.earned,
+        })
+        .collect();
+    Ok(HonoursView {
+        village_name: village_name.to_string(),
+        year,
+        places: rule.places(records.len()),
+        households: records.len(),
+        rule,
+        stars,
+    })
 }
 
 impl App {

@@ -65,7 +65,7 @@ pub use evidence::{
 };
 pub(crate) use feed::item_records;
 pub use fleet::{HelloOutcome, KioskHello, TownshipHello};
-pub use honours::{HonoursView, StarHousehold};
+pub use honours::{honours_of, HonoursView, StarHousehold};
 pub use imports::{
     check_rules_csv, plan_households, plan_points, sheet_keys, standard_rules, HouseholdPlan, ImportLookup,
     ImportReport, PointsPlan,
@@ -77,6 +77,7 @@ pub use printing::{
     UNVERIFIED_WORDS,
 };
 pub use proxy::{Proxy, ProxyView};
+pub(crate) use ranking::year_months;
 pub use ranking::{ranking_rows, RankingRow, RankingView};
 pub use redeem::RedemptionReceipt;
 pub use sheet_photos::load as load_sheet_photos;

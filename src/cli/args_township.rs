@@ -229,6 +229,25 @@ pub enum TownshipReport {
         #[arg(long)]
         json: bool,
     },
+    /// Each village's star households of a year (一年一评比), by one rule for the township.
+    Honours {
+        #[arg(long)]
+        village: Option<String>,
+        /// The last year when omitted.
+        #[arg(long)]
+        year: Option<i32>,
+        /// The top share of households by points earned in the year (default 10).
+        #[arg(long)]
+        top_percent: Option<u32>,
+        /// And at least this many points earned (default 1).
+        #[arg(long)]
+        min_points: Option<i64>,
+        /// One standing deduction in this area rules a household out (default 遵纪守法; "" for none).
+        #[arg(long)]
+        clean_area: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Each village's sponsors (乡贤) and their funds: received, committed, spent, remaining.
     Sponsors {
         #[arg(long)]

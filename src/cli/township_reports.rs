@@ -10,6 +10,7 @@ use super::emit;
 use super::township::chosen;
 use crate::app::{MerchantMonth, SponsorView};
 use crate::domain::clock::Clock;
+use crate::domain::honours::HonoursRule;
 use crate::domain::money::Fen;
 use crate::domain::period::{Month, Quarter};
 use crate::store::OverdraftRow;
@@ -97,6 +98,28 @@ pub(super) fn run(township: &dyn TownshipStorage, report: TownshipReport) -> any
                 rows.extend(township.merchants(&v.code, month)?);
             }
             emit(json, &rows, |rows| merchants_text(month, rows))?;
+        }
+        TownshipReport::Honours {
+            village,
+            year,
+            top_percent,
+            min_points,
+            clean_area,
+            json,
+        } => {
+            let defaults = HonoursRule::default();
+            let rule = HonoursRule {
+                top_percent: top_percent.unwrap_or(defaults.top_percent),
+                min_points: min_points.unwrap_or(defaults.min_points),
+                clean_area: clean_area.unwrap_or(defaults.clean_area),
+            }
+            .checked()?;
+            let year = year.unwrap_or_else(|| chrono::Datelike::year(&crate::domain::clock::SystemClock.today()) - 1);
+            let mut views = Vec::new();
+            for v in chosen(township, village)? {
+                views.push(township.honours(&v.code, year, &rule)?);
+            }
+            emit(json, &views, |views| views.iter().map(super::text::honours).collect())?;
         }
         TownshipReport::Sponsors { village, json } => {
             let mut rows = Vec::new();

@@ -24,7 +24,8 @@ use crate::app::{
     AccountView, AppError, AwardReceipt, CatalogueItemView, ChangePage, DisputeListing, DisputeView, ImportReport,
     IncomingEvent, Photo, RankingView, ReceiveOutcome, Resolution,
 };
-use crate::app::{MerchantMonth, SponsorView};
+use crate::app::{HonoursView, MerchantMonth, SponsorView};
+use crate::domain::honours::HonoursRule;
 use crate::domain::kiosk::{parse_public_key, KioskRecord};
 use crate::domain::period::{Month, Quarter};
 use crate::domain::rules::RuleItem;
@@ -143,6 +144,8 @@ pub trait TownshipStorage: Send + Sync {
     /// The vouchers the village's merchants accepted in a month (China time), merchant by
     /// merchant, and what its sponsors' funds owe each.
     fn merchants(&self, village: &str, month: Month) -> Result<Vec<MerchantMonth>>;
+    /// The village's star households of a year (一年一评比) by `rule`.
+    fn honours(&self, village: &str, year: i32, rule: &HonoursRule) -> Result<HonoursView>;
     /// The village's sponsors and what their funds have received, committed and spent.
     fn sponsors(&self, village: &str) -> Result<Vec<SponsorView>>;
 

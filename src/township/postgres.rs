@@ -18,10 +18,11 @@ use crate::app::{
     account_view_from, ranking_rows, AccountParts, AccountView, AppError, CatalogueItemView, ChangePage, ImportReport,
     IncomingEvent, RankingView, ReceiveOutcome, ENTRIES_SHOWN,
 };
-use crate::app::{merchant_months, MerchantMonth, SponsorView};
+use crate::app::{honours_of, merchant_months, HonoursView, MerchantMonth, SponsorView};
 use crate::domain::catalogue::{Stock, StockMove, StockMoveReason};
 use crate::domain::clock::china_month_span;
 use crate::domain::clock::Clock;
+use crate::domain::honours::HonoursRule;
 use crate::domain::household::Household;
 use crate::domain::kiosk::public_key_text;
 use crate::domain::period::{Month, Quarter};
@@ -444,6 +445,29 @@ impl TownshipStorage for PgTownship {
             .store
             .read(async |tx| tx.settled_vouchers(village, from, to).await)?;
         Ok(merchant_months(village, month, &rows))
+    }
+
+    fn honours(&self, village: &str, year: i32, rule: &HonoursRule) -> Result<HonoursView> {
+        let row = self.village_row(village)?;
+        let (from, to) = crate::app::year_months(year)?;
+        // The rule names the area by its label; PostgreSQL keeps areas by key.
+        let area = rule
+            .checked()
+            .ok()
+            .and_then(|r| r.clean_area.parse::<crate::domain::rules::Area>().ok());
+        let (merit, heads, deducted) = self.store.read(async |tx| {
+            let deducted = match area {
+                None => Vec::new(),
+                Some(a) => tx.households_deducted_in_area(village, a, from, to).await?,
+            };
+            Ok((
+                tx.merit_by_household(village, from, to).await?,
+                tx.heads(village).await?,
+                deducted,
+            ))
+        })?;
+        let heads: HashMap<String, String> = heads.into_iter().collect();
+        Ok(honours_of(rule, &row.name, year, &merit, &heads, &deducted)?)
     }
 
     fn sponsors(&self, village: &str) -> Result<Vec<SponsorView>> {

@@ -10,12 +10,13 @@ use ed25519_dalek::SigningKey;
 use super::{
     kiosk_record, AreaPoints, DeviceHello, Result, TownshipAward, TownshipError, TownshipStorage, VillageFacts,
 };
-use crate::app::{merchant_months, MerchantMonth, SponsorView};
+use crate::app::{merchant_months, HonoursView, MerchantMonth, SponsorView};
 use crate::app::{
     AccountView, App, AppError, AwardReceipt, CatalogueItemView, ChangePage, DisputeListing, DisputeView, Identity,
     ImportReport, IncomingEvent, RankingView, ReceiveOutcome, Resolution, Role, Village,
 };
 use crate::domain::clock::Clock;
+use crate::domain::honours::HonoursRule;
 use crate::domain::kiosk::public_key_text;
 use crate::domain::period::{Month, Quarter};
 use crate::domain::rules::RuleItem;
@@ -386,6 +387,13 @@ impl TownshipStorage for SqliteTownship {
     fn merchants(&self, village: &str, month: Month) -> Result<Vec<MerchantMonth>> {
         self.with_app(village, |app| {
             Ok(merchant_months(village, month, &app.settled_vouchers(month)?))
+        })
+    }
+
+    fn honours(&self, village: &str, year: i32, rule: &HonoursRule) -> Result<HonoursView> {
+        self.with_app(village, |app| {
+            app.set_honours_rule(rule.clone());
+            app.honours(year)
         })
     }
 

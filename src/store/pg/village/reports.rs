@@ -124,6 +124,27 @@ impl PgTx<'_> {
     }
 
     /// Points earned between two months inclusive, for every household (zero included).
+    /// Households with a deduction in `area` between two months that still stands (not
+    /// corrected back to nothing), as the kiosk's `households_deducted_in_area`.
+    pub async fn households_deducted_in_area(
+        &self,
+        village: &str,
+        area: crate::domain::rules::Area,
+        from: Month,
+        to: Month,
+    ) -> Result<Vec<String>> {
+        let rows = self
+            .q(
+                "SELECT DISTINCT l.household FROM ledger l
+                 JOIN rules r ON r.village = l.village AND r.code = l.rule_code
+                 WHERE l.village = $1 AND l.kind = 'deduction' AND r.area = $2 AND l.month BETWEEN $3 AND $4
+                   AND l.delta + coalesce((SELECT sum(c.delta) FROM ledger c WHERE c.corrects = l.id), 0) < 0",
+                &[&village, &area.key(), &from.to_string(), &to.to_string()],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     pub async fn merit_by_household(&self, village: &str, from: Month, to: Month) -> Result<Vec<MeritRow>> {
         let rows = self
             .q(
