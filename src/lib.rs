@@ -17,6 +17,8 @@
 //! - [`sync`]: the `/v1` wire format, request signing, the kiosk's sync client and the
 //!   township's HTTP server.
 //! - [`township`]: the township's use cases behind a storage trait (SQLite engine).
+//! - [`console`]: the township web console (`/console/`): server-rendered pages, sign-in,
+//!   roles checked on every page.
 //! - [`ui`]: the Slint touch kiosk; the only module that names Slint.
 //! - [`voice`]: what each villager screen says, numbers in words, voice packs, espeak-ng,
 //!   and the player thread.
@@ -31,6 +33,7 @@ pub mod app;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod cli;
+pub mod console;
 pub mod devices;
 pub mod domain;
 pub mod installation;

@@ -21,6 +21,8 @@ const MAY_USE: &[(&str, &[&str])] = &[
         "sync",
         &["domain", "store", "app", "picture", "installation", "township"],
     ),
+    // The web console: pages over the township's use cases, beside `sync`, never in it.
+    ("console", &["domain", "store", "app", "township"]),
 ];
 
 /// Crates only one place may name.

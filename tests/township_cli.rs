@@ -4,95 +4,11 @@
 
 mod common;
 
-use std::ffi::OsString;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 
+use common::township_cli::{engine, serve, succeeds, township, village_with_households, Engine, Server};
 use common::{id_number, jifen, json, stderr, stdout};
-use jifen::store::pg::ScratchDatabase;
-
-/// The engine every command names: `--db PATH` (SQLite), or `--database-url` with a
-/// scratch database when `JIFEN_TEST_DATABASE_URL` names a PostgreSQL server.
-struct Engine {
-    flag: &'static str,
-    value: OsString,
-    _scratch: Option<ScratchDatabase>,
-}
-
-fn engine(dir: &Path) -> Engine {
-    match std::env::var(common::township::POSTGRES_ENV) {
-        Ok(admin) => {
-            let scratch = ScratchDatabase::create(&admin, "jifen_test").unwrap();
-            Engine {
-                flag: "--database-url",
-                value: scratch.url.clone().into(),
-                _scratch: Some(scratch),
-            }
-        }
-        Err(_) => Engine {
-            flag: "--db",
-            value: dir.join("township.sqlite3").into(),
-            _scratch: None,
-        },
-    }
-}
-
-fn township(db: &Engine, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jifen"))
-        .arg("township")
-        .arg(db.flag)
-        .arg(&db.value)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `township serve --listen 127.0.0.1:0`, returning the URL it printed.
-fn serve(db: &Engine) -> (Server, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jifen"))
-        .args(["township", db.flag])
-        .arg(&db.value)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-    (Server(child), url)
-}
-
-/// Village YT with households H1..Hn (grid 1, each with a QR card), from the command line.
-fn village_with_households(db: &Engine, dir: &Path, n: u32) {
-    succeeds(township(db, &["village", "add", "--code", "YT", "--name", "堰头村"]));
-    let households = dir.join("households.csv");
-    let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
-    for i in 1..=n {
-        csv.push_str(&format!(
-            "H{i},1,户主{i},{},head,QRH{i:04}-K7M3PRW9T4CX\n",
-            id_number(i)
-        ));
-    }
-    std::fs::write(&households, csv).unwrap();
-    succeeds(township(
-        db,
-        &["households", "import", "--village", "YT", households.to_str().unwrap()],
-    ));
-}
 
 /// A kiosk of YT set up on its own in `dir/kiosk` and registered, and the township
 /// serving: the kiosk's folder, the server, its URL and the township's key.
@@ -123,11 +39,6 @@ fn enrolled_kiosk(db: &Engine, dir: &Path) -> (std::path::PathBuf, Server, Strin
         .unwrap()
         .to_string();
     (kiosk, server, url, key)
-}
-
-fn succeeds(o: Output) -> Output {
-    assert!(o.status.success(), "{}", stderr(&o));
-    o
 }
 
 #[test]
@@ -648,5 +559,9 @@ fn what_merchants_are_owed_and_what_funds_hold_at_the_township_from_the_command_
     assert_eq!(stars.len(), 2, "{honours}");
     assert!(stars.iter().all(|s| s["place"] == 1 && s["earned"] == 10), "{honours}");
     let bad = township(&db, &["report", "honours", "--clean-area", "卫生"]);
-    assert!(stderr(&bad).contains("clean_area '卫生' is not an area"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("clean_area '卫生' is not an area"),
+        "{}",
+        stderr(&bad)
+    );
 }

@@ -71,12 +71,46 @@ pub enum TownshipCommand {
         #[command(subcommand)]
         report: TownshipReport,
     },
+    /// Accounts of the web console (`/console/`): township staff, cadres, grid workers, shops.
+    #[command(subcommand)]
+    User(TownshipUserCommand),
     /// Integrity check of every village database (exit 2 when a problem is found).
     Verify {
         #[arg(long)]
         village: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TownshipUserCommand {
+    /// Add an account; its password is read from stdin (at least 10 characters).
+    Add {
+        #[arg(long)]
+        name: String,
+        /// township, cadre (needs --village), grid (--village and --grid) or merchant (--merchant).
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        village: Option<String>,
+        #[arg(long)]
+        grid: Option<String>,
+        /// The shop's name as its items name it (e.g. 堰头面馆).
+        #[arg(long)]
+        merchant: Option<String>,
+        /// Read the password from standard input (never from the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop an account signing in; its sessions end at once.
+    Deactivate {
+        #[arg(long)]
+        name: String,
     },
 }
 

@@ -11,6 +11,7 @@ mod args_evidence;
 mod args_sponsors;
 mod args_township;
 mod console_kiosk;
+mod console_users;
 mod devices;
 mod evidence;
 mod export;

@@ -34,10 +34,12 @@ pub(super) fn run(args: TownshipArgs) -> anyhow::Result<ExitCode> {
                 Some(t) => Some(t.serving_lock()?),
                 None => None,
             };
-            let state = ServerState::new(storage.clone(), clock)?;
+            let mut state = ServerState::new(storage.clone(), clock.clone())?;
+            state.also = Some(crate::console::router(storage.clone(), clock));
             run_blocking(listen, state).with_context(|| format!("cannot serve on {listen}"))?;
         }
         TownshipCommand::Key(cmd) => super::township_fleet::key(township, cmd)?,
+        TownshipCommand::User(cmd) => super::console_users::run(township, cmd)?,
         TownshipCommand::Backup { out } => super::township_fleet::backup(sqlite.as_deref(), &out)?,
         TownshipCommand::Restore { .. } => unreachable!("handled above"),
         TownshipCommand::Catalogue(cmd) => super::township_fleet::catalogue(township, cmd)?,

@@ -6,6 +6,7 @@
 
 mod catalogue;
 mod clerks;
+mod console;
 mod disputes;
 mod evidence;
 mod facts;
@@ -31,6 +32,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 pub use catalogue::StockMoveReason;
 pub use clerks::ClerkRow;
+pub use console::{AuditRow, ConsoleSessionRow, ConsoleUserRow};
 pub use evidence::MissingPhoto;
 pub use facts::{EntryFacts, VoucherFacts};
 pub use fleet::{DoubleSettlementRow, SetAsideRow};

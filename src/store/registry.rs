@@ -104,7 +104,7 @@ const DEVICE_COLS: &str = "id, village, name, public_key, number, voucher_key, l
                            retired_reason, last_seen_at, outbox_last";
 
 pub struct Registry {
-    conn: Connection,
+    pub(super) conn: Connection,
 }
 
 impl Registry {
@@ -120,6 +120,12 @@ impl Registry {
             let tx = conn.unchecked_transaction()?;
             tx.execute_batch(FLEET)?;
             tx.pragma_update(None, "user_version", 1)?;
+            tx.commit()?;
+        }
+        if version < 2 {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(super::console::CONSOLE)?;
+            tx.pragma_update(None, "user_version", 2)?;
             tx.commit()?;
         }
         Ok(Registry { conn })

@@ -9,6 +9,8 @@
 //! apply code a kiosk runs on a pulled page.
 
 mod backup;
+pub mod console;
+mod console_engines;
 mod pg_apply;
 mod pg_evidence;
 mod pg_feed;
@@ -144,6 +146,8 @@ pub trait TownshipStorage: Send + Sync {
     /// The vouchers the village's merchants accepted in a month (China time), merchant by
     /// merchant, and what its sponsors' funds owe each.
     fn merchants(&self, village: &str, month: Month) -> Result<Vec<MerchantMonth>>;
+    /// The web console's accounts, sessions and audit log.
+    fn console(&self) -> &dyn console::ConsoleStorage;
     /// The village's star households of a year (一年一评比) by `rule`.
     fn honours(&self, village: &str, year: i32, rule: &HonoursRule) -> Result<HonoursView>;
     /// The village's sponsors and what their funds have received, committed and spent.

@@ -36,7 +36,7 @@ const NONCE_MEMORY_SECS: i64 = 600;
 pub(super) const INSERT_CHUNK: usize = 5000;
 
 pub struct PgTownship {
-    store: PgStore,
+    pub(super) store: PgStore,
     clock: Arc<dyn Clock>,
 }
 
@@ -445,6 +445,10 @@ impl TownshipStorage for PgTownship {
             .store
             .read(async |tx| tx.settled_vouchers(village, from, to).await)?;
         Ok(merchant_months(village, month, &rows))
+    }
+
+    fn console(&self) -> &dyn super::console::ConsoleStorage {
+        self
     }
 
     fn honours(&self, village: &str, year: i32, rule: &HonoursRule) -> Result<HonoursView> {

@@ -53,7 +53,7 @@ impl SqliteTownship {
         })
     }
 
-    fn registry(&self) -> MutexGuard<'_, Registry> {
+    pub(super) fn registry(&self) -> MutexGuard<'_, Registry> {
         self.registry.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -388,6 +388,10 @@ impl TownshipStorage for SqliteTownship {
         self.with_app(village, |app| {
             Ok(merchant_months(village, month, &app.settled_vouchers(month)?))
         })
+    }
+
+    fn console(&self) -> &dyn super::console::ConsoleStorage {
+        self
     }
 
     fn honours(&self, village: &str, year: i32, rule: &HonoursRule) -> Result<HonoursView> {

@@ -7,6 +7,7 @@ pub mod fake_printer;
 pub mod http;
 pub mod printouts;
 pub mod township;
+pub mod township_cli;
 
 use std::path::Path;
 use std::process::{Command, Output};

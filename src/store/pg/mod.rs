@@ -5,6 +5,7 @@
 //! pool, the CLI calls it directly), so this store owns a small tokio runtime and blocks
 //! on it; the pool's connections live on that runtime.
 
+mod console;
 mod evidence;
 mod fleet;
 mod funds;
@@ -105,6 +106,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (4, include_str!("schema_4_pictures.sql")),
     (5, include_str!("schema_5_evidence.sql")),
     (6, include_str!("schema_6_funds.sql")),
+    (7, include_str!("schema_7_console.sql")),
 ];
 
 /// An arbitrary but fixed key: migrations run under this advisory lock, so two servers

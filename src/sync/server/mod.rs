@@ -77,6 +77,9 @@ pub struct ServerState {
     pub key: Arc<SigningKey>,
     pub limits: Limits,
     rates: Arc<Mutex<HashMap<String, (f64, Instant)>>>,
+    /// Other routes served on the same port beside `/v1` (the web console, `/console/`),
+    /// answered as they are: not signed, not counted against a kiosk's rate.
+    pub also: Option<Router>,
 }
 
 impl ServerState {
@@ -88,6 +91,7 @@ impl ServerState {
             key,
             limits: Limits::default(),
             rates: Arc::default(),
+            also: None,
         })
     }
 
@@ -134,7 +138,11 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
     let limits = state.limits.clone();
-    let app = router(state);
+    let also = state.also.clone();
+    let app = match also {
+        Some(other) => router(state).merge(other),
+        None => router(state),
+    };
     let open = Arc::new(AtomicUsize::new(0));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::pin!(shutdown);

@@ -1,0 +1,378 @@
+//! The township web console (issue 18) on the real binary: accounts made with `township
+//! user add`, `township serve` on loopback, and pages fetched over HTTP as a browser
+//! would, cookies and all. Roles are checked on the server (403), forms need their CSRF
+//! token, five wrong passwords lock the account, and every change is in the audit log.
+//! On PostgreSQL with JIFEN_TEST_DATABASE_URL set, as the sync suite.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::township_cli::{engine, serve, succeeds, township, Engine};
+use common::{id_number, stderr};
+use jifen::domain::clock::{Clock, SystemClock};
+
+const PASSWORD: &str = "correct horse 馒头";
+
+/// A page as the browser got it.
+struct Page {
+    status: u16,
+    body: String,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+}
+
+/// A browser of one person: its own cookies, no redirects followed (so they can be seen).
+struct Browser {
+    url: String,
+    agent: ureq::Agent,
+    cookies: HashMap<String, String>,
+    headers: Vec<(&'static str, &'static str)>,
+}
+
+impl Browser {
+    fn new(url: &str) -> Browser {
+        Browser {
+            url: url.to_string(),
+            agent: ureq::AgentBuilder::new().redirects(0).build(),
+            cookies: HashMap::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    fn get(&mut self, path: &str) -> Page {
+        let req = self.request("GET", path);
+        self.take(req.call())
+    }
+
+    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let req = self.request("POST", path);
+        self.take(req.send_form(form))
+    }
+
+    /// Opens the login page and signs in with its form.
+    fn sign_in(&mut self, name: &str, password: &str) -> Page {
+        let login = self.get("/console/login");
+        assert_eq!(login.status, 200, "{}", login.body);
+        let token = form_token(&login.body);
+        self.post(
+            "/console/login",
+            &[("csrf", &token), ("name", name), ("password", password)],
+        )
+    }
+
+    fn request(&self, method: &str, path: &str) -> ureq::Request {
+        let mut req = self.agent.request(method, &format!("{}{path}", self.url));
+        let jar: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if !jar.is_empty() {
+            req = req.set("Cookie", &jar.join("; "));
+        }
+        for (k, v) in &self.headers {
+            req = req.set(k, v);
+        }
+        req
+    }
+
+    fn take(&mut self, answer: Result<ureq::Response, ureq::Error>) -> Page {
+        let response = match answer {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("no answer: {e}"),
+        };
+        let set_cookies: Vec<String> = response.all("set-cookie").into_iter().map(str::to_string).collect();
+        for c in &set_cookies {
+            let pair = c.split(';').next().unwrap_or_default();
+            let (k, v) = pair.split_once('=').unwrap();
+            if v.is_empty() || c.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), v.to_string());
+            }
+        }
+        Page {
+            status: response.status(),
+            location: response.header("location").map(str::to_string),
+            set_cookies,
+            body: response.into_string().unwrap(),
+        }
+    }
+}
+
+/// The CSRF token a page's forms carry.
+fn form_token(html: &str) -> String {
+    let at = html.find(r#"name="csrf" value=""#).expect("a form with its token") + r#"name="csrf" value=""#.len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+fn add_user(db: &Engine, password: &str, args: &[&str]) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jifen"))
+        .arg("township")
+        .arg(db.flag)
+        .arg(&db.value)
+        .args(["user", "add", "--password-stdin"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Village YT with H1 (grid 1) and H2 (grid 2), each scored this month, a second village
+/// XQ, and one account of each role.
+fn township_with_users(dir: &Path) -> Engine {
+    let db = engine(dir);
+    succeeds(township(&db, &["village", "add", "--code", "YT", "--name", "堰头村"]));
+    succeeds(township(&db, &["village", "add", "--code", "XQ", "--name", "新桥村"]));
+    let households = dir.join("households.csv");
+    let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
+    for i in 1..=2 {
+        csv.push_str(&format!(
+            "H{i},{i},户主{i},{},head,QRH{i:04}-K7M3PRW9T4CX\n",
+            id_number(i)
+        ));
+    }
+    std::fs::write(&households, csv).unwrap();
+    succeeds(township(
+        &db,
+        &["households", "import", "--village", "YT", households.to_str().unwrap()],
+    ));
+    let month = SystemClock.this_month().to_string();
+    let sheet = dir.join("sheet.csv");
+    std::fs::write(
+        &sheet,
+        format!("month,household_code,rule_code,points,note,recorded_by\n{month},H1,B16,5,,网格员\n{month},H2,D16,3,,网格员\n"),
+    )
+    .unwrap();
+    succeeds(township(
+        &db,
+        &["points", "import", "--village", "YT", sheet.to_str().unwrap()],
+    ));
+    for args in [
+        &["--name", "zhang", "--role", "township"][..],
+        &["--name", "cadre-yt", "--role", "cadre", "--village", "YT"],
+        &[
+            "--name",
+            "grid-yt-2",
+            "--role",
+            "grid",
+            "--village",
+            "YT",
+            "--grid",
+            "2",
+        ],
+        &["--name", "noodles", "--role", "merchant", "--merchant", "堰头面馆"],
+    ] {
+        succeeds(add_user(&db, PASSWORD, args));
+    }
+    db
+}
+
+#[test]
+fn accounts_are_made_from_the_command_line_and_their_passwords_never_shown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = township_with_users(tmp.path());
+
+    let short = add_user(&db, "short", &["--name", "li", "--role", "township"]);
+    assert!(!short.status.success());
+    assert!(stderr(&short).contains("at least 10 characters"), "{}", stderr(&short));
+    let no_village = add_user(&db, PASSWORD, &["--name", "li", "--role", "cadre"]);
+    assert!(
+        stderr(&no_village).contains("needs --village"),
+        "{}",
+        stderr(&no_village)
+    );
+    let unknown = add_user(&db, PASSWORD, &["--name", "li", "--role", "cadre", "--village", "ZZ"]);
+    assert!(!unknown.status.success());
+    let twice = add_user(&db, PASSWORD, &["--name", "zhang", "--role", "township"]);
+    assert!(stderr(&twice).contains("already"), "{}", stderr(&twice));
+
+    let list = succeeds(township(&db, &["user", "list", "--json"]));
+    let text = String::from_utf8_lossy(&list.stdout);
+    let users: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let roles: Vec<(&str, &str)> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["name"].as_str().unwrap(), u["role"].as_str().unwrap()))
+        .collect();
+    assert!(roles.contains(&("grid-yt-2", "grid")), "{roles:?}");
+    assert!(!text.contains("argon2") && !text.contains(PASSWORD), "{text}");
+}
+
+#[test]
+fn each_role_sees_its_own_pages_and_gets_403_elsewhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = township_with_users(tmp.path());
+    let (_server, url) = serve(&db);
+
+    // Nobody signed in: every page sends them to the login page.
+    let mut nobody = Browser::new(&url);
+    let page = nobody.get("/console/reports");
+    assert_eq!((page.status, page.location.as_deref()), (303, Some("/console/login")));
+
+    let mut staff = Browser::new(&url);
+    let signed = staff.sign_in("zhang", PASSWORD);
+    assert_eq!(
+        (signed.status, signed.location.as_deref()),
+        (303, Some("/console/")),
+        "{}",
+        signed.body
+    );
+    let session = signed
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("jifen_session="))
+        .unwrap();
+    for flag in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
+        assert!(session.contains(flag), "{session}");
+    }
+    assert!(!session.contains("Secure"), "plain HTTP on loopback: {session}");
+    let home = staff.get("/console/");
+    assert!(
+        home.body.contains("堰头村") && home.body.contains("新桥村"),
+        "{}",
+        home.body
+    );
+    let reports = staff.get("/console/reports");
+    assert_eq!(reports.status, 200, "{}", reports.body);
+    assert!(
+        reports.body.contains("一体机状况") && reports.body.contains("H1"),
+        "{}",
+        reports.body
+    );
+    assert!(staff.get("/console/village/XQ").status == 200);
+
+    let mut cadre = Browser::new(&url);
+    cadre.sign_in("cadre-yt", PASSWORD);
+    let own = cadre.get("/console/village/YT");
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert!(own.body.contains("H1") && own.body.contains("H2"), "{}", own.body);
+    for path in [
+        "/console/village/XQ",
+        "/console/reports",
+        "/console/audit",
+        "/console/merchant",
+    ] {
+        let page = cadre.get(path);
+        assert_eq!(page.status, 403, "{path}: {}", page.body);
+        assert!(page.body.contains("不在您的权限里"), "{}", page.body);
+    }
+
+    // The grid worker of grid 2 sees H2, not H1 of grid 1.
+    let mut grid = Browser::new(&url);
+    grid.sign_in("grid-yt-2", PASSWORD);
+    let own = grid.get("/console/village/YT");
+    assert!(own.body.contains("H2") && !own.body.contains(">H1<"), "{}", own.body);
+    assert_eq!(grid.get("/console/village/XQ").status, 403);
+
+    let mut shop = Browser::new(&url);
+    shop.sign_in("noodles", PASSWORD);
+    let vouchers = shop.get("/console/merchant");
+    assert_eq!(vouchers.status, 200, "{}", vouchers.body);
+    assert!(vouchers.body.contains("收券 0 张，应付 0.00 元"), "{}", vouchers.body);
+    assert_eq!(shop.get("/console/village/YT").status, 403);
+    assert_eq!(shop.get("/console/reports").status, 403);
+
+    // Names are masked and no ID number is on any page.
+    for page in [&reports.body, &own.body] {
+        assert!(!page.contains("户主1") && !page.contains(&id_number(1)), "{page}");
+    }
+
+    // The audit log, for staff only, says who signed in and who was refused where.
+    let audit = staff.get("/console/audit");
+    assert_eq!(audit.status, 200);
+    assert!(
+        audit.body.contains("cadre-yt") && audit.body.contains("越权访问被拒"),
+        "{}",
+        audit.body
+    );
+    // The page escapes `/` as `&#x2f;`, as HTML escaping does.
+    let audit_text = audit.body.replace("&#x2f;", "/");
+    assert!(audit_text.contains("/console/village/XQ"), "{}", audit.body);
+    assert!(audit.body.contains("添加用户"), "{}", audit.body);
+}
+
+#[test]
+fn forms_without_their_token_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = township_with_users(tmp.path());
+    let (_server, url) = serve(&db);
+
+    // A login posted from elsewhere has no login cookie, or a token that is not its own.
+    let mut stranger = Browser::new(&url);
+    let page = stranger.post(
+        "/console/login",
+        &[("csrf", "0000"), ("name", "zhang"), ("password", PASSWORD)],
+    );
+    assert_eq!(page.status, 403, "{}", page.body);
+    assert!(page.body.contains("登录页已过期"), "{}", page.body);
+    assert!(!stranger.cookies.contains_key("jifen_session"));
+
+    let mut staff = Browser::new(&url);
+    staff.sign_in("zhang", PASSWORD);
+    let home = staff.get("/console/");
+    let token = form_token(&home.body);
+    let forged = staff.post("/console/logout", &[("csrf", "not-the-token")]);
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    assert!(
+        forged.body.contains("表单已过期或不是从本系统提交的"),
+        "{}",
+        forged.body
+    );
+    let bare = staff.post("/console/logout", &[]);
+    assert_eq!(bare.status, 403);
+    assert_eq!(staff.get("/console/reports").status, 200, "still signed in");
+
+    let out = staff.post("/console/logout", &[("csrf", &token)]);
+    assert_eq!((out.status, out.location.as_deref()), (303, Some("/console/login")));
+    assert_eq!(staff.get("/console/reports").status, 303, "signed out");
+}
+
+#[test]
+fn five_wrong_passwords_lock_the_account_and_a_deactivated_user_is_signed_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = township_with_users(tmp.path());
+    let (_server, url) = serve(&db);
+
+    let mut guesser = Browser::new(&url);
+    for i in 1..=4 {
+        let page = guesser.sign_in("zhang", &format!("guess number {i}"));
+        assert_eq!(page.status, 401, "{}", page.body);
+        assert!(page.body.contains("用户名或密码不对"), "{}", page.body);
+    }
+    // A name that does not exist reads the same as a wrong password.
+    let page = guesser.sign_in("nobody-here", PASSWORD);
+    assert_eq!(page.status, 401);
+    assert!(page.body.contains("用户名或密码不对"), "{}", page.body);
+    let fifth = guesser.sign_in("zhang", "guess number 5");
+    assert_eq!(fifth.status, 403, "{}", fifth.body);
+    assert!(fifth.body.contains("账号已锁定"), "{}", fifth.body);
+    let right = guesser.sign_in("zhang", PASSWORD);
+    assert_eq!(right.status, 403, "locked even with the right password: {}", right.body);
+    assert!(!guesser.cookies.contains_key("jifen_session"));
+
+    // Others are not locked out; behind an HTTPS proxy the cookie is Secure.
+    let mut cadre = Browser::new(&url);
+    cadre.headers.push(("X-Forwarded-Proto", "https"));
+    let signed = cadre.sign_in("cadre-yt", PASSWORD);
+    assert_eq!(signed.status, 303);
+    assert!(signed
+        .set_cookies
+        .iter()
+        .any(|c| c.starts_with("jifen_session=") && c.contains("; Secure")));
+    let users = succeeds(township(&db, &["user", "list", "--json"]));
+    let users: serde_json::Value = serde_json::from_slice(&users.stdout).unwrap();
+    let zhang = users.as_array().unwrap().iter().find(|u| u["name"] == "zhang").unwrap();
+    assert!(zhang["locked_until"].is_string(), "{zhang}");
+
+    succeeds(township(&db, &["user", "deactivate", "--name", "cadre-yt"]));
+    assert_eq!(cadre.get("/console/village/YT").status, 303, "its session ended");
+    let again = cadre.sign_in("cadre-yt", PASSWORD);
+    assert!(again.body.contains("账号已停用"), "{}", again.body);
+}
