@@ -57,6 +57,7 @@ fn township_award(township: &TestTownship, household: &str, photos: Vec<Photo>) 
                 note: Some("督导单已拍照".into()),
                 by: "网格员王".into(),
                 photos,
+                ..TownshipAward::default()
             },
         )
         .unwrap()

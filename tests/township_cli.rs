@@ -4,42 +4,10 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Output;
 
-use common::township_cli::{engine, serve, succeeds, township, village_with_households, Engine, Server};
+use common::township_cli::{engine, enrolled_kiosk, serve, township, village_with_households};
 use common::{id_number, jifen, json, stderr, stdout};
-
-/// A kiosk of YT set up on its own in `dir/kiosk` and registered, and the township
-/// serving: the kiosk's folder, the server, its URL and the township's key.
-fn enrolled_kiosk(db: &Engine, dir: &Path) -> (std::path::PathBuf, Server, String, String) {
-    let kiosk = dir.join("kiosk");
-    succeeds(jifen(
-        &kiosk,
-        &["admin", "init", "--village-code", "YT", "--village-name", "堰头村"],
-    ));
-    let device = json(&jifen(&kiosk, &["admin", "device", "show", "--json"]));
-    let public_key = device["public_key"].as_str().unwrap();
-    succeeds(township(
-        db,
-        &[
-            "device",
-            "add",
-            "--village",
-            "YT",
-            "--name",
-            "大厅",
-            "--public-key",
-            public_key,
-        ],
-    ));
-    let (server, url) = serve(db);
-    let key = json(&township(db, &["key", "show", "--json"]))["public_key"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    (kiosk, server, url, key)
-}
 
 #[test]
 fn a_township_set_up_from_the_command_line_serves_a_kiosk() {

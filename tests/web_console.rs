@@ -11,8 +11,8 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::township_cli::{engine, serve, succeeds, township, Engine};
-use common::{id_number, stderr};
+use common::township_cli::{engine, enrolled_kiosk, serve, succeeds, township, Engine};
+use common::{id_number, jifen, json, phone_photo, stderr, PHOTO_GPS};
 use jifen::domain::clock::{Clock, SystemClock};
 
 const PASSWORD: &str = "correct horse 馒头";
@@ -53,6 +53,32 @@ impl Browser {
         self.take(req.send_form(form))
     }
 
+    /// A form with files, as a phone's browser sends `enctype="multipart/form-data"`.
+    fn post_files(&mut self, path: &str, fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> Page {
+        let boundary = "----jifen-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            );
+        }
+        for (file, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"{file}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let req = self
+            .request("POST", path)
+            .set("Content-Type", &format!("multipart/form-data; boundary={boundary}"));
+        self.take(req.send_bytes(&body))
+    }
+
     /// Opens the login page and signs in with its form.
     fn sign_in(&mut self, name: &str, password: &str) -> Page {
         let login = self.get("/console/login");
@@ -74,6 +100,14 @@ impl Browser {
             req = req.set(k, v);
         }
         req
+    }
+
+    fn take_bytes(&self, req: ureq::Request) -> Vec<u8> {
+        let jar: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let answer = req.set("Cookie", &jar.join("; ")).call().expect("the photo");
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut answer.into_reader(), &mut bytes).unwrap();
+        bytes
     }
 
     fn take(&mut self, answer: Result<ureq::Response, ureq::Error>) -> Page {
@@ -375,4 +409,207 @@ fn five_wrong_passwords_lock_the_account_and_a_deactivated_user_is_signed_out() 
     assert_eq!(cadre.get("/console/village/YT").status, 303, "its session ended");
     let again = cadre.sign_in("cadre-yt", PASSWORD);
     assert!(again.body.contains("账号已停用"), "{}", again.body);
+}
+
+/// The first draft's id on a drafts page.
+fn draft_id(html: &str) -> String {
+    let at = html.find("/console/drafts/").expect("a draft on the page") + "/console/drafts/".len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+#[test]
+fn a_grid_workers_finding_is_a_draft_until_the_cadre_publishes_the_month_and_the_kiosk_shows_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = township_with_users(tmp.path());
+    succeeds(add_user(
+        &db,
+        PASSWORD,
+        &[
+            "--name",
+            "grid-yt-1",
+            "--role",
+            "grid",
+            "--village",
+            "YT",
+            "--grid",
+            "1",
+        ],
+    ));
+    let (kiosk, _server, url, key) = enrolled_kiosk(&db, tmp.path());
+    let sync = || {
+        json(&jifen(
+            &kiosk,
+            &["sync", "once", "--url", &url, "--township-key", &key, "--json"],
+        ))
+    };
+    sync();
+    let month = SystemClock.this_month().to_string();
+
+    // The grid worker of grid 2 picks from grid 2's households only.
+    let mut worker = Browser::new(&url);
+    worker.sign_in("grid-yt-2", PASSWORD);
+    let form = worker.get("/console/drafts");
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains(r#"<option value="H2""#), "{}", form.body);
+    assert!(!form.body.contains(r#"<option value="H1""#), "{}", form.body);
+    assert!(form.body.contains(r#"accept="image/*" capture"#), "{}", form.body);
+    let csrf = form_token(&form.body);
+
+    // Refusals keep what was typed and say why; nothing is kept.
+    let finding = |household: &'static str, points: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("household", household.to_string()),
+            ("rule", "B16".to_string()),
+            ("points", points.to_string()),
+            ("note", "门前屋后已清扫".to_string()),
+        ]
+    };
+    let post = |b: &mut Browser, path: &str, fields: &[(&str, String)], files: &[(&str, Vec<u8>)]| {
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        b.post_files(path, &f, files)
+    };
+    let other_grid = post(&mut worker, "/console/drafts", &finding("H1", ""), &[]);
+    assert_eq!(other_grid.status, 422, "{}", other_grid.body);
+    assert!(other_grid.body.contains("H1 不在第 2 网格"), "{}", other_grid.body);
+    let too_many = post(&mut worker, "/console/drafts", &finding("H2", "50"), &[]);
+    assert_eq!(too_many.status, 422, "{}", too_many.body);
+    assert!(
+        too_many.body.contains("门前屋后已清扫"),
+        "the note stays typed: {}",
+        too_many.body
+    );
+    let not_a_photo = post(
+        &mut worker,
+        "/console/drafts",
+        &finding("H2", ""),
+        &[("巡查.jpg", "不是照片".as_bytes().to_vec())],
+    );
+    assert_eq!(not_a_photo.status, 422, "{}", not_a_photo.body);
+    assert!(not_a_photo.body.contains("巡查.jpg"), "{}", not_a_photo.body);
+    let mut forged = finding("H2", "");
+    forged[0].1 = "forged".into();
+    assert_eq!(post(&mut worker, "/console/drafts", &forged, &[]).status, 403);
+    assert!(worker.get("/console/drafts").body.contains("这个月还没有记录"));
+
+    // A finding with a photo straight from the camera is a draft.
+    let saved = post(
+        &mut worker,
+        "/console/drafts",
+        &finding("H2", "4"),
+        &[("IMG_0001.jpg", phone_photo(1600, 1200))],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let mine = worker.get(saved.location.as_deref().unwrap());
+    assert!(mine.body.contains("草稿") && mine.body.contains("+4"), "{}", mine.body);
+    let id = draft_id(&mine.body);
+    let draft = worker.get(&format!("/console/drafts/{id}"));
+    assert_eq!(draft.status, 200, "{}", draft.body);
+    let photo_path = draft.body[draft.body.find("/photos/").unwrap()..]
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let photo = worker.agent.get(&format!("{url}/console/drafts/{id}{photo_path}"));
+    let photo = worker.take_bytes(photo);
+    assert_eq!(&photo[..2], &[0xFF, 0xD8], "a JPEG");
+    assert!(!photo.windows(PHOTO_GPS.len()).any(|w| w == PHOTO_GPS.as_bytes()));
+
+    // The worker changes their draft; another grid's worker cannot see or change it.
+    let changed = post(&mut worker, &format!("/console/drafts/{id}"), &finding("H2", "3"), &[]);
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    let draft = worker.get(&format!("/console/drafts/{id}"));
+    assert!(
+        draft.body.contains("+3 分") && draft.body.contains("第 1 张照片"),
+        "{}",
+        draft.body
+    );
+    let mut neighbour = Browser::new(&url);
+    neighbour.sign_in("grid-yt-1", PASSWORD);
+    assert_eq!(neighbour.get(&format!("/console/drafts/{id}")).status, 403);
+    let token = form_token(&neighbour.get("/console/drafts").body);
+    let theirs = neighbour.post_files(
+        &format!("/console/drafts/{id}"),
+        &[("csrf", &token), ("household", "H2"), ("rule", "B16"), ("points", "5")],
+        &[],
+    );
+    assert_eq!(theirs.status, 403, "{}", theirs.body);
+    assert_eq!(
+        neighbour
+            .post(
+                "/console/publish",
+                &[("csrf", &token), ("village", "YT"), ("month", &month)]
+            )
+            .status,
+        403,
+        "a grid worker does not publish"
+    );
+    assert!(!sync().to_string().is_empty());
+    let before = json(&jifen(&kiosk, &["admin", "household", "show", "H2", "--json"]));
+    assert!(!before.to_string().contains(&id), "a draft is not in the ledger yet");
+
+    // The cadre sees the village's month by grid and by rule, and publishes it, once.
+    let mut cadre = Browser::new(&url);
+    cadre.sign_in("cadre-yt", PASSWORD);
+    let page = cadre.get("/console/drafts");
+    assert!(
+        page.body.contains("待发布 1 条") && page.body.contains("第 2 网格"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("垃圾分类优秀"), "{}", page.body);
+    let token = form_token(&page.body);
+    let published = cadre.post(
+        "/console/publish",
+        &[("csrf", &token), ("village", "YT"), ("month", &month)],
+    );
+    assert_eq!(published.status, 303, "{}", published.body);
+    let done = cadre.get(published.location.as_deref().unwrap());
+    assert!(
+        done.body.contains("已发布 1 条") && done.body.contains("已发布"),
+        "{}",
+        done.body
+    );
+    let again = cadre.post(
+        "/console/publish",
+        &[("csrf", &token), ("village", "YT"), ("month", &month)],
+    );
+    assert!(again.location.unwrap().contains("published=0"));
+    let locked = post(&mut worker, &format!("/console/drafts/{id}"), &finding("H2", "5"), &[]);
+    assert_eq!(locked.status, 422, "a published draft is not changed: {}", locked.body);
+
+    // The entry is in the ledger once, with the draft's id, and reaches the kiosk with its photo.
+    let township_view = json(&township(
+        &db,
+        &["household", "show", "--village", "YT", "H2", "--json"],
+    ));
+    let entries = township_view["entries"].as_array().unwrap();
+    assert_eq!(
+        entries.iter().filter(|e| e["id"] == id.as_str()).count(),
+        1,
+        "{township_view}"
+    );
+    let round = sync();
+    assert_eq!(round["photos_fetched"], 1, "{round}");
+    let h2 = json(&jifen(&kiosk, &["admin", "household", "show", "H2", "--json"]));
+    let entry = h2["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == id.as_str())
+        .unwrap_or_else(|| panic!("the published entry on the kiosk: {h2}"))
+        .clone();
+    assert_eq!(entry["delta"], 3, "{entry}");
+    assert!(entry["reason"].as_str().unwrap().contains("门前屋后已清扫"), "{entry}");
+    assert_eq!(entry["evidence"][0]["recorded_by"], "grid-yt-2");
+    assert_eq!(entry["evidence"][0]["held"], true, "{entry}");
+
+    let mut staff = Browser::new(&url);
+    staff.sign_in("zhang", PASSWORD);
+    let audit = staff.get("/console/audit");
+    assert!(
+        audit.body.contains("记录巡查") && audit.body.contains("发布本月积分"),
+        "{}",
+        audit.body
+    );
 }

@@ -123,6 +123,8 @@ pub enum AppError {
     ImportRejected { file: String, errors: Vec<LineError> },
     #[error("{0}")]
     Invalid(String),
+    #[error("ledger entry {0} is already written")]
+    EntryExists(String),
     #[error(
         "this kiosk has no number from the township yet, so it cannot print serials of its own; \
          sync once with the township first (本机还没有从乡镇取得编号，请先联网同步一次)"

@@ -71,7 +71,7 @@ pub use imports::{
     ImportReport, PointsPlan,
 };
 pub use merchants::{merchant_months, FundOwed, MerchantMonth, MerchantStatement, SettledVoucher};
-pub use points::{award_entry, correction_entry, AwardAsked, AwardReceipt};
+pub use points::{award_entry, correction_entry, AwardAsked, AwardOrder, AwardReceipt};
 pub use printing::{
     Delivery, Document, PrintFailure, PrintJob, PrintReport, Printer, Printout, KEPT_WORDS, NOT_OUT_WORDS,
     UNVERIFIED_WORDS,

@@ -48,7 +48,24 @@ impl App {
         recorded_by: &str,
         photos: &[Photo],
     ) -> Result<AwardReceipt> {
-        let photos = prepare_photos(photos)?;
+        self.award_ordered(&AwardOrder {
+            household: household.to_string(),
+            rule: rule_code.to_string(),
+            points,
+            note: note.map(str::to_string),
+            month,
+            by: recorded_by.to_string(),
+            photos: photos.to_vec(),
+            entry_id: None,
+        })
+    }
+
+    /// [`App::award_with_photos`] as the township's staff or its console give it. An order
+    /// that names its entry is written once: asked again, it is refused with
+    /// [`AppError::EntryExists`], so a publish cut short can be run again safely.
+    pub fn award_ordered(&mut self, order: &AwardOrder) -> Result<AwardReceipt> {
+        let photos = prepare_photos(&order.photos)?;
+        let (household, rule_code, recorded_by) = (&order.household, &order.rule, &order.by);
         let role = self.role;
         let clock = self.clock.clone();
         let device = self.device_id();
@@ -59,15 +76,21 @@ impl App {
             let rule = tx
                 .rule(rule_code)?
                 .ok_or_else(|| AppError::UnknownRule(rule_code.to_string()))?;
+            if let Some(id) = order.entry_id {
+                if tx.entry(id)?.is_some() {
+                    return Err(AppError::EntryExists(id.to_string()));
+                }
+            }
             let e = award_entry(
                 clock.as_ref(),
                 &AwardAsked {
                     household: &row.code,
                     rule: &rule,
-                    points,
-                    note,
-                    month,
+                    points: order.points,
+                    note: order.note.as_deref(),
+                    month: order.month,
                     recorded_by,
+                    entry_id: order.entry_id,
                 },
             )?;
             tx.append_entry(&e, None)?;
@@ -126,6 +149,22 @@ pub(super) fn append_correction(
     Ok(e)
 }
 
+/// An award or deduction asked for by codes, as township staff give it and as the
+/// console publishes a grid worker's finding (with the draft's id as the entry's, so it
+/// is written once).
+#[derive(Debug, Clone, Default)]
+pub struct AwardOrder {
+    pub household: String,
+    pub rule: String,
+    pub points: Option<i64>,
+    pub note: Option<String>,
+    /// The month the points count in; this month when not given.
+    pub month: Option<Month>,
+    pub by: String,
+    pub photos: Vec<Photo>,
+    pub entry_id: Option<Uuid>,
+}
+
 /// What a clerk or a township officer asks to record.
 pub struct AwardAsked<'a> {
     pub household: &'a str,
@@ -134,6 +173,7 @@ pub struct AwardAsked<'a> {
     pub note: Option<&'a str>,
     pub month: Option<Month>,
     pub recorded_by: &'a str,
+    pub entry_id: Option<Uuid>,
 }
 
 /// The entry an award or deduction makes, checked against its rule: the sign the rule
@@ -159,6 +199,9 @@ pub fn award_entry(clock: &dyn Clock, a: &AwardAsked) -> Result<LedgerEntry> {
         None => a.rule.text.clone(),
     };
     let mut e = new_entry(clock, a.household, kind, delta, reason);
+    if let Some(id) = a.entry_id {
+        e.id = id;
+    }
     e.rule_code = Some(a.rule.code.clone());
     e.month = a.month.unwrap_or(e.month);
     e.source = "clerk".into();

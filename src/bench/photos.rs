@@ -69,6 +69,7 @@ fn measure(args: &BenchArgs, engine: &Engine, folder: &Path, clock: &Arc<dyn Clo
                     name: format!("sheet-{h}.png"),
                     bytes: crate::app::demo_evidence::sheet_picture(h as u64),
                 }],
+                ..TownshipAward::default()
             },
         )?;
         for e in &receipt.entry.evidence {

@@ -99,6 +99,7 @@ pub(super) fn township_award(
         note,
         by,
         photos: read_photos(photos)?,
+        ..TownshipAward::default()
     };
     let receipt = township.award(&village.to_ascii_uppercase(), &award)?;
     emit(json, &receipt, super::text::award)

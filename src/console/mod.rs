@@ -8,12 +8,14 @@
 //! token (the login form a double-submit one), and cookies are HttpOnly, SameSite=Strict,
 //! and Secure behind HTTPS. Storage calls run on tokio's blocking pool.
 
+mod drafts;
 mod pages;
 mod render;
 mod session;
 
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -37,6 +39,21 @@ pub fn router(storage: Arc<dyn TownshipStorage>, clock: Arc<dyn Clock>) -> Route
         .route("/console/village/{code}", get(pages::village))
         .route("/console/merchant", get(pages::merchant))
         .route("/console/audit", get(pages::audit))
+        .route(
+            "/console/drafts",
+            get(drafts::drafts_page)
+                .post(drafts::add)
+                .layer(DefaultBodyLimit::max(drafts::FORM_BYTES)),
+        )
+        .route(
+            "/console/drafts/{id}",
+            get(drafts::draft_page)
+                .post(drafts::change)
+                .layer(DefaultBodyLimit::max(drafts::FORM_BYTES)),
+        )
+        .route("/console/drafts/{id}/drop", post(drafts::drop))
+        .route("/console/drafts/{id}/photos/{sha256}", get(drafts::photo))
+        .route("/console/publish", post(drafts::publish))
         .with_state(state)
 }
 

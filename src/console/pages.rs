@@ -266,7 +266,7 @@ struct AuditLine {
 }
 
 /// A page outside the user's role: written to the audit log, answered with a 403.
-async fn refuse(state: &ConsoleState, frame: &Frame, path: &str) -> Response {
+pub(super) async fn refuse(state: &ConsoleState, frame: &Frame, path: &str) -> Response {
     let (storage, now, user, path) = (
         state.storage.clone(),
         state.clock.now(),
@@ -292,6 +292,10 @@ fn action_words(action: &str) -> &'static str {
         "login_failed" => "登录失败",
         "login_locked" => "账号锁定",
         "forbidden" => "越权访问被拒",
+        "draft_add" => "记录巡查",
+        "draft_change" => "修改巡查记录",
+        "draft_drop" => "删除巡查记录",
+        "month_publish" => "发布本月积分",
         _ => "其他",
     }
 }

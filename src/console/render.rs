@@ -33,6 +33,8 @@ pub(super) fn templates() -> Environment<'static> {
         ("reports.html", include_str!("templates/reports.html")),
         ("audit.html", include_str!("templates/audit.html")),
         ("refused.html", include_str!("templates/refused.html")),
+        ("drafts.html", include_str!("templates/drafts.html")),
+        ("draft.html", include_str!("templates/draft.html")),
     ] {
         // The templates are part of the binary: one that does not parse fails every test.
         if let Err(e) = env.add_template(name, text) {
@@ -117,8 +119,14 @@ fn links(role: &Role) -> Vec<Link> {
             link("/console/reports".into(), "全镇报表"),
             link("/console/audit".into(), "操作记录"),
         ],
-        Role::Cadre { village } => vec![link(format!("/console/village/{village}"), "本村积分")],
-        Role::Grid { village, .. } => vec![link(format!("/console/village/{village}"), "本网格积分")],
+        Role::Cadre { village } => vec![
+            link("/console/drafts".into(), "本月赋分"),
+            link(format!("/console/village/{village}"), "本村积分"),
+        ],
+        Role::Grid { village, .. } => vec![
+            link("/console/drafts".into(), "记录巡查"),
+            link(format!("/console/village/{village}"), "本网格积分"),
+        ],
         Role::Merchant { .. } => vec![link("/console/merchant".into(), "本月收券")],
     }
 }

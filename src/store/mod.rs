@@ -7,6 +7,7 @@
 mod catalogue;
 mod clerks;
 mod console;
+mod console_drafts;
 mod disputes;
 mod evidence;
 mod facts;
@@ -33,6 +34,7 @@ use rusqlite::{Connection, TransactionBehavior};
 pub use catalogue::StockMoveReason;
 pub use clerks::ClerkRow;
 pub use console::{AuditRow, ConsoleSessionRow, ConsoleUserRow};
+pub use console_drafts::{ConsoleDraftRow, DraftPhoto};
 pub use evidence::MissingPhoto;
 pub use facts::{EntryFacts, VoucherFacts};
 pub use fleet::{DoubleSettlementRow, SetAsideRow};

@@ -128,6 +128,12 @@ impl Registry {
             tx.pragma_update(None, "user_version", 2)?;
             tx.commit()?;
         }
+        if version < 3 {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(super::console_drafts::CONSOLE_DRAFTS)?;
+            tx.pragma_update(None, "user_version", 3)?;
+            tx.commit()?;
+        }
         Ok(Registry { conn })
     }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Result, TownshipError, TownshipStorage};
-use crate::store::{AuditRow, ConsoleSessionRow, ConsoleUserRow};
+use crate::store::{AuditRow, ConsoleDraftRow, ConsoleSessionRow, ConsoleUserRow, DraftPhoto};
 
 /// Wrong passwords in a row before the account locks.
 pub const LOCK_AFTER: i64 = 5;
@@ -36,6 +36,15 @@ pub trait ConsoleStorage: Send + Sync {
     fn insert_audit(&self, row: &AuditRow) -> Result<()>;
     /// The newest `limit` lines, newest first.
     fn audit_rows(&self, limit: usize) -> Result<Vec<AuditRow>>;
+    /// False when the draft exists and is no longer a draft.
+    fn save_console_draft(&self, d: &ConsoleDraftRow, photos: Option<&[DraftPhoto]>) -> Result<bool>;
+    fn console_draft(&self, id: &str) -> Result<Option<ConsoleDraftRow>>;
+    fn console_drafts(&self, village: &str, month: &str) -> Result<Vec<ConsoleDraftRow>>;
+    fn console_draft_photos(&self, id: &str) -> Result<Vec<DraftPhoto>>;
+    /// The digests of a draft's photos, without their bytes, for listings.
+    fn console_draft_photo_digests(&self, id: &str) -> Result<Vec<String>>;
+    /// False when the draft was not in `from`.
+    fn set_console_draft_status(&self, id: &str, from: &str, to: &str, problem: Option<&str>) -> Result<bool>;
 }
 
 /// What a console user is, and what it is bounded to.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::console::ConsoleStorage;
 use super::{PgTownship, Result, SqliteTownship};
-use crate::store::{AuditRow, ConsoleSessionRow, ConsoleUserRow};
+use crate::store::{AuditRow, ConsoleDraftRow, ConsoleSessionRow, ConsoleUserRow, DraftPhoto};
 
 impl ConsoleStorage for SqliteTownship {
     fn insert_console_user(&self, u: &ConsoleUserRow) -> Result<bool> {
@@ -37,6 +37,24 @@ impl ConsoleStorage for SqliteTownship {
     }
     fn audit_rows(&self, limit: usize) -> Result<Vec<AuditRow>> {
         Ok(self.registry().audit_rows(limit)?)
+    }
+    fn save_console_draft(&self, d: &ConsoleDraftRow, photos: Option<&[DraftPhoto]>) -> Result<bool> {
+        Ok(self.registry().save_console_draft(d, photos)?)
+    }
+    fn console_draft(&self, id: &str) -> Result<Option<ConsoleDraftRow>> {
+        Ok(self.registry().console_draft(id)?)
+    }
+    fn console_drafts(&self, village: &str, month: &str) -> Result<Vec<ConsoleDraftRow>> {
+        Ok(self.registry().console_drafts(village, month)?)
+    }
+    fn console_draft_photos(&self, id: &str) -> Result<Vec<DraftPhoto>> {
+        Ok(self.registry().console_draft_photos(id)?)
+    }
+    fn console_draft_photo_digests(&self, id: &str) -> Result<Vec<String>> {
+        Ok(self.registry().console_draft_photo_digests(id)?)
+    }
+    fn set_console_draft_status(&self, id: &str, from: &str, to: &str, problem: Option<&str>) -> Result<bool> {
+        Ok(self.registry().set_console_draft_status(id, from, to, problem)?)
     }
 }
 
@@ -77,5 +95,26 @@ impl ConsoleStorage for PgTownship {
     }
     fn audit_rows(&self, limit: usize) -> Result<Vec<AuditRow>> {
         Ok(self.store.read(async |tx| tx.audit_rows(limit).await)?)
+    }
+    fn save_console_draft(&self, d: &ConsoleDraftRow, photos: Option<&[DraftPhoto]>) -> Result<bool> {
+        self.store
+            .write(None, async |tx| Ok(tx.save_console_draft(d, photos).await?))
+    }
+    fn console_draft(&self, id: &str) -> Result<Option<ConsoleDraftRow>> {
+        Ok(self.store.read(async |tx| tx.console_draft(id).await)?)
+    }
+    fn console_drafts(&self, village: &str, month: &str) -> Result<Vec<ConsoleDraftRow>> {
+        Ok(self.store.read(async |tx| tx.console_drafts(village, month).await)?)
+    }
+    fn console_draft_photos(&self, id: &str) -> Result<Vec<DraftPhoto>> {
+        Ok(self.store.read(async |tx| tx.console_draft_photos(id).await)?)
+    }
+    fn console_draft_photo_digests(&self, id: &str) -> Result<Vec<String>> {
+        Ok(self.store.read(async |tx| tx.console_draft_photo_digests(id).await)?)
+    }
+    fn set_console_draft_status(&self, id: &str, from: &str, to: &str, problem: Option<&str>) -> Result<bool> {
+        Ok(self
+            .store
+            .auto(async |tx| tx.set_console_draft_status(id, from, to, problem).await)?)
     }
 }

@@ -10,6 +10,7 @@
 
 mod backup;
 pub mod console;
+pub mod console_drafts;
 mod console_engines;
 mod pg_apply;
 mod pg_evidence;
@@ -24,7 +25,7 @@ use ed25519_dalek::{SigningKey, VerifyingKey};
 
 use crate::app::{
     AccountView, AppError, AwardReceipt, CatalogueItemView, ChangePage, DisputeListing, DisputeView, ImportReport,
-    IncomingEvent, Photo, RankingView, ReceiveOutcome, Resolution,
+    IncomingEvent, RankingView, ReceiveOutcome, Resolution,
 };
 use crate::app::{HonoursView, MerchantMonth, SponsorView};
 use crate::domain::honours::HonoursRule;
@@ -167,15 +168,7 @@ pub trait TownshipStorage: Send + Sync {
 }
 
 /// An award or deduction as township staff give it.
-#[derive(Debug, Clone)]
-pub struct TownshipAward {
-    pub household: String,
-    pub rule: String,
-    pub points: Option<i64>,
-    pub note: Option<String>,
-    pub by: String,
-    pub photos: Vec<Photo>,
-}
+pub use crate::app::AwardOrder as TownshipAward;
 
 /// What a kiosk says at the start of a round.
 #[derive(Debug, Clone)]

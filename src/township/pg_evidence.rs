@@ -26,6 +26,11 @@ impl PgTownship {
                 .rule(village, &a.rule)
                 .await?
                 .ok_or_else(|| AppError::UnknownRule(a.rule.clone()))?;
+            if let Some(id) = a.entry_id {
+                if !tx.entry_facts(&[id]).await?.is_empty() {
+                    return Err(AppError::EntryExists(id.to_string()).into());
+                }
+            }
             let e = award_entry(
                 clock.as_ref(),
                 &AwardAsked {
@@ -33,8 +38,9 @@ impl PgTownship {
                     rule: &rule,
                     points: a.points,
                     note: a.note.as_deref(),
-                    month: None,
+                    month: a.month,
                     recorded_by: &a.by,
+                    entry_id: a.entry_id,
                 },
             )?;
             tx.insert_entries(village, &[(&e, None)]).await?;

@@ -406,17 +406,7 @@ impl TownshipStorage for SqliteTownship {
     }
 
     fn award(&self, village: &str, a: &TownshipAward) -> Result<AwardReceipt> {
-        self.with_app(village, |app| {
-            app.award_with_photos(
-                &a.household,
-                &a.rule,
-                a.points,
-                a.note.as_deref(),
-                None,
-                &a.by,
-                &a.photos,
-            )
-        })
+        self.with_app(village, |app| app.award_ordered(a))
     }
 
     fn photo(&self, village: &str, sha256: &str) -> Result<Option<Vec<u8>>> {

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 
 use jifen::store::pg::ScratchDatabase;
 
-use super::{id_number, stderr};
+use super::{id_number, jifen, json, stderr};
 
 /// The engine every command names: `--db PATH` (SQLite), or `--database-url` with a
 /// scratch database when `JIFEN_TEST_DATABASE_URL` names a PostgreSQL server.
@@ -96,4 +96,35 @@ pub fn village_with_households(db: &Engine, dir: &Path, n: u32) {
 pub fn succeeds(o: Output) -> Output {
     assert!(o.status.success(), "{}", stderr(&o));
     o
+}
+
+/// A kiosk of YT set up on its own in `dir/kiosk` and registered, and the township
+/// serving: the kiosk's folder, the server, its URL and the township's key.
+pub fn enrolled_kiosk(db: &Engine, dir: &Path) -> (std::path::PathBuf, Server, String, String) {
+    let kiosk = dir.join("kiosk");
+    succeeds(jifen(
+        &kiosk,
+        &["admin", "init", "--village-code", "YT", "--village-name", "堰头村"],
+    ));
+    let device = json(&jifen(&kiosk, &["admin", "device", "show", "--json"]));
+    let public_key = device["public_key"].as_str().unwrap();
+    succeeds(township(
+        db,
+        &[
+            "device",
+            "add",
+            "--village",
+            "YT",
+            "--name",
+            "大厅",
+            "--public-key",
+            public_key,
+        ],
+    ));
+    let (server, url) = serve(db);
+    let key = json(&township(db, &["key", "show", "--json"]))["public_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (kiosk, server, url, key)
 }

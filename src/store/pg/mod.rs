@@ -6,6 +6,7 @@
 //! on it; the pool's connections live on that runtime.
 
 mod console;
+mod console_drafts;
 mod evidence;
 mod fleet;
 mod funds;
@@ -107,6 +108,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (5, include_str!("schema_5_evidence.sql")),
     (6, include_str!("schema_6_funds.sql")),
     (7, include_str!("schema_7_console.sql")),
+    (8, include_str!("schema_8_drafts.sql")),
 ];
 
 /// An arbitrary but fixed key: migrations run under this advisory lock, so two servers
