@@ -613,3 +613,174 @@ fn a_grid_workers_finding_is_a_draft_until_the_cadre_publishes_the_month_and_the
         audit.body
     );
 }
+
+/// The QR code on a printed voucher, read back from the printer's preview.
+fn printed_qr(previews: &Path) -> String {
+    let png = std::fs::read_dir(previews)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .max()
+        .expect("a printed voucher");
+    let b = jifen::print::bitmap::Bitmap::from_png(&std::fs::read(png).unwrap()).unwrap();
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(b.width() as usize, b.height() as usize, |x, y| {
+        if b.is_black(x as u32, y as u32) {
+            0
+        } else {
+            255
+        }
+    });
+    img.detect_grids()[0].decode().unwrap().1
+}
+
+#[test]
+fn a_shop_owner_scans_a_vouchers_link_takes_it_once_and_the_kiosks_hear_of_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = township_with_users(tmp.path());
+    let (kiosk, _server, url, key) = enrolled_kiosk(&db, tmp.path());
+    let previews = tmp.path().join("previews");
+    let config = tmp.path().join("jifen.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[sync]\nurl = \"{url}\"\ntownship_key = \"{key}\"\n[printer]\nurl = \"preview:{}\"\n",
+            previews.display()
+        ),
+    )
+    .unwrap();
+    let cfg = config.to_str().unwrap();
+    let kiosk_does = |args: &[&str]| jifen(&kiosk, &[&["--config", cfg][..], args].concat());
+    let ok = |o: std::process::Output| {
+        assert!(o.status.success(), "{}", stderr(&o));
+        o
+    };
+    ok(kiosk_does(&["sync", "once"]));
+    ok(kiosk_does(&[
+        "admin",
+        "--by",
+        "会计",
+        "catalogue",
+        "add",
+        "--code",
+        "NOODLE",
+        "--name",
+        "面条券",
+        "--points",
+        "2",
+        "--unlimited",
+        "--merchant",
+        "堰头面馆",
+    ]));
+    let redeem = |h: &str| {
+        let v = json(&ok(kiosk_does(&[
+            "admin",
+            "--by",
+            "会计",
+            "redeem",
+            "--household",
+            h,
+            "--item",
+            "NOODLE",
+            "--json",
+        ])));
+        (v["serial"].as_str().unwrap().to_string(), printed_qr(&previews))
+    };
+    let (serial, link) = redeem("H1");
+    let prefix = format!("{url}/console/v?q=JFV1%7C{serial}%7C");
+    assert!(
+        link.starts_with(&prefix),
+        "the voucher's QR is a link to the township: {link}"
+    );
+    let path = &link[url.len()..];
+
+    // Printed while the township has not heard of it yet: genuine, but not to be taken.
+    let mut shop = Browser::new(&url);
+    let signed_out = shop.get(path);
+    let to_login = signed_out.location.clone().unwrap();
+    assert!(to_login.starts_with("/console/login?next=%2Fconsole%2Fv"), "{to_login}");
+    let login = shop.get(&to_login);
+    let token = form_token(&login.body);
+    let next = login
+        .body
+        .split(r#"name="next" value=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let back = shop.post(
+        "/console/login",
+        &[
+            ("csrf", &token),
+            ("name", "noodles"),
+            ("password", PASSWORD),
+            ("next", &next.replace("&#x2f;", "/").replace("&amp;", "&")),
+        ],
+    );
+    assert_eq!(
+        back.location.as_deref(),
+        Some(path),
+        "the login brings the shop owner back to the voucher"
+    );
+    let early = shop.get(path);
+    assert!(early.body.contains("真券，但兑换记录还没传到乡镇"), "{}", early.body);
+    assert!(!early.body.contains("收下</button>"), "{}", early.body);
+
+    // After the kiosk's sync it is good, and 收下 takes it once.
+    ok(kiosk_does(&["sync", "once"]));
+    let good = shop.get(path);
+    assert!(
+        good.body.contains("有效，可以收") && good.body.contains("面条券"),
+        "{}",
+        good.body
+    );
+    let q = jifen::domain::voucher::presented_payload(&link).unwrap();
+    assert_eq!(shop.post("/console/v", &[("csrf", "stale"), ("q", &q)]).status, 403);
+    let token = form_token(&good.body);
+    let taken = shop.post("/console/v", &[("csrf", &token), ("q", &q)]);
+    assert_eq!(taken.status, 200, "{}", taken.body);
+    assert!(taken.body.contains("已收下"), "{}", taken.body);
+    let twice = shop.post("/console/v", &[("csrf", &token), ("q", &q)]);
+    assert_eq!(twice.status, 409, "{}", twice.body);
+    let second_scan = shop.get(path);
+    assert!(
+        second_scan.body.contains("已收过：") && second_scan.body.contains("在「堰头面馆」"),
+        "a second scan says where and when: {}",
+        second_scan.body
+    );
+
+    // A voucher with its points changed is refused whatever its signature says.
+    let forged = q.replacen("|2|", "|20|", 1);
+    let page = shop.get(&format!("/console/v?q={}", forged.replace('|', "%7C")));
+    assert!(page.body.contains("假券或被改过"), "{}", page.body);
+    assert!(shop.get("/console/merchant").body.contains("收券 1 张"));
+
+    // A grid worker has no business with vouchers.
+    let mut worker = Browser::new(&url);
+    worker.sign_in("grid-yt-2", PASSWORD);
+    assert_eq!(worker.get(path).status, 403);
+
+    // The kiosk hears of it, and refuses it if it comes back; it reads a link offline too.
+    ok(kiosk_does(&["sync", "once"]));
+    let there = json(&ok(kiosk_does(&["admin", "voucher", "show", &serial, "--json"])));
+    assert_eq!(
+        (there["status"].as_str(), there["settled_merchant"].as_str()),
+        (Some("settled"), Some("堰头面馆")),
+        "{there}"
+    );
+    let again = kiosk_does(&["admin", "--by", "会计", "voucher", "settle", "--qr", &link]);
+    assert!(
+        !again.status.success() && stderr(&again).contains(&serial),
+        "{}",
+        stderr(&again)
+    );
+    let (_, other) = redeem("H1");
+    ok(kiosk_does(&[
+        "admin", "--by", "会计", "voucher", "settle", "--qr", &other,
+    ]));
+
+    let mut staff = Browser::new(&url);
+    staff.sign_in("zhang", PASSWORD);
+    assert!(staff.get("/console/audit").body.contains("收兑换券"));
+}

@@ -34,6 +34,7 @@ mod sponsors;
 mod sync;
 mod verify;
 mod voice_preference;
+mod voucher_check;
 mod vouchers;
 
 use std::sync::Arc;
@@ -88,7 +89,8 @@ pub use sync::{
 };
 pub use verify::VerifyReport;
 pub use voice_preference::VoicePreference;
-pub use vouchers::{SettlementReceipt, VoucherView};
+pub use voucher_check::{check_voucher, HeldVoucher, Standing, VoucherCheck, VoucherDetails};
+pub use vouchers::{SettlementReceipt, VoucherView, TOWNSHIP_DESK};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -129,6 +131,9 @@ pub struct App {
     /// Who may take a 代兑换 voucher's goods to a household besides the clerk
     /// (`[proxy] deliverers` in the config: the village's grid workers).
     deliverers: Vec<String>,
+    /// The township's address (`[sync] url`): a voucher's QR is then a link to its page
+    /// on the township's console, which a shop owner's phone opens.
+    township_link: Option<String>,
 }
 
 impl App {
@@ -165,6 +170,7 @@ impl App {
             photo_cache_bytes: DEFAULT_PHOTO_CACHE_BYTES,
             honours_rule: Default::default(),
             deliverers: Vec::new(),
+            township_link: None,
         };
         app.put_stock_on_shelves(role)?;
         Ok(app)
@@ -217,6 +223,7 @@ impl App {
             photo_cache_bytes: DEFAULT_PHOTO_CACHE_BYTES,
             honours_rule: Default::default(),
             deliverers: Vec::new(),
+            township_link: None,
         })
     }
 

@@ -31,7 +31,7 @@ impl App {
                     .map(|p| format!("{}（{}送到户）", p.clerk, p.deliverer))
                     .unwrap_or_default(),
             ),
-            ("qr", v.qr_payload.clone()),
+            ("qr", self.voucher_qr_text(&v.qr_payload)),
             (
                 "code",
                 crate::domain::voucher::verification_code(&v.qr_payload).unwrap_or_default(),

@@ -3,15 +3,20 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{new_entry, App, AppError, Result};
+use super::{new_entry, App, AppError, HeldVoucher, Result};
 use crate::domain::catalogue::{StockMove, StockMoveReason};
 use crate::domain::clock::china_date;
 use crate::domain::ledger::EntryKind;
 use crate::domain::money::Fen;
 use crate::domain::voucher::{
-    code_matches, looks_like_voucher, payload_serial, PayloadError, Serial, VoucherPayload, VoucherStatus,
+    code_matches, looks_like_voucher, payload_serial, presented_payload, voucher_link, PayloadError, Serial,
+    VoucherPayload, VoucherStatus,
 };
 use crate::store::{Tx, VoucherRow};
+
+/// Where a voucher taken by a shop owner on the township's console was settled: what a
+/// double settlement names as the other place.
+pub const TOWNSHIP_DESK: &str = "乡镇网页";
 
 /// A voucher as clerks see it.
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +57,24 @@ pub struct SettlementReceipt {
 }
 
 impl App {
+    /// The township whose console a printed voucher's QR links to (`[sync] url`); none
+    /// for a kiosk standing alone, whose vouchers carry the bare signed payload.
+    pub fn set_township_link(&mut self, township: Option<&str>) {
+        self.township_link = township.map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
+    }
+
+    pub fn township_link(&self) -> Option<&str> {
+        self.township_link.as_deref()
+    }
+
+    /// What a voucher's QR code holds: the link to its township page, or the payload.
+    pub(super) fn voucher_qr_text(&self, payload: &str) -> String {
+        match &self.township_link {
+            Some(township) => voucher_link(township, payload),
+            None => payload.to_string(),
+        }
+    }
+
     pub fn voucher(&mut self, serial: &str) -> Result<VoucherView> {
         let serial: Serial = serial.parse()?;
         let today = self.clock.today();
@@ -78,6 +101,8 @@ impl App {
         merchant: Option<&str>,
         clerk: &str,
     ) -> Result<SettlementReceipt> {
+        // A voucher link (scanned by a phone-style scanner, or pasted) is its payload.
+        let presented = &presented_payload(presented).unwrap_or_else(|| presented.to_string());
         let scanned = looks_like_voucher(presented);
         let serial = if scanned {
             payload_serial(presented).ok_or(AppError::ForgedVoucher(PayloadError::Malformed))?
@@ -144,6 +169,40 @@ impl App {
                 amount: commitment.as_ref().map(|(_, fen)| Fen(*fen)),
                 sponsor: commitment.map(|(sponsor, _)| sponsor),
             })
+        })
+    }
+
+    /// Township: the voucher held under `serial`, for the shop owner's page.
+    pub fn held_voucher(&mut self, serial: &str) -> Result<Option<HeldVoucher>> {
+        self.store.read(|tx| {
+            let Some(v) = tx.voucher(serial)? else { return Ok(None) };
+            let Some(record) = tx.voucher_record(serial)? else {
+                return Ok(None);
+            };
+            Ok(Some(HeldVoucher {
+                record,
+                item_name: v.item_name,
+                qty: v.qty,
+                merchant: v.merchant,
+            }))
+        })
+    }
+
+    /// Township: a shop owner took the voucher on the console (收下). Settles it once, at
+    /// [`TOWNSHIP_DESK`], and puts the settlement in the feed the kiosks pull; `false`
+    /// when it was no longer outstanding (another phone, or a kiosk's push, came first).
+    /// What may be taken is `check_voucher`'s decision, made before.
+    pub fn settle_at_township(&mut self, serial: &str, merchant: &str, by: &str) -> Result<bool> {
+        let now = self.clock.now();
+        self.store.write(|tx| {
+            let Some(v) = tx.voucher(serial)? else { return Ok(false) };
+            if !v.status.is_outstanding() {
+                return Ok(false);
+            }
+            tx.mark_voucher_settled(serial, merchant, by, Some(TOWNSHIP_DESK), now)?;
+            tx.append_event("voucher_settled", serial, now)?;
+            super::audit::record(tx, by, "settle", serial, merchant, TOWNSHIP_DESK, now)?;
+            Ok::<_, AppError>(true)
         })
     }
 

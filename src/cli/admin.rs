@@ -101,6 +101,7 @@ pub(super) fn run(
             if config.sync.url.is_some() {
                 app.join_fleet()?;
             }
+            app.set_township_link(config.sync.url.as_deref());
             let (receipt, report) = match deliver_by {
                 // 代兑换: the household's card, never its code alone (the app refuses a code).
                 Some(deliverer) => {
@@ -134,7 +135,7 @@ pub(super) fn run(
             }
             return Ok(exit_for(&[report]));
         }
-        AdminCommand::Voucher(cmd) => return voucher(dir, printer, by, cmd),
+        AdminCommand::Voucher(cmd) => return voucher(dir, printer, config.sync.url.as_deref(), by, cmd),
         AdminCommand::Sponsor(cmd) => super::admin_sponsors::sponsor(dir, by, cmd)?,
         AdminCommand::Merchant(cmd) => super::admin_sponsors::merchant(dir, cmd)?,
         AdminCommand::Ranking {

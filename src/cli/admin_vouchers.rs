@@ -14,10 +14,12 @@ use crate::installation::DataDir;
 pub(super) fn voucher(
     dir: &DataDir,
     printer: &PrinterChoice,
+    township: Option<&str>,
     by: &str,
     cmd: VoucherCommand,
 ) -> anyhow::Result<ExitCode> {
     let mut app = open(dir)?;
+    app.set_township_link(township);
     match cmd {
         VoucherCommand::Show { serial, json } => {
             let v = app.voucher(&serial)?;

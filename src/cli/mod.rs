@@ -78,6 +78,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             } else {
                 app.set_deliverers(&config.proxy.deliverers)?;
             }
+            app.set_township_link(config.sync.url.as_deref());
             let device = printer.device(&dir)?;
             if k.console {
                 console_kiosk::run(app, config.devices, device)

@@ -119,6 +119,7 @@ fn screenshots(
     // Work on a copy: the screenshots redeem and print, the village's data stays as it was.
     // The config's settings go with it.
     let (rule, deliverers) = (app.honours_rule().clone(), app.deliverers().to_vec());
+    let township = app.township_link().map(str::to_string);
     drop(app);
     let scratch = tempfile_dir()?;
     let copy = DataDir {
@@ -130,6 +131,7 @@ fn screenshots(
     let mut app = super::open(&copy)?;
     app.set_honours_rule(rule);
     app.set_deliverers(&deliverers)?;
+    app.set_township_link(township.as_deref());
     let printer = PrinterDevice {
         url: PrinterUrl::Preview(scratch.join("previews")),
         mode: Default::default(),

@@ -12,6 +12,7 @@ mod drafts;
 mod pages;
 mod render;
 mod session;
+mod vouchers;
 
 use std::sync::Arc;
 
@@ -54,6 +55,7 @@ pub fn router(storage: Arc<dyn TownshipStorage>, clock: Arc<dyn Clock>) -> Route
         .route("/console/drafts/{id}/drop", post(drafts::drop))
         .route("/console/drafts/{id}/photos/{sha256}", get(drafts::photo))
         .route("/console/publish", post(drafts::publish))
+        .route("/console/v", get(vouchers::show).post(vouchers::take))
         .with_state(state)
 }
 

@@ -296,6 +296,7 @@ fn action_words(action: &str) -> &'static str {
         "draft_change" => "修改巡查记录",
         "draft_drop" => "删除巡查记录",
         "month_publish" => "发布本月积分",
+        "voucher_take" => "收兑换券",
         _ => "其他",
     }
 }

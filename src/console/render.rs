@@ -35,6 +35,7 @@ pub(super) fn templates() -> Environment<'static> {
         ("refused.html", include_str!("templates/refused.html")),
         ("drafts.html", include_str!("templates/drafts.html")),
         ("draft.html", include_str!("templates/draft.html")),
+        ("voucher.html", include_str!("templates/voucher.html")),
     ] {
         // The templates are part of the binary: one that does not parse fails every test.
         if let Err(e) = env.add_template(name, text) {

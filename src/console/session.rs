@@ -1,7 +1,7 @@
 //! Signing in and out, the session cookie and the forms' CSRF tokens. The decisions
 //! (passwords, lockout, expiry) are `township::console`'s; this file carries them over HTTP.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -26,6 +26,15 @@ pub(super) struct LoginForm {
     name: String,
     #[serde(default)]
     password: String,
+    /// Where to go once signed in (a voucher's page the shop owner scanned signed out).
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct NextQuery {
+    #[serde(default)]
+    next: String,
 }
 
 #[derive(Deserialize)]
@@ -59,11 +68,27 @@ pub(super) async fn blocking<T: Send + 'static>(
     }
 }
 
-pub(super) async fn login_page(State(state): State<ConsoleState>, headers: HeaderMap) -> Response {
+pub(super) async fn login_page(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let next = way_back(&q.next);
     if signed_in(&state, &headers).await.is_ok() {
-        return Redirect::to("/console/").into_response();
+        return Redirect::to(next).into_response();
     }
-    login_form(&state, &headers, StatusCode::OK, None, "")
+    login_form(&state, &headers, StatusCode::OK, None, "", next)
+}
+
+/// A path of this console to return to, or the home page: never another site (`//host`
+/// or `/\host` would leave it).
+fn way_back(next: &str) -> &str {
+    let inside = next.starts_with("/console/") && !next.contains("//") && !next.contains('\\');
+    if inside {
+        next
+    } else {
+        "/console/"
+    }
 }
 
 pub(super) async fn login(
@@ -74,7 +99,15 @@ pub(super) async fn login(
     let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     if expected.is_empty() || !console::csrf_matches(&expected, &form.csrf) {
         let words = "这个登录页已过期，请重新登录";
-        return login_form(&state, &headers, StatusCode::FORBIDDEN, Some(words.into()), &form.name);
+        let next = way_back(&form.next);
+        return login_form(
+            &state,
+            &headers,
+            StatusCode::FORBIDDEN,
+            Some(words.into()),
+            &form.name,
+            next,
+        );
     }
     let (storage, now) = (state.storage.clone(), state.clock.now());
     let (name, password) = (form.name.clone(), form.password);
@@ -84,7 +117,7 @@ pub(super) async fn login(
     };
     match outcome {
         Ok(signed) => {
-            let mut r = Redirect::to("/console/").into_response();
+            let mut r = Redirect::to(way_back(&form.next)).into_response();
             let h = r.headers_mut();
             append_cookie(h, &headers, SESSION_COOKIE, &signed.token, None);
             append_cookie(h, &headers, LOGIN_COOKIE, "", Some(0));
@@ -95,7 +128,14 @@ pub(super) async fn login(
                 LoginRefused::Wrong => StatusCode::UNAUTHORIZED,
                 LoginRefused::Locked { .. } | LoginRefused::Inactive => StatusCode::FORBIDDEN,
             };
-            login_form(&state, &headers, status, Some(refused.to_string()), &form.name)
+            login_form(
+                &state,
+                &headers,
+                status,
+                Some(refused.to_string()),
+                &form.name,
+                way_back(&form.next),
+            )
         }
     }
 }
@@ -141,9 +181,10 @@ fn login_form(
     status: StatusCode,
     error: Option<String>,
     name: &str,
+    next: &str,
 ) -> Response {
     let token = hex::encode(rand::random::<[u8; 32]>());
-    let ctx = context! { title => "登录", error => error, name => name, login_csrf => token };
+    let ctx = context! { title => "登录", error => error, name => name, login_csrf => token, next => next };
     let mut r = render::bare(state, status, "login.html", ctx);
     append_cookie(r.headers_mut(), headers, LOGIN_COOKIE, &token, None);
     r

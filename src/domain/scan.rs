@@ -2,7 +2,7 @@
 //! villager's screen. Decided here once, for every front end: the touch kiosk hears it
 //! from `devices::qr`, the console kiosk sends its typed lines through the same door.
 
-use super::voucher::looks_like_voucher;
+use super::voucher::presented_payload;
 
 /// The longest line a scan may be; anything longer is noise, not a QR code of ours.
 pub const MAX_SCAN_LEN: usize = 512;
@@ -29,8 +29,8 @@ pub fn read_scanned_line(line: &str) -> Option<ScannedLine> {
     if text.is_empty() || text.len() > MAX_SCAN_LEN || text.chars().any(char::is_control) {
         return None;
     }
-    Some(if looks_like_voucher(text) {
-        ScannedLine::Voucher(text.to_string())
+    Some(if let Some(payload) = presented_payload(text) {
+        ScannedLine::Voucher(payload)
     } else if looks_like_id_number(text) {
         ScannedLine::IdNumberTyped
     } else {
@@ -50,6 +50,11 @@ mod tests {
     fn vouchers_cards_and_typed_id_numbers_are_told_apart() {
         assert_eq!(
             read_scanned_line("JFV1|YT-000001-7|NOODLE|20|20270101|sig\r"),
+            Some(ScannedLine::Voucher("JFV1|YT-000001-7|NOODLE|20|20270101|sig".into()))
+        );
+        // A voucher printed with the township's link reads as its payload, offline.
+        assert_eq!(
+            read_scanned_line("http://10.0.0.5:8080/console/v?q=JFV1%7CYT-000001-7%7CNOODLE%7C20%7C20270101%7Csig"),
             Some(ScannedLine::Voucher("JFV1|YT-000001-7|NOODLE|20|20270101|sig".into()))
         );
         assert_eq!(

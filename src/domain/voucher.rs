@@ -266,9 +266,57 @@ pub fn looks_like_voucher(scanned: &str) -> bool {
     scanned.trim_start().starts_with(PAYLOAD_PREFIX)
 }
 
+/// Where a voucher's page lives on the township's console, after the township's address.
+pub const LINK_PATH: &str = "/console/v?q=";
+
+/// The QR text of a voucher printed by a kiosk that knows its township: a link a shop
+/// owner's phone camera opens as the township's page for the voucher. The signed payload
+/// rides in it whole, so a kiosk's scanner reads the voucher from the link offline.
+pub fn voucher_link(township: &str, payload: &str) -> String {
+    /// `|` and anything else a URL would take apart; the payload's letters, digits and
+    /// base64url stay as they are, so the QR code grows only by the escaped separators.
+    const ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    let payload = percent_encoding::utf8_percent_encode(payload.trim(), ESCAPED);
+    format!("{}{LINK_PATH}{payload}", township.trim().trim_end_matches('/'))
+}
+
+/// The voucher payload a scanned text carries: the text itself, or the payload inside a
+/// voucher link (whatever township it names: the signature is what is checked). `None`
+/// for anything else.
+pub fn presented_payload(scanned: &str) -> Option<String> {
+    let text = scanned.trim();
+    if looks_like_voucher(text) {
+        return Some(text.to_string());
+    }
+    if !(text.starts_with("https://") || text.starts_with("http://")) {
+        return None;
+    }
+    let (_, escaped) = text.split_once(LINK_PATH)?;
+    let payload = percent_encoding::percent_decode_str(escaped).decode_utf8().ok()?;
+    looks_like_voucher(&payload).then(|| payload.trim().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_voucher_link_carries_its_payload_whole() {
+        let payload = "JFV1|YT-2-000042-7|NOODLE|20|20270101|c2lnbmF0dXJlLV8";
+        let link = voucher_link("https://jifen.tongxiang.example/", payload);
+        assert_eq!(
+            link,
+            "https://jifen.tongxiang.example/console/v?q=JFV1%7CYT-2-000042-7%7CNOODLE%7C20%7C20270101%7Cc2lnbmF0dXJlLV8"
+        );
+        assert_eq!(presented_payload(&link).as_deref(), Some(payload));
+        assert_eq!(presented_payload(&format!(" {payload}\r")).as_deref(), Some(payload));
+        assert_eq!(presented_payload("https://example.com/console/v?q=YTH001-9UXJHP"), None);
+        assert_eq!(presented_payload("YTH001-9UXJHP"), None);
+    }
 
     #[test]
     fn serials_of_numbered_and_unnumbered_kiosks_parse_and_say_who_issued_them() {

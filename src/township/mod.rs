@@ -16,8 +16,10 @@ mod pg_apply;
 mod pg_evidence;
 mod pg_feed;
 mod pg_imports;
+mod pg_vouchers;
 mod postgres;
 mod sqlite;
+pub mod voucher_desk;
 
 use serde::Serialize;
 
@@ -27,7 +29,7 @@ use crate::app::{
     AccountView, AppError, AwardReceipt, CatalogueItemView, ChangePage, DisputeListing, DisputeView, ImportReport,
     IncomingEvent, RankingView, ReceiveOutcome, Resolution,
 };
-use crate::app::{HonoursView, MerchantMonth, SponsorView};
+use crate::app::{HeldVoucher, HonoursView, MerchantMonth, SponsorView};
 use crate::domain::honours::HonoursRule;
 use crate::domain::kiosk::{parse_public_key, KioskRecord};
 use crate::domain::period::{Month, Quarter};
@@ -165,6 +167,12 @@ pub trait TownshipStorage: Send + Sync {
     fn disputes(&self, village: &str, open_only: bool) -> Result<Vec<DisputeListing>>;
     /// Answers a dispute, wherever its village is.
     fn resolve_dispute(&self, id: &str, resolution: Resolution, note: &str, by: &str) -> Result<DisputeView>;
+
+    /// The voucher the village holds under `serial`, with its item's name and shop.
+    fn held_voucher(&self, village: &str, serial: &str) -> Result<Option<HeldVoucher>>;
+    /// Settles an outstanding voucher that a shop owner took on the console, once, and
+    /// puts it in the kiosks' feed; `false` when it was no longer outstanding.
+    fn settle_at_township(&self, village: &str, serial: &str, merchant: &str, by: &str) -> Result<bool>;
 }
 
 /// An award or deduction as township staff give it.

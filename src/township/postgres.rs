@@ -488,6 +488,14 @@ impl TownshipStorage for PgTownship {
         self.award_with_photos(village, award)
     }
 
+    fn held_voucher(&self, village: &str, serial: &str) -> Result<Option<crate::app::HeldVoucher>> {
+        self.voucher_held(village, serial)
+    }
+
+    fn settle_at_township(&self, village: &str, serial: &str, merchant: &str, by: &str) -> Result<bool> {
+        self.settle_on_console(village, serial, merchant, by)
+    }
+
     fn photo(&self, village: &str, sha256: &str) -> Result<Option<Vec<u8>>> {
         self.photo_bytes(village, sha256)
     }

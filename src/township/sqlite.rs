@@ -409,6 +409,14 @@ impl TownshipStorage for SqliteTownship {
         self.with_app(village, |app| app.award_ordered(a))
     }
 
+    fn held_voucher(&self, village: &str, serial: &str) -> Result<Option<crate::app::HeldVoucher>> {
+        self.with_app(village, |app| app.held_voucher(serial))
+    }
+
+    fn settle_at_township(&self, village: &str, serial: &str, merchant: &str, by: &str) -> Result<bool> {
+        self.with_app(village, |app| app.settle_at_township(serial, merchant, by))
+    }
+
     fn photo(&self, village: &str, sha256: &str) -> Result<Option<Vec<u8>>> {
         self.with_app(village, |app| app.photo_bytes(sha256))
     }
