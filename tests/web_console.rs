@@ -604,6 +604,27 @@ fn a_grid_workers_finding_is_a_draft_until_the_cadre_publishes_the_month_and_the
     assert_eq!(entry["evidence"][0]["recorded_by"], "grid-yt-2");
     assert_eq!(entry["evidence"][0]["held"], true, "{entry}");
 
+    // 一周一反馈: the week's sheet of grid 2 names the finding; grid 1's worker gets their own.
+    let sheet = cadre.get("/console/feedback?grid=2");
+    assert_eq!(sheet.status, 200, "{}", sheet.body);
+    assert!(
+        sheet.body.contains("本周记录 1 条，合计 +3 分") && sheet.body.contains("垃圾分类优秀（+3）：门前屋后已清扫"),
+        "{}",
+        sheet.body
+    );
+    assert!(sheet.body.contains("网格员签字"), "a sheet to sign: {}", sheet.body);
+    let theirs = neighbour.get("/console/feedback?grid=2");
+    assert!(
+        theirs.body.contains("第 1 网格") && theirs.body.contains("本周无记录") && !theirs.body.contains("门前屋后"),
+        "{}",
+        theirs.body
+    );
+    let last_week = cadre.get(&format!(
+        "/console/feedback?grid=2&week={}",
+        SystemClock.today() - chrono::Duration::days(7)
+    ));
+    assert!(last_week.body.contains("本周记录 0 条"), "{}", last_week.body);
+
     let mut staff = Browser::new(&url);
     staff.sign_in("zhang", PASSWORD);
     let audit = staff.get("/console/audit");

@@ -9,6 +9,7 @@
 //! and Secure behind HTTPS. Storage calls run on tokio's blocking pool.
 
 mod drafts;
+mod feedback;
 mod pages;
 mod render;
 mod session;
@@ -56,6 +57,7 @@ pub fn router(storage: Arc<dyn TownshipStorage>, clock: Arc<dyn Clock>) -> Route
         .route("/console/drafts/{id}/photos/{sha256}", get(drafts::photo))
         .route("/console/publish", post(drafts::publish))
         .route("/console/v", get(vouchers::show).post(vouchers::take))
+        .route("/console/feedback", get(feedback::sheet))
         .with_state(state)
 }
 

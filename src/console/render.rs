@@ -36,6 +36,7 @@ pub(super) fn templates() -> Environment<'static> {
         ("drafts.html", include_str!("templates/drafts.html")),
         ("draft.html", include_str!("templates/draft.html")),
         ("voucher.html", include_str!("templates/voucher.html")),
+        ("feedback.html", include_str!("templates/feedback.html")),
     ] {
         // The templates are part of the binary: one that does not parse fails every test.
         if let Err(e) = env.add_template(name, text) {
@@ -122,10 +123,12 @@ fn links(role: &Role) -> Vec<Link> {
         ],
         Role::Cadre { village } => vec![
             link("/console/drafts".into(), "本月赋分"),
+            link("/console/feedback".into(), "一周一反馈"),
             link(format!("/console/village/{village}"), "本村积分"),
         ],
         Role::Grid { village, .. } => vec![
             link("/console/drafts".into(), "记录巡查"),
+            link("/console/feedback".into(), "本周反馈"),
             link(format!("/console/village/{village}"), "本网格积分"),
         ],
         Role::Merchant { .. } => vec![link("/console/merchant".into(), "本月收券")],

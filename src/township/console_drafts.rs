@@ -328,7 +328,7 @@ fn may_change(role: &Role, name: &str, d: &ConsoleDraftRow) -> bool {
     !matches!(role, Role::Township) && may_see(role, name, d)
 }
 
-fn draft_view(t: &dyn TownshipStorage, rules: &[RuleItem], d: ConsoleDraftRow) -> Result<DraftView> {
+pub(super) fn draft_view(t: &dyn TownshipStorage, rules: &[RuleItem], d: ConsoleDraftRow) -> Result<DraftView> {
     let rule = rules.iter().find(|r| r.code == d.rule);
     let photos = t.console().console_draft_photo_digests(&d.id)?;
     Ok(DraftView {

@@ -20,6 +20,7 @@ mod pg_vouchers;
 mod postgres;
 mod sqlite;
 pub mod voucher_desk;
+pub mod weekly_feedback;
 
 use serde::Serialize;
 
