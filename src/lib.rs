@@ -24,6 +24,7 @@
 //!   and the player thread.
 //! - [`picture`]: item pictures (and evidence photos) made upright, bounded and free of
 //!   metadata, and decoded for the screen.
+//! - [`fonts`]: the compiled-in CJK font, printed with and served to browsers.
 //! - [`installation`]: the data directory, its key files and the config file.
 //! - [`cli`]: the `jifen` command line (clap), the binary's edge.
 //! - `bench` (feature `bench`, on by default): `jifen bench`, an edge beside the front
@@ -36,6 +37,7 @@ pub mod cli;
 pub mod console;
 pub mod devices;
 pub mod domain;
+pub mod fonts;
 pub mod installation;
 pub mod picture;
 pub mod print;

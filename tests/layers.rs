@@ -9,12 +9,13 @@ use std::path::{Path, PathBuf};
 const MAY_USE: &[(&str, &[&str])] = &[
     ("domain", &[]),
     ("picture", &[]),
+    ("fonts", &[]),
     ("voice", &[]),
     ("store", &["domain"]),
     ("installation", &["domain", "voice"]),
     ("app", &["domain", "store", "picture", "installation"]),
     ("devices", &["domain", "installation"]),
-    ("print", &["domain", "app"]),
+    ("print", &["domain", "app", "fonts"]),
     // The township's use cases; the HTTP server in `sync` is the outermost township piece.
     ("township", &["domain", "store", "app", "picture", "installation"]),
     (
@@ -22,7 +23,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
         &["domain", "store", "app", "picture", "installation", "township"],
     ),
     // The web console: pages over the township's use cases, beside `sync`, never in it.
-    ("console", &["domain", "store", "app", "township"]),
+    ("console", &["domain", "store", "app", "township", "fonts"]),
 ];
 
 /// Crates only one place may name.

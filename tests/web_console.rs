@@ -7,15 +7,11 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::Write as _;
-use std::path::Path;
-use std::process::{Command, Stdio};
 
-use common::township_cli::{engine, enrolled_kiosk, serve, succeeds, township, Engine};
+use common::console::{add_user, kiosk_config, printed_qr, township_with_users, PASSWORD};
+use common::township_cli::{enrolled_kiosk, serve, succeeds, township};
 use common::{id_number, jifen, json, phone_photo, stderr, PHOTO_GPS};
 use jifen::domain::clock::{Clock, SystemClock};
-
-const PASSWORD: &str = "correct horse 馒头";
 
 /// A page as the browser got it.
 struct Page {
@@ -139,72 +135,6 @@ impl Browser {
 fn form_token(html: &str) -> String {
     let at = html.find(r#"name="csrf" value=""#).expect("a form with its token") + r#"name="csrf" value=""#.len();
     html[at..].split('"').next().unwrap().to_string()
-}
-
-fn add_user(db: &Engine, password: &str, args: &[&str]) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jifen"))
-        .arg("township")
-        .arg(db.flag)
-        .arg(&db.value)
-        .args(["user", "add", "--password-stdin"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    child.wait_with_output().unwrap()
-}
-
-/// Village YT with H1 (grid 1) and H2 (grid 2), each scored this month, a second village
-/// XQ, and one account of each role.
-fn township_with_users(dir: &Path) -> Engine {
-    let db = engine(dir);
-    succeeds(township(&db, &["village", "add", "--code", "YT", "--name", "堰头村"]));
-    succeeds(township(&db, &["village", "add", "--code", "XQ", "--name", "新桥村"]));
-    let households = dir.join("households.csv");
-    let mut csv = String::from("household_code,grid,name,id_number,role,qr_token\n");
-    for i in 1..=2 {
-        csv.push_str(&format!(
-            "H{i},{i},户主{i},{},head,QRH{i:04}-K7M3PRW9T4CX\n",
-            id_number(i)
-        ));
-    }
-    std::fs::write(&households, csv).unwrap();
-    succeeds(township(
-        &db,
-        &["households", "import", "--village", "YT", households.to_str().unwrap()],
-    ));
-    let month = SystemClock.this_month().to_string();
-    let sheet = dir.join("sheet.csv");
-    std::fs::write(
-        &sheet,
-        format!("month,household_code,rule_code,points,note,recorded_by\n{month},H1,B16,5,,网格员\n{month},H2,D16,3,,网格员\n"),
-    )
-    .unwrap();
-    succeeds(township(
-        &db,
-        &["points", "import", "--village", "YT", sheet.to_str().unwrap()],
-    ));
-    for args in [
-        &["--name", "zhang", "--role", "township"][..],
-        &["--name", "cadre-yt", "--role", "cadre", "--village", "YT"],
-        &[
-            "--name",
-            "grid-yt-2",
-            "--role",
-            "grid",
-            "--village",
-            "YT",
-            "--grid",
-            "2",
-        ],
-        &["--name", "noodles", "--role", "merchant", "--merchant", "堰头面馆"],
-    ] {
-        succeeds(add_user(&db, PASSWORD, args));
-    }
-    db
 }
 
 #[test]
@@ -635,40 +565,12 @@ fn a_grid_workers_finding_is_a_draft_until_the_cadre_publishes_the_month_and_the
     );
 }
 
-/// The QR code on a printed voucher, read back from the printer's preview.
-fn printed_qr(previews: &Path) -> String {
-    let png = std::fs::read_dir(previews)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "png"))
-        .max()
-        .expect("a printed voucher");
-    let b = jifen::print::bitmap::Bitmap::from_png(&std::fs::read(png).unwrap()).unwrap();
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(b.width() as usize, b.height() as usize, |x, y| {
-        if b.is_black(x as u32, y as u32) {
-            0
-        } else {
-            255
-        }
-    });
-    img.detect_grids()[0].decode().unwrap().1
-}
-
 #[test]
 fn a_shop_owner_scans_a_vouchers_link_takes_it_once_and_the_kiosks_hear_of_it() {
     let tmp = tempfile::tempdir().unwrap();
     let db = township_with_users(tmp.path());
     let (kiosk, _server, url, key) = enrolled_kiosk(&db, tmp.path());
-    let previews = tmp.path().join("previews");
-    let config = tmp.path().join("jifen.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[sync]\nurl = \"{url}\"\ntownship_key = \"{key}\"\n[printer]\nurl = \"preview:{}\"\n",
-            previews.display()
-        ),
-    )
-    .unwrap();
+    let (config, previews) = kiosk_config(tmp.path(), &url, &key);
     let cfg = config.to_str().unwrap();
     let kiosk_does = |args: &[&str]| jifen(&kiosk, &[&["--config", cfg][..], args].concat());
     let ok = |o: std::process::Output| {

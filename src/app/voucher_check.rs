@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
 
-use crate::domain::clock::china_time_text;
+use crate::domain::clock::china_minutes_text;
 use crate::domain::records::VoucherRecord;
 use crate::domain::voucher::{payload_serial, presented_payload, PayloadError, VoucherPayload, VoucherStatus};
 
@@ -130,7 +130,7 @@ fn standing_of(v: &VoucherRecord, today: NaiveDate) -> Standing {
     match v.status {
         VoucherStatus::Settled => Standing::Accepted {
             merchant: v.settled_merchant.clone().unwrap_or_default(),
-            at: v.settled_at.map(china_time_text).unwrap_or_default(),
+            at: v.settled_at.map(china_minutes_text).unwrap_or_default(),
             by: v.settled_by.clone().unwrap_or_default(),
         },
         VoucherStatus::Void => Standing::Void {

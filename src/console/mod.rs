@@ -35,6 +35,7 @@ pub fn router(storage: Arc<dyn TownshipStorage>, clock: Arc<dyn Clock>) -> Route
         .route("/console", get(pages::to_home))
         .route("/console/", get(pages::home))
         .route("/console/console.css", get(render::stylesheet))
+        .route("/console/fonts/{name}", get(render::font))
         .route("/console/login", get(session::login_page).post(session::login))
         .route("/console/logout", post(session::logout))
         .route("/console/reports", get(pages::reports))

@@ -79,6 +79,21 @@ pub(super) fn failed(state: &ConsoleState, error: impl std::fmt::Display) -> Res
     html(state, StatusCode::INTERNAL_SERVER_ERROR, "refused.html", ctx)
 }
 
+/// The kiosk's Chinese font, for a browser that has none (`/console/fonts/{regular,bold}.otf`).
+pub(super) async fn font(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    let bytes = match name.as_str() {
+        "regular.otf" => crate::fonts::REGULAR_OTF,
+        "bold.otf" => crate::fonts::BOLD_OTF,
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let mut r = ([(header::CONTENT_TYPE, "font/otf")], bytes).into_response();
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("max-age=604800, immutable"),
+    );
+    r
+}
+
 pub(super) async fn stylesheet() -> Response {
     let mut r = (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],

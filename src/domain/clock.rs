@@ -43,6 +43,12 @@ pub fn china_time_text(t: DateTime<Utc>) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
+/// A moment as a shop owner or cadre reads it on a page: China time, to the minute
+/// (`2026-12-05 05:35`).
+pub fn china_minutes_text(t: DateTime<Utc>) -> String {
+    t.with_timezone(&china_offset()).format("%Y-%m-%d %H:%M").to_string()
+}
+
 /// The instants a month spans in China time: from its first midnight (inclusive) to the
 /// next month's (exclusive), in UTC, so a query can bound timestamps by them.
 pub fn china_month_span(month: Month) -> (DateTime<Utc>, DateTime<Utc>) {

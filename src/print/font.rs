@@ -1,6 +1,4 @@
-//! The CJK font printed vouchers are drawn with: Noto Sans SC (SIL OFL 1.1), regular and
-//! bold, cut down to the 通用规范汉字表 and GB 2312 by `tools/subset-font.sh` and compiled
-//! into the binary, because a village-hall box has no CJK font of its own.
+//! Drawing text for the printer with the compiled-in CJK font (`crate::fonts`).
 
 use std::sync::OnceLock;
 
@@ -8,8 +6,7 @@ use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 
 use super::bitmap::Bitmap;
 
-pub const REGULAR_OTF: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Regular.otf");
-pub const BOLD_OTF: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Bold.otf");
+use crate::fonts::{BOLD_OTF, REGULAR_OTF};
 
 /// Template text sizes 1, 2 and 3, as the font's em in dots. An ideograph fills about
 /// nine tenths of the em, so size 1 characters are at least 24 dots (3 mm at 203 dpi)

@@ -2,6 +2,7 @@
 //! a fixed clock, the real binary, and synthetic ID numbers with valid check characters.
 #![allow(dead_code)]
 
+pub mod console;
 pub mod escpos;
 pub mod fake_printer;
 pub mod http;
